@@ -1,0 +1,30 @@
+"""The recurrent cells of rnnlab (DESIGN section 4).
+
+Each cell does one step and follows the Keras cell contract, so it runs in
+`keras.layers.RNN`; `models.Recurrent` runs any of them faster by projecting
+the inputs of all steps at once (see `models.cells.base`).
+"""
+
+from models.cells.base import RecurrentCell
+from models.cells.cifg_lstm_cell import CIFGLSTMCell
+from models.cells.clockwork_cell import ClockworkCell
+from models.cells.elman_cell import ElmanCell
+from models.cells.esn_cell import ESNCell
+from models.cells.gru_cell import GRUCell
+from models.cells.jordan_cell import JordanCell
+from models.cells.lstm_cell import LSTMCell
+from models.cells.minimal_gru_cell import MinimalGRUCell
+from models.cells.peephole_lstm_cell import PeepholeLSTMCell
+
+__all__ = [
+    "CIFGLSTMCell",
+    "ClockworkCell",
+    "ESNCell",
+    "ElmanCell",
+    "GRUCell",
+    "JordanCell",
+    "LSTMCell",
+    "MinimalGRUCell",
+    "PeepholeLSTMCell",
+    "RecurrentCell",
+]

@@ -1,0 +1,76 @@
+"""LSTM cell with peephole connections (Gers and Schmidhuber 2000)."""
+
+import keras
+from keras import initializers, ops
+
+from models.cells.base import split_gates
+from models.cells.lstm_cell import LSTMCell
+
+
+@keras.saving.register_keras_serializable(package="rnnlab")
+class PeepholeLSTMCell(LSTMCell):
+    """LSTM whose gates look at the cell state (seed 003 slide 49).
+
+    With ``z = x_t W + h_{t-1} U + b`` split into i, f, c, o:
+
+        i = sigma(z_i + p_i * c_{t-1})
+        f = sigma(z_f + p_f * c_{t-1})
+        c_t = f * c_{t-1} + i * tanh(z_c)
+        o = sigma(z_o + p_o * c_t)
+        h_t = o * tanh(c_t)
+
+    The input and forget gates see c(t-1), the output gate sees c(t).
+    Weights: the three LSTM weights, then `input_gate_peephole [u]`,
+    `forget_gate_peephole [u]`, `output_gate_peephole [u]`, the layout of
+    TensorFlow Addons' `PeepholeLSTMCell`, so its weights copy across.
+
+    Args:
+        units: Size of the hidden and cell states.
+        peephole_initializer: Initializer of the three peephole vectors.
+            Default None: the `kernel_initializer`, as TensorFlow Addons did.
+        **kwargs: The arguments of `LSTMCell`.
+
+    Call arguments:
+        inputs: `[batch, input_dim]`; states: `[h_tm1, c_tm1]`; training.
+
+    Output shape:
+        `[batch, units]`, and the new states `[h, c]`.
+
+    References:
+        Gers and Schmidhuber, "Recurrent nets that time and count", IJCNN 2000.
+        Gers, Schraudolph and Schmidhuber, "Learning precise timing with LSTM
+        recurrent networks", JMLR 3, 2002, equations (1)-(5).
+    """
+
+    def __init__(self, units, peephole_initializer=None, **kwargs):
+        super().__init__(units, **kwargs)
+        self.peephole_initializer = (
+            None if peephole_initializer is None else initializers.get(peephole_initializer)
+        )
+
+    def build(self, input_shape):
+        super().build(input_shape)
+        initializer = self.peephole_initializer or self.kernel_initializer
+        for gate in ("input", "forget", "output"):
+            weight = self.add_weight(
+                shape=(self.units,), name=f"{gate}_gate_peephole", initializer=initializer
+            )
+            setattr(self, f"{gate}_gate_peephole", weight)
+
+    def step(self, projected, states, training=False):
+        h_tm1, c_tm1 = states  # [batch, units] each
+        z = projected + ops.matmul(self.recurrent_input(h_tm1, training), self.recurrent_kernel)
+        z_i, z_f, z_c, z_o = split_gates(z, 4)
+        i = self.recurrent_activation(z_i + self.input_gate_peephole * c_tm1)
+        f = self.recurrent_activation(z_f + self.forget_gate_peephole * c_tm1)
+        c = f * c_tm1 + i * self.activation(z_c)
+        o = self.recurrent_activation(z_o + self.output_gate_peephole * c)
+        h = o * self.activation(c)
+        return h, [h, c]
+
+    def get_config(self):
+        initializer = self.peephole_initializer
+        return {
+            **super().get_config(),
+            "peephole_initializer": None if initializer is None else initializers.serialize(initializer),
+        }

@@ -1,0 +1,105 @@
+"""`Recurrent`: the fast sequence layer every rnnlab model uses."""
+
+import keras
+from keras.src import backend  # `backend.rnn` is the loop `keras.layers.RNN` runs; pinned keras
+
+from models.cells.base import RecurrentCell
+
+
+@keras.saving.register_keras_serializable(package="rnnlab")
+class Recurrent(keras.layers.RNN):
+    """Runs an rnnlab cell over a sequence, projecting all inputs at once.
+
+    Same outputs as `keras.layers.RNN(cell)`; faster, because the input half
+    of every step, ``x_t W + b`` (seed 003 slide 13), does not depend on the
+    recurrence: it is computed for all T steps in one `[B*T, d] x [d, P]`
+    matrix product before the loop, and only the recurrent half
+    (`cell.step`) runs inside it (DESIGN section 6). The loop is Keras'
+    `backend.rnn` (a `tf.while_loop`, or unrolled with `unroll=True`), so
+    masks, `go_backwards`, `stateful`, `return_state`, XLA and mixed
+    precision behave exactly as in `keras.layers.RNN`, and the layer works
+    inside `keras.layers.Bidirectional`.
+
+    Dropout: the input mask is drawn once per sequence and applied before the
+    projection; the recurrent mask once per sequence inside `cell.step`.
+
+    Args:
+        cell: An instance of a `models.cells.RecurrentCell` subclass.
+        return_sequences: Return the output of every step `[B, T, out]`
+            instead of the last `[B, out]`. Default False.
+        return_state: Also return the final states. Default False.
+        go_backwards: Process the sequence in reverse. Default False.
+        stateful: Carry the final states of batch i into batch i as the
+            initial states of the next call (needs a fixed batch size).
+        unroll: Unroll the loop (static length only): more memory, sometimes
+            faster for short sequences.
+        zero_output_for_mask: Output zeros at masked steps instead of
+            repeating the last output (`Bidirectional` sets it).
+
+    Call arguments:
+        sequences: `[batch, time, features]`.
+        initial_state: Optional list of initial state tensors.
+        mask: Optional boolean `[batch, time]`; False steps are skipped, the
+            state carried through (right padding).
+        training: Whether dropout is active.
+
+    Output shape:
+        `[batch, out]` or `[batch, time, out]`, followed by the states when
+        `return_state=True`.
+
+    Example:
+
+    >>> layer = Recurrent(LSTMCell(8), return_sequences=True)
+    >>> layer(np.zeros((2, 5, 3), "float32")).shape
+    (2, 5, 8)
+    """
+
+    def __init__(
+        self,
+        cell,
+        return_sequences=False,
+        return_state=False,
+        go_backwards=False,
+        stateful=False,
+        unroll=False,
+        zero_output_for_mask=False,
+        **kwargs,
+    ):
+        if not isinstance(cell, RecurrentCell):
+            raise ValueError(
+                "`Recurrent` runs the cells of `models.cells` (subclasses of "
+                "`RecurrentCell`); wrap other cells in `keras.layers.RNN`. "
+                f"Received: cell={cell!r}"
+            )
+        super().__init__(
+            cell,
+            return_sequences=return_sequences,
+            return_state=return_state,
+            go_backwards=go_backwards,
+            stateful=stateful,
+            unroll=unroll,
+            zero_output_for_mask=zero_output_for_mask,
+            **kwargs,
+        )
+
+    def inner_loop(self, sequences, initial_state, mask, training=False):
+        cell = self.cell
+        # One matrix product for the input half of every step.
+        inputs = cell.drop_inputs(sequences, training)  # [B, T, d]
+        projected = cell.project_inputs(inputs)  # [B, T, P]
+
+        def step(z_t, states):  # z_t: [B, P]
+            output, new_states = cell.step(z_t, list(states), training=training)
+            return output, list(new_states)
+
+        return backend.rnn(
+            step,
+            projected,
+            list(initial_state),
+            go_backwards=self.go_backwards,
+            mask=mask,
+            unroll=self.unroll,
+            input_length=sequences.shape[1],
+            zero_output_for_mask=self.zero_output_for_mask,
+            return_all_outputs=self.return_sequences,
+        )
