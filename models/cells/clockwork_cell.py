@@ -82,7 +82,7 @@ class ClockworkCell(RecurrentCell):
             projected + ops.matmul(self.recurrent_input(h_tm1, training), kernel)
         )
         h = ops.where(active, h_new, h_tm1)
-        return h, [h, ops.mod(t, float(self.cycle))]
+        return h, [h, ops.mod(t, ops.cast(self.cycle, t.dtype))]
 
     def get_config(self):
         return {**super().get_config(), "periods": list(self.periods)}

@@ -1,0 +1,328 @@
+"""Training-step time of every rnnlab cell, as ratios against peers.
+
+Each cell runs through the fast layer `models.Recurrent` in a small regression
+model (`Recurrent(cell)` then `Dense(1)` on the last output, Adam, MSE loss),
+with and without XLA. One training step (`model.train_on_batch`) is timed and
+compared with peers that do the same work in the same process run:
+
+- `keras.layers.LSTM`, with and without XLA;
+- PyTorch `nn.LSTM` + `nn.Linear` (zero_grad, forward, loss, backward, Adam
+  step), when torch is installed (`pip install -e .[bench]`).
+
+The machines are shared and noisy, so absolute times mean little: read the
+ratios. Variants are measured round-robin over several rounds (the order
+rotates each round) and the median per variant is reported.
+
+Usage:
+
+    python -m bench.cells                  # everything, a few minutes
+    python -m bench.cells --cells LSTMCell,GRUCell --rounds 3
+    python -m bench.cells --help
+"""
+
+import argparse
+import os
+import platform
+import statistics
+import sys
+import time
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+import tensorflow as tf  # noqa: E402
+
+from models import Recurrent, cells  # noqa: E402
+
+CELL_NAMES = [
+    "ElmanCell",
+    "JordanCell",
+    "GRUCell",
+    "MinimalGRUCell",
+    "LSTMCell",
+    "PeepholeLSTMCell",
+    "CIFGLSTMCell",
+    "ESNCell",
+    "ClockworkCell",
+]
+
+KERAS_LSTM = "keras LSTM"
+TORCH_LSTM = "torch nn.LSTM"
+
+
+def log(message):
+    """Progress goes to stderr so that stdout holds only the report."""
+    print(message, file=sys.stderr, flush=True)
+
+
+def available_cores():
+    """CPU cores this process may run on (what TF's thread pools default to)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+def import_torch():
+    """Returns the `torch` module, or None when it is not installed."""
+    try:
+        import torch
+    except ImportError:
+        return None
+    return torch
+
+
+# ---------------------------------------------------------------- variants
+class Variant:
+    """One model to time: a name and a zero-argument `step` that runs one
+    complete, synchronous training step."""
+
+    def __init__(self, name, step):
+        self.name = name
+        self.step = step
+        self.times_ms = []  # ms per step, one entry per round
+
+    @property
+    def median_ms(self):
+        return statistics.median(self.times_ms)
+
+
+def keras_variant(name, layer, data, jit_compile):
+    """A `Sequential` regression model around `layer`, stepped with
+    `train_on_batch`.
+
+    If Keras refuses XLA for the model it falls back to `jit_compile=False`;
+    the name then says so, so that the report never claims XLA it did not use.
+    """
+    x, y = data
+    model = keras.Sequential([keras.Input(x.shape[1:]), layer, keras.layers.Dense(1)])
+    model.compile(optimizer=keras.optimizers.Adam(), loss="mse", jit_compile=jit_compile)
+    if jit_compile:
+        name += " +XLA" if model.jit_compile else " (XLA refused)"
+    return Variant(name, lambda: model.train_on_batch(x, y))
+
+
+def torch_variant(torch, data, units):
+    """`nn.LSTM` + `nn.Linear` on the last output, one full Adam step."""
+    nn = torch.nn
+    x_np, y_np = data
+    x, y = torch.from_numpy(x_np), torch.from_numpy(y_np)
+
+    class Regressor(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lstm = nn.LSTM(x_np.shape[-1], units, batch_first=True)
+            self.head = nn.Linear(units, 1)
+
+        def forward(self, inputs):
+            outputs, _ = self.lstm(inputs)  # [B, T, units]
+            return self.head(outputs[:, -1])
+
+    model = Regressor()
+    optimizer = torch.optim.Adam(model.parameters())
+    loss_fn = nn.MSELoss()
+
+    def step():
+        optimizer.zero_grad()
+        loss = loss_fn(model(x), y)
+        loss.backward()
+        optimizer.step()
+
+    return Variant(TORCH_LSTM, step)
+
+
+def build_variants(args, data, torch):
+    """All the variants the flags ask for, peers first."""
+    xla_modes = [False] if args.no_xla else [False, True]
+    variants = []
+    for jit in xla_modes:
+        variants.append(keras_variant(KERAS_LSTM, keras.layers.LSTM(args.units), data, jit))
+    if torch is not None:
+        variants.append(torch_variant(torch, data, args.units))
+    for cell_name in args.cells:
+        for jit in xla_modes:
+            cell = getattr(cells, cell_name)(args.units)
+            variants.append(keras_variant(f"rnnlab {cell_name}", Recurrent(cell), data, jit))
+    return variants
+
+
+# ------------------------------------------------------------------ timing
+def warm_up(variants, steps):
+    """Runs `steps` untimed steps per variant (tracing, XLA compilation)."""
+    for i, variant in enumerate(variants, 1):
+        start = time.perf_counter()
+        for _ in range(steps):
+            variant.step()
+        elapsed = time.perf_counter() - start
+        log(f"[{i}/{len(variants)}] warmed up {variant.name} in {elapsed:.1f} s")
+
+
+def measure(variants, rounds, steps):
+    """Times `steps` steps per variant per round, round-robin.
+
+    The order rotates every round, and one untimed step precedes each timed
+    block, so no variant always follows the same neighbour or pays for
+    switching thread pools and caches.
+    """
+    for r in range(rounds):
+        start_round = time.perf_counter()
+        shift = r % len(variants)
+        for variant in variants[shift:] + variants[:shift]:
+            variant.step()
+            start = time.perf_counter()
+            for _ in range(steps):
+                variant.step()
+            variant.times_ms.append((time.perf_counter() - start) * 1000 / steps)
+        log(f"round {r + 1}/{rounds} done in {time.perf_counter() - start_round:.1f} s")
+
+
+# ------------------------------------------------------------------ report
+def ratio(variant, peer):
+    if peer is None:
+        return "-"
+    return f"{variant.median_ms / peer.median_ms:.2f}x"
+
+
+def report(variants):
+    """Prints one row per variant: median ms/step, spread over rounds, and
+    time ratios against the peers (above 1 = slower than the peer)."""
+    by_name = {v.name: v for v in variants}
+    torch_peer = by_name.get(TORCH_LSTM)
+    keras_peer = by_name.get(KERAS_LSTM)
+    width = max(len(v.name) for v in variants)
+    header = (
+        f"{'variant':<{width}}  {'ms/step':>8}  {'min-max':>13}  "
+        f"{'vs torch LSTM':>13}  {'vs keras LSTM':>13}"
+    )
+    print(header)
+    print("-" * len(header))
+    for v in variants:
+        spread = f"{min(v.times_ms):.1f}-{max(v.times_ms):.1f}"
+        print(
+            f"{v.name:<{width}}  {v.median_ms:>8.1f}  {spread:>13}  "
+            f"{ratio(v, torch_peer):>13}  {ratio(v, keras_peer):>13}"
+        )
+    print(
+        "\nms/step: median over rounds; min-max: spread of the per-round means.\n"
+        "vs X: ms/step divided by X's ms/step in this run (keras LSTM = no XLA)."
+    )
+
+
+def describe_setup(args, torch):
+    """Prints versions, threads and the configuration being measured."""
+    cores = available_cores()
+    threading = tf.config.threading
+    print(
+        f"Python {platform.python_version()}, TensorFlow {tf.__version__}, "
+        f"Keras {keras.__version__}"
+    )
+    print(
+        f"CPU cores available: {cores}; TF threads: intra-op "
+        f"{threading.get_intra_op_parallelism_threads()}, inter-op "
+        f"{threading.get_inter_op_parallelism_threads()} (0 = default, all cores)"
+    )
+    if torch is None:
+        print(
+            "PyTorch peer skipped: torch is not installed. "
+            "Install it with `pip install -e .[bench]` (torch==2.13.0)."
+        )
+    else:
+        print(
+            f"PyTorch {torch.__version__}: intra-op threads {torch.get_num_threads()}, "
+            f"inter-op threads {torch.get_num_interop_threads()}"
+        )
+    print(
+        f"batch {args.batch}, time steps {args.time}, features {args.features}, "
+        f"units {args.units}; Dense(1) head, Adam, MSE; "
+        f"{args.rounds} rounds x {args.steps} timed steps per variant\n"
+    )
+
+
+# -------------------------------------------------------------------- main
+def set_threads(threads, torch):
+    """Gives TF and torch the same number of intra-op threads.
+
+    0 keeps TF's default pool (one thread per available core) and gives torch
+    that many. Must run before TF executes its first op.
+    """
+    if threads:
+        tf.config.threading.set_intra_op_parallelism_threads(threads)
+    if torch is not None:
+        torch.set_num_threads(threads or available_cores())
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.cells",
+        description=__doc__.split("\n\n")[0],
+        epilog=(
+            "Each variant is one training step of Input -> layer -> Dense(1), "
+            "Adam, MSE. Timings are ratios against peers measured in the same "
+            "run; the machines are shared and noisy."
+        ),
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    parser.add_argument("--steps", type=int, default=20, help="timed steps per variant per round")
+    parser.add_argument(
+        "--rounds", type=int, default=5, help="round-robin rounds; the median is reported"
+    )
+    parser.add_argument("--warmup", type=int, default=3, help="untimed steps per variant first")
+    parser.add_argument(
+        "--cells",
+        default=",".join(CELL_NAMES),
+        help="comma-separated rnnlab cells to time (the peers always run)",
+    )
+    parser.add_argument("--batch", type=int, default=64, help="batch size")
+    parser.add_argument("--time", type=int, default=50, help="time steps per sequence")
+    parser.add_argument("--features", type=int, default=64, help="input features per step")
+    parser.add_argument("--units", type=int, default=256, help="hidden units of every layer")
+    parser.add_argument(
+        "--no-xla", action="store_true", help="skip the jit_compile=True (XLA) variants"
+    )
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=0,
+        help="intra-op threads of TF and torch alike; 0 = TF's default (all cores), "
+        "torch set to the same count",
+    )
+    args = parser.parse_args(argv)
+    args.cells = [name.strip() for name in args.cells.split(",") if name.strip()]
+    unknown = sorted(set(args.cells) - set(CELL_NAMES))
+    if unknown:
+        parser.error(f"unknown cells {unknown}; choose from {', '.join(CELL_NAMES)}")
+    for flag in ("steps", "rounds", "batch", "time", "features", "units"):
+        if getattr(args, flag) <= 0:
+            parser.error(f"--{flag} must be positive")
+    if args.threads < 0:
+        parser.error("--threads must be 0 (default) or positive")
+    if args.warmup < 1:
+        parser.error("--warmup must be at least 1 (the first step traces and compiles)")
+    return args
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    torch = import_torch()
+    set_threads(args.threads, torch)
+    keras.utils.set_random_seed(0)
+    if torch is not None:
+        torch.manual_seed(0)
+
+    rng = np.random.default_rng(0)
+    data = (
+        rng.standard_normal((args.batch, args.time, args.features), dtype="float32"),
+        rng.standard_normal((args.batch, 1), dtype="float32"),
+    )
+    describe_setup(args, torch)
+    start = time.perf_counter()
+    variants = build_variants(args, data, torch)
+    warm_up(variants, args.warmup)
+    measure(variants, args.rounds, args.steps)
+    report(variants)
+    print(f"\nTotal wall time: {time.perf_counter() - start:.0f} s")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,24 @@
+"""Test session set-up: quiet TensorFlow, two logical CPUs for tf.distribute
+tests, and float32 as the global dtype policy between tests."""
+
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import keras  # noqa: E402
+import pytest  # noqa: E402
+import tensorflow as tf  # noqa: E402
+
+# MirroredStrategy tests need two devices; split the CPU before TF starts.
+_cpus = tf.config.list_physical_devices("CPU")
+tf.config.set_logical_device_configuration(
+    _cpus[0], [tf.config.LogicalDeviceConfiguration()] * 2
+)
+
+
+@pytest.fixture(autouse=True)
+def _float32_policy():
+    """Each test starts and ends under the float32 policy."""
+    keras.config.set_dtype_policy("float32")
+    yield
+    keras.config.set_dtype_policy("float32")
