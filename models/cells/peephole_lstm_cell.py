@@ -70,7 +70,6 @@ class PeepholeLSTMCell(LSTMCell):
 
     def get_config(self):
         initializer = self.peephole_initializer
-        return {
-            **super().get_config(),
-            "peephole_initializer": None if initializer is None else initializers.serialize(initializer),
-        }
+        if initializer is not None:
+            initializer = initializers.serialize(initializer)
+        return {**super().get_config(), "peephole_initializer": initializer}
