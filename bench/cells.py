@@ -27,13 +27,12 @@ import statistics
 import sys
 import time
 
+import numpy as np
+
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-import keras  # noqa: E402
-import numpy as np  # noqa: E402
-import tensorflow as tf  # noqa: E402
-
-from models import Recurrent, cells  # noqa: E402
+# TensorFlow, Keras and the models are imported after the flags are parsed,
+# so that `--help` and flag errors answer at once.
 
 CELL_NAMES = [
     "ElmanCell",
@@ -95,6 +94,8 @@ def keras_variant(name, layer, data, jit_compile):
     If Keras refuses XLA for the model it falls back to `jit_compile=False`;
     the name then says so, so that the report never claims XLA it did not use.
     """
+    import keras
+
     x, y = data
     model = keras.Sequential([keras.Input(x.shape[1:]), layer, keras.layers.Dense(1)])
     model.compile(optimizer=keras.optimizers.Adam(), loss="mse", jit_compile=jit_compile)
@@ -134,6 +135,10 @@ def torch_variant(torch, data, units):
 
 def build_variants(args, data, torch):
     """All the variants the flags ask for, peers first."""
+    import keras
+
+    from models import Recurrent, cells
+
     xla_modes = [False] if args.no_xla else [False, True]
     variants = []
     for jit in xla_modes:
@@ -141,10 +146,63 @@ def build_variants(args, data, torch):
     if torch is not None:
         variants.append(torch_variant(torch, data, args.units))
     for cell_name in args.cells:
-        for jit in xla_modes:
-            cell = getattr(cells, cell_name)(args.units)
-            variants.append(keras_variant(f"rnnlab {cell_name}", Recurrent(cell), data, jit))
+        for projection in args.projections:
+            for jit in xla_modes:
+                cell = getattr(cells, cell_name)(args.units)
+                layer = Recurrent(cell, input_projection=projection)
+                name = f"rnnlab {cell_name}" + ("" if projection == "sequence" else " [step]")
+                variants.append(keras_variant(name, layer, data, jit))
     return variants
+
+
+# ------------------------------------------------------------ what limits it
+def gemm_throughput(torch, batch, units, gates=4, chain=100, repeats=5):
+    """GFLOP/s of the recurrent product ``h [batch, units] @ U [units, gates*units]``.
+
+    This product runs T times forward and twice per step backward, so it
+    bounds every variant above. Each engine runs a chain of `chain`
+    dependent products (no common-subexpression elimination); the best of
+    `repeats` chains counts.
+    """
+    import tensorflow as tf
+
+    rng = np.random.default_rng(1)
+    h0 = rng.standard_normal((batch, units), dtype="float32")
+    u = (rng.standard_normal((units, gates * units)) / np.sqrt(units)).astype("float32")
+    flops = 2.0 * batch * units * gates * units * chain
+
+    def tf_chain(h, kernel):
+        for _ in range(chain):
+            h = tf.tanh(tf.matmul(h, kernel)[:, :units])
+        return h
+
+    engines = {
+        "TensorFlow": tf.function(tf_chain),
+        "TensorFlow +XLA": tf.function(tf_chain, jit_compile=True),
+    }
+    args = {name: (tf.constant(h0), tf.constant(u)) for name in engines}
+    if torch is not None:
+
+        def torch_chain(h, kernel):
+            with torch.no_grad():
+                for _ in range(chain):
+                    h = torch.tanh((h @ kernel)[:, :units])
+            return h
+
+        engines["PyTorch"] = torch_chain
+        args["PyTorch"] = (torch.from_numpy(h0), torch.from_numpy(u))
+    rates = {}
+    for name, fn in engines.items():
+        np.asarray(fn(*args[name]))  # trace, compile
+        best = min(_timed(lambda fn=fn, a=args[name]: np.asarray(fn(*a))) for _ in range(repeats))
+        rates[name] = flops / best / 1e9
+    return rates
+
+
+def _timed(fn):
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
 
 
 # ------------------------------------------------------------------ timing
@@ -211,6 +269,9 @@ def report(variants):
 
 def describe_setup(args, torch):
     """Prints versions, threads and the configuration being measured."""
+    import keras
+    import tensorflow as tf
+
     cores = available_cores()
     threading = tf.config.threading
     print(
@@ -246,6 +307,8 @@ def set_threads(threads, torch):
     0 keeps TF's default pool (one thread per available core) and gives torch
     that many. Must run before TF executes its first op.
     """
+    import tensorflow as tf
+
     if threads:
         tf.config.threading.set_intra_op_parallelism_threads(threads)
     if torch is not None:
@@ -278,6 +341,12 @@ def parse_args(argv=None):
     parser.add_argument("--features", type=int, default=64, help="input features per step")
     parser.add_argument("--units", type=int, default=256, help="hidden units of every layer")
     parser.add_argument(
+        "--projections",
+        default="sequence,step",
+        help="input projections of models.Recurrent to time: 'sequence' (all steps in "
+        "one product before the loop) and/or 'step' (inside the loop)",
+    )
+    parser.add_argument(
         "--no-xla", action="store_true", help="skip the jit_compile=True (XLA) variants"
     )
     parser.add_argument(
@@ -289,6 +358,9 @@ def parse_args(argv=None):
     )
     args = parser.parse_args(argv)
     args.cells = [name.strip() for name in args.cells.split(",") if name.strip()]
+    args.projections = [p.strip() for p in args.projections.split(",") if p.strip()]
+    if not args.projections or set(args.projections) - {"sequence", "step"}:
+        parser.error("--projections takes 'sequence', 'step' or both, comma-separated")
     unknown = sorted(set(args.cells) - set(CELL_NAMES))
     if unknown:
         parser.error(f"unknown cells {unknown}; choose from {', '.join(CELL_NAMES)}")
@@ -304,6 +376,8 @@ def parse_args(argv=None):
 
 def main(argv=None):
     args = parse_args(argv)
+    import keras
+
     torch = import_torch()
     set_threads(args.threads, torch)
     keras.utils.set_random_seed(0)
@@ -321,6 +395,13 @@ def main(argv=None):
     warm_up(variants, args.warmup)
     measure(variants, args.rounds, args.steps)
     report(variants)
+    rates = gemm_throughput(torch, args.batch, args.units)
+    print(
+        f"\nRecurrent product [{args.batch}, {args.units}] x [{args.units}, {4 * args.units}] "
+        "(runs 3T times per training step), GFLOP/s:"
+    )
+    for name, rate in rates.items():
+        print(f"  {name:<16} {rate:7.1f}")
     print(f"\nTotal wall time: {time.perf_counter() - start:.0f} s")
 
 

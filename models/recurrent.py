@@ -1,6 +1,7 @@
 """`Recurrent`: the fast sequence layer every rnnlab model uses."""
 
 import keras
+from keras import ops
 from keras.src import backend  # `backend.rnn` is the loop `keras.layers.RNN` runs; pinned keras
 
 from models.cells.base import RecurrentCell
@@ -35,6 +36,12 @@ class Recurrent(keras.layers.RNN):
             faster for short sequences.
         zero_output_for_mask: Output zeros at masked steps instead of
             repeating the last output (`Bidirectional` sets it).
+        input_projection: `"sequence"` (default) projects the inputs of all
+            steps in one product before the loop (DESIGN section 6: one large
+            GEMM, the layout cuDNN uses). `"step"` projects each step's input
+            inside the loop; TensorFlow can then run step t+1's projection on
+            an idle core while step t's recurrent product runs, which
+            `bench/cells.py` measures as the faster choice on small CPUs.
 
     Call arguments:
         sequences: `[batch, time, features]`.
@@ -63,8 +70,14 @@ class Recurrent(keras.layers.RNN):
         stateful=False,
         unroll=False,
         zero_output_for_mask=False,
+        input_projection="sequence",
         **kwargs,
     ):
+        if input_projection not in ("sequence", "step"):
+            raise ValueError(
+                "`input_projection` must be 'sequence' or 'step'. "
+                f"Received: input_projection={input_projection!r}"
+            )
         if not isinstance(cell, RecurrentCell):
             raise ValueError(
                 "`Recurrent` runs the cells of `models.cells` (subclasses of "
@@ -81,25 +94,41 @@ class Recurrent(keras.layers.RNN):
             zero_output_for_mask=zero_output_for_mask,
             **kwargs,
         )
+        self.input_projection = input_projection
 
     def inner_loop(self, sequences, initial_state, mask, training=False):
         cell = self.cell
-        # One matrix product for the input half of every step.
         inputs = cell.drop_inputs(sequences, training)  # [B, T, d]
-        projected = cell.project_inputs(inputs)  # [B, T, P]
+        inputs = ops.transpose(inputs, (1, 0, 2))  # [T, B, d]
+        if self.input_projection == "sequence":
+            # The input half of every step in one matrix product, before the loop.
+            inputs = cell.project_inputs(inputs)  # [T, B, P]
+            project = None
+        else:
+            project = cell.project_inputs
+        if mask is not None:
+            mask = ops.transpose(mask, (1, 0))  # [T, B]
 
-        def step(z_t, states):  # z_t: [B, P]
+        def step(inputs_t, states):  # [B, P], or [B, d] with input_projection="step"
+            z_t = inputs_t if project is None else project(inputs_t)  # [B, P]
             output, new_states = cell.step(z_t, list(states), training=training)
             return output, list(new_states)
 
-        return backend.rnn(
+        last_output, outputs, states = backend.rnn(
             step,
-            projected,
+            inputs,
             list(initial_state),
             go_backwards=self.go_backwards,
             mask=mask,
             unroll=self.unroll,
             input_length=sequences.shape[1],
+            time_major=True,
             zero_output_for_mask=self.zero_output_for_mask,
             return_all_outputs=self.return_sequences,
         )
+        if self.return_sequences:
+            outputs = ops.transpose(outputs, (1, 0, 2))  # [B, T, out]
+        return last_output, outputs, states
+
+    def get_config(self):
+        return {**super().get_config(), "input_projection": self.input_projection}

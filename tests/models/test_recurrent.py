@@ -52,6 +52,23 @@ def test_equals_keras_rnn(name, go_backwards):
     assert_all_close(ours(x), theirs(x))
 
 
+@pytest.mark.parametrize("name", sorted(CELLS))
+def test_step_projection_equals_sequence_projection(name):
+    """input_projection="step" computes the same function, masks included."""
+    ours, theirs = twins(name, return_sequences=True, return_state=True)
+    stepwise = Recurrent.from_config({**ours.get_config(), "input_projection": "step"})
+    x = inputs(seed=12, shape=(B, T, D))
+    stepwise(x)
+    stepwise.set_weights(ours.get_weights())
+    mask = right_padded_mask()
+    assert_all_close(stepwise(x, mask=mask), ours(x, mask=mask))
+
+
+def test_rejects_unknown_projection():
+    with pytest.raises(ValueError, match="input_projection"):
+        Recurrent(cells.LSTMCell(4), input_projection="fused")
+
+
 @pytest.mark.parametrize("name", ["lstm", "gru", "clockwork", "jordan"])
 def test_right_padded_mask(name):
     """Masked steps carry the state: the final state of a padded sequence is
