@@ -1,7 +1,7 @@
 """`make run` until the G2P task lands: cells against the adding problem.
 
 Trains a tanh Elman RNN and an LSTM, both through `models.Recurrent`, on the
-adding problem (Le et al. 2015 form, see `pipeline.synthetic`) and prints
+adding problem (Le et al. 2015 form, see `pipeline.datasets.synthetic`) and prints
 their test mean squared error next to the memoryless baseline measured on
 the same test set. An LSTM that has learnt the task goes well below the
 baseline; the vanishing gradients of the tanh RNN (seed 003 slides 32-35)
@@ -79,7 +79,7 @@ def main(argv=None):
     import keras
     import numpy as np
 
-    from pipeline.synthetic import adding_problem
+    from pipeline.datasets.synthetic import adding_problem
 
     keras.utils.set_random_seed(args.seed)
     x_train, y_train = adding_problem(args.train_size, args.length, seed=args.seed)

@@ -1,0 +1,14 @@
+"""TensorFlow Datasets builders for the embedded default data (DESIGN section 3).
+
+Each builder reads only an installed package, never the network, and writes
+versioned TFRecords split as `pipeline.splits` says. Importing this package
+registers them with TFDS, so `tfds.builder("cmudict_g2p")` finds them.
+"""
+
+from pipeline.datasets.cmudict_g2p import CmudictG2p
+from pipeline.datasets.pydoc_text import PydocText
+from pipeline.datasets.statsmodels_series import StatsmodelsSeries
+from pipeline.datasets.synthetic import Synthetic
+from pipeline.datasets.wordfreq_langid import WordfreqLangid
+
+__all__ = ["CmudictG2p", "PydocText", "StatsmodelsSeries", "Synthetic", "WordfreqLangid"]
