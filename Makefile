@@ -13,7 +13,7 @@ $(BIN)/python:
 
 # setup.cfg holds the dependencies: a change to it reinstalls.
 $(STAMP): setup.cfg pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[test]' --config-settings editable_mode=compat
 	touch $@
 
 run: $(STAMP)

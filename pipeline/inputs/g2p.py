@@ -1,0 +1,83 @@
+"""G2P input pipeline: words and pronunciations to padded id batches.
+
+Training sees one example per (word, pronunciation) pair, with teacher
+forcing (seed 002 slide 19): the decoder reads `<s> p_1 ... p_n` and is
+trained to emit `p_1 ... p_n </s>`. Batches are bucketed by length and
+padded with id 0.
+"""
+
+import tensorflow as tf
+
+from pipeline import vocab as vocab_lib
+from pipeline.inputs import transforms
+
+START, END = "<s>", "</s>"
+
+
+def graphemes(words):
+    """`[...]` strings -> ragged characters."""
+    return tf.strings.unicode_split(words, "UTF-8")
+
+
+def phonemes(pronunciations):
+    """`[...]` space-separated ARPAbet strings -> ragged tokens."""
+    return tf.strings.split(pronunciations)
+
+
+def build_vocabularies(entries):
+    """Character and phoneme vocabularies from `{word: [pronunciation]}`
+    (the training split only)."""
+    chars = vocab_lib.count_tokens(list(word) for word in entries)
+    phones = vocab_lib.count_tokens(p.split() for prons in entries.values() for p in prons)
+    return {
+        "graphemes": vocab_lib.build_vocabulary(chars),
+        "phonemes": vocab_lib.build_vocabulary(phones, reserved=(START, END)),
+    }
+
+
+def pairs(dataset):
+    """`{"word", "phonemes": [P]}` examples -> `(word, pronunciation)` pairs."""
+    return dataset.flat_map(
+        lambda ex: tf.data.Dataset.from_tensor_slices(ex["phonemes"]).map(
+            lambda pron: (ex["word"], pron)
+        )
+    )
+
+
+def make_encoder(vocabularies):
+    """A function `(word, pronunciation) -> (features, targets)` of id tensors."""
+    char_ids = vocab_lib.lookup(vocabularies["graphemes"])
+    phone_ids = vocab_lib.lookup(vocabularies["phonemes"])
+
+    def encode(word, pronunciation):
+        source = char_ids(graphemes(word))  # [S]
+        tokens = phonemes(pronunciation)  # [T]
+        decoder_inputs = phone_ids(tf.concat([[START], tokens], 0))  # [T + 1]
+        targets = phone_ids(tf.concat([tokens, [END]], 0))  # [T + 1]
+        return {"graphemes": source, "decoder_inputs": decoder_inputs}, targets
+
+    return encode
+
+
+def batches(dataset, vocabularies, *, batch_size=64, training=False, seed=0,
+            boundaries=(6, 8, 10, 12, 16)):
+    """Padded batches `({"graphemes" [B, S], "decoder_inputs" [B, T]},
+    targets [B, T])`, int64, bucketed by word length.
+
+    Args:
+        dataset: `{"word", "phonemes"}` examples of one split.
+        vocabularies: from `build_vocabularies`, token lists or file paths.
+        batch_size: examples per batch.
+        training: shuffle (seeded) and reshuffle each epoch.
+        boundaries: word-length bucket boundaries.
+    """
+    dataset = transforms.encode(pairs(dataset), make_encoder(vocabularies))
+    dataset = transforms.bucket_by_length(
+        dataset,
+        length_fn=lambda features, targets: tf.shape(features["graphemes"])[0],
+        batch_size=batch_size,
+        boundaries=boundaries,
+        shuffle=training,
+        seed=seed,
+    )
+    return transforms.finish(dataset)
