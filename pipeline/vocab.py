@@ -1,16 +1,18 @@
 """Vocabularies as `StringLookup` state, saved next to the prepared data.
 
-A vocabulary is a text file, one token a line, in id order after the
-reserved ids (0 padding, 1 out-of-vocabulary). Models build their
-`keras.layers.StringLookup` from the same file, so an export carries the
-vocabulary as an asset and clients send raw strings.
+A vocabulary is a JSON list of tokens in id order after the reserved ids (0
+padding, 1 out-of-vocabulary); JSON, not one token a line, because character
+vocabularies hold the newline. Models build their `keras.layers.StringLookup`
+from the list, so an export carries the vocabulary and clients send raw
+strings.
 """
 
 import collections
-import os
-import tempfile
+import json
 
 import keras
+
+from pipeline import atomic
 
 PAD, OOV = "", "[UNK]"
 
@@ -33,24 +35,20 @@ def build_vocabulary(counts, reserved=(), min_count=1):
 
 
 def save_vocabulary(tokens, path):
-    """Writes `tokens` one a line, atomically (temporary file, then rename)."""
-    if any("\n" in t or t == "" for t in tokens):
-        raise ValueError("vocabulary tokens must be non-empty and hold no newline")
-    directory = os.path.dirname(os.path.abspath(path))
-    os.makedirs(directory, exist_ok=True)
-    with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=directory, delete=False,
-                                     suffix=".tmp") as handle:
-        handle.write("\n".join(tokens) + "\n")
-    os.replace(handle.name, path)
+    """Writes `tokens` as a JSON list, atomically."""
+    tokens = list(tokens)
+    if any(not isinstance(t, str) or t in (PAD, OOV) for t in tokens):
+        raise ValueError(f"vocabulary tokens must be strings other than {PAD!r} and {OOV!r}")
+    atomic.write_json(path, tokens)
 
 
 def load_vocabulary(path):
     with open(path, encoding="utf-8") as handle:
-        return [line.rstrip("\n") for line in handle if line.rstrip("\n")]
+        return json.load(handle)
 
 
 def lookup(vocabulary, invert=False):
-    """`StringLookup` over `vocabulary` (a token list or a file path): id 0 is
-    padding (the empty string), id 1 the out-of-vocabulary token."""
+    """`StringLookup` over the token list `vocabulary`: id 0 is padding (the
+    empty string), id 1 the out-of-vocabulary token."""
     return keras.layers.StringLookup(vocabulary=vocabulary, mask_token=PAD, oov_token=OOV,
                                      invert=invert)

@@ -1,0 +1,41 @@
+"""Atomic writes: a reader sees the old content or the new, never half of it."""
+
+import contextlib
+import json
+import os
+import shutil
+import tempfile
+
+
+@contextlib.contextmanager
+def atomic_directory(path):
+    """Yields a temporary directory beside `path`, renamed onto `path` when the
+    block succeeds (an existing `path` is replaced) and removed when it fails.
+    """
+    parent = os.path.dirname(os.path.abspath(path))
+    os.makedirs(parent, exist_ok=True)
+    staging = tempfile.mkdtemp(prefix=f".{os.path.basename(path)}.", dir=parent)
+    try:
+        yield staging
+        if os.path.exists(path):
+            retired = tempfile.mkdtemp(prefix=f".{os.path.basename(path)}.old.", dir=parent)
+            os.replace(path, os.path.join(retired, "content"))
+            os.replace(staging, path)
+            shutil.rmtree(retired, ignore_errors=True)
+        else:
+            os.replace(staging, path)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+
+
+def write_json(path, value):
+    """Writes `value` as indented JSON through a temporary file and a rename."""
+    directory = os.path.dirname(os.path.abspath(path))
+    os.makedirs(directory, exist_ok=True)
+    with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=directory, delete=False,
+                                     suffix=".tmp") as handle:
+        json.dump(value, handle, indent=2, sort_keys=isinstance(value, dict), default=str,
+                  ensure_ascii=False)
+        handle.write("\n")
+    os.replace(handle.name, path)

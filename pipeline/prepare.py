@@ -1,0 +1,163 @@
+"""`python -m pipeline.prepare --task T`: build a task's data and vocabularies.
+
+Builds (or reuses) the task's dataset, fits what is fitted on the training
+split only (vocabularies, the forecast normaliser), writes them to
+`<run-dir>/data/` in one atomic step, and prints the split sizes and a few
+examples. Later stages read `<run-dir>/data/`; models carry the vocabularies
+into their exports.
+
+    python -m pipeline.prepare --task g2p
+    python -m pipeline.prepare --task classify --data langs.tsv
+    python -m pipeline.prepare --task forecast --set forecast.series=co2
+"""
+
+import argparse
+import os
+import sys
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+from pipeline.errors import UsageError, run_cli  # noqa: E402
+
+TASKS = ("g2p", "lm", "classify", "forecast", "synthetic")
+OPTIONS = {  # --set keys this stage understands, with their types
+    "forecast.series": str,
+    "forecast.column": str,
+    "synthetic.problem": str,
+    "synthetic.length": int,
+    "classify.unit": str,
+}
+
+
+def parse_sets(pairs):
+    """`["key=value", ...]` -> `{key: typed value}`; unknown keys are errors."""
+    options = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or key not in OPTIONS:
+            raise UsageError(f"--set {pair}: expected KEY=VALUE with KEY one of "
+                             f"{', '.join(OPTIONS)}")
+        try:
+            options[key] = OPTIONS[key](value)
+        except ValueError:
+            raise UsageError(f"--set {pair}: {key} takes a {OPTIONS[key].__name__}") from None
+    return options
+
+
+def loader_options(task, options):
+    prefix = f"{task}."
+    return {key[len(prefix):]: value for key, value in options.items()
+            if key.startswith(prefix) and key != "classify.unit"}
+
+
+def prepare(task, data=None, data_dir=None, run_dir=None, options=None):
+    """Builds the data of `task` and writes `<run_dir>/data/`; returns
+    `(task_data, prepared)` where `prepared` is what `prepared.json` holds."""
+    from pipeline import atomic
+    from pipeline import data as data_lib
+    from pipeline import vocab as vocab_lib
+
+    options = options or {}
+    task_data = data_lib.load(task, data=data, data_dir=data_dir,
+                              **loader_options(task, options))
+    prepared = {"task": task, "source": task_data.source, "sizes": task_data.sizes(),
+                "metadata": task_data.metadata}
+    vocabularies = {}
+    train = task_data.splits["train"]
+    if task == "g2p":
+        from pipeline.inputs import g2p
+
+        vocabularies = g2p.build_vocabularies(train)
+    elif task == "lm":
+        from pipeline.inputs import lm
+
+        vocabularies = {"chars": lm.build_vocabulary(train)}
+    elif task == "classify":
+        from pipeline.inputs import classify
+
+        unit = options.get("classify.unit", "char")
+        if unit not in ("char", "word"):
+            raise UsageError(f"--set classify.unit={unit}: use char or word")
+        vocabularies = {"tokens": classify.build_vocabulary([t for t, _ in train], unit=unit),
+                        "labels": task_data.labels}
+        prepared["unit"] = unit
+    elif task == "forecast":
+        from pipeline.inputs import forecast
+
+        start, stop = task_data.splits["train"]
+        mean, std = forecast.fit_normalizer(task_data.series[start:stop])
+        prepared.update(normalizer={"mean": mean, "std": std}, bounds=task_data.splits)
+    with atomic.atomic_directory(os.path.join(run_dir, "data")) as staging:
+        for name, tokens in vocabularies.items():
+            vocab_lib.save_vocabulary(tokens, os.path.join(staging, f"vocab_{name}.json"))
+        if task == "forecast":
+            import numpy as np
+
+            np.save(os.path.join(staging, "series.npy"), task_data.series)
+        prepared["vocabularies"] = {name: len(tokens) for name, tokens in vocabularies.items()}
+        atomic.write_json(os.path.join(staging, "prepared.json"), prepared)
+    return task_data, prepared
+
+
+def show(task_data, prepared, examples=3):
+    """Prints the split sizes and the first examples of the training split."""
+    unit = "characters" if task_data.task == "lm" else (
+        "target steps" if task_data.task == "forecast" else "examples")
+    print(f"{task_data.task}: {task_data.source}")
+    for split, size in prepared["sizes"].items():
+        print(f"  {split:<11}{size:>10} {unit}")
+    for key, value in prepared["metadata"].items():
+        print(f"  {key}: {value}")
+    for name, size in prepared.get("vocabularies", {}).items():
+        print(f"  vocabulary {name}: {size} tokens")
+    train = task_data.splits["train"]
+    print("examples:")
+    if task_data.task == "g2p":
+        for word in list(train)[:examples]:
+            print(f"  {word} -> {' | '.join(train[word])}")
+    elif task_data.task == "lm":
+        print("  " + repr(train[:200]))
+    elif task_data.task == "classify":
+        for text, label in train[:examples]:
+            print(f"  {label}: {text[:70]!r}")
+    elif task_data.task == "forecast":
+        start, stop = train
+        print(f"  first values {task_data.series[start:start + 5].round(2).tolist()}")
+    else:
+        for ex in train.take(1).as_numpy_iterator():
+            print(f"  inputs {ex['inputs'].shape}, targets {ex['targets'].shape}")
+
+
+def parse_args(argv):
+    parser = argparse.ArgumentParser(
+        prog="python -m pipeline.prepare",
+        description=__doc__.split("\n\n")[1],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=__doc__.split("\n\n", 2)[2],
+    )
+    parser.add_argument("--task", required=True, choices=TASKS, help="the task")
+    parser.add_argument("--data", help="a data file (format per task, see README) or "
+                        "tfds:NAME for a TFDS catalog entry; default: the embedded data")
+    parser.add_argument("--data-dir", default=os.environ.get("TFDS_DATA_DIR"),
+                        help="TFDS data directory (default: $TFDS_DATA_DIR or "
+                        "~/tensorflow_datasets)")
+    parser.add_argument("--run-dir", help="run directory (default: runs/<task>/default)")
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                        help=f"task option, one of: {', '.join(OPTIONS)}")
+    args = parser.parse_args(argv)
+    args.run_dir = args.run_dir or os.path.join("runs", args.task, "default")
+    args.options = parse_sets(args.set)
+    return args
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    task_data, prepared = prepare(args.task, data=args.data, data_dir=args.data_dir,
+                                  run_dir=args.run_dir, options=args.options)
+    show(task_data, prepared)
+    print(f"wrote {os.path.join(args.run_dir, 'data')}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(run_cli(main))
