@@ -13,6 +13,7 @@ import dataclasses
 import numpy as np
 
 from pipeline import sources, splits
+from pipeline.catalog import parse_data_flag
 from pipeline.errors import UsageError
 
 TASKS = ("g2p", "lm", "classify", "forecast", "synthetic")
@@ -223,9 +224,5 @@ def load(task, data=None, data_dir=None, **options):
     """
     if task not in LOADERS:
         raise UsageError(f"--task: unknown task {task!r}; choose from {', '.join(TASKS)}")
-    parsed = None
-    if data is not None:
-        parsed = ("tfds", data[5:]) if data.startswith("tfds:") else ("file", data)
-        if parsed == ("tfds", ""):
-            raise UsageError("--data tfds:NAME needs a dataset name, e.g. tfds:imdb_reviews")
+    parsed = None if data is None else parse_data_flag(data)
     return LOADERS[task](parsed, data_dir, **options)

@@ -38,7 +38,7 @@ class CmudictG2p(tfds.core.GeneratorBasedBuilder):
     every pronunciation of the word as a space-separated ARPAbet string
     (vowels carry stress digits 0-2). Words outside `[a-z']+` (digits,
     punctuation, non-ASCII) are left out and counted in the dataset
-    description. Split by crc32 of the word, so all pronunciations of a word
+    metadata (`dropped_words`). Split by crc32 of the word, so all pronunciations of a word
     share a split.
     """
 

@@ -73,7 +73,8 @@ class StatsmodelsSeries(tfds.core.GeneratorBasedBuilder):
             description=self.__doc__,
             features=tfds.features.FeaturesDict(
                 {
-                    "time": tfds.features.Tensor(shape=(None,), dtype=np.float64),
+                    "time": tfds.features.Tensor(shape=(None,), dtype=np.float64,
+                                                 encoding=tfds.features.Encoding.BYTES),
                     "value": tfds.features.Tensor(shape=(None,), dtype=np.float32),
                 }
             ),

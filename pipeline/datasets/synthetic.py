@@ -44,7 +44,10 @@ def adding_problem(num_examples, length, seed=0):
     return inputs, targets
 
 
-def copy_task(num_examples, length, symbols=8, remember=10, seed=0):
+COPY_SYMBOLS, COPY_REMEMBER = 8, 10
+
+
+def copy_task(num_examples, length, symbols=COPY_SYMBOLS, remember=COPY_REMEMBER, seed=0):
     """The copy task in the form of Arjovsky, Shah and Bengio (2016).
 
     The input is `remember` symbols drawn from 1..`symbols`, then
@@ -133,7 +136,7 @@ class Synthetic(tfds.core.GeneratorBasedBuilder):
 
     def _info(self):
         config = self.builder_config
-        steps = config.length + (20 if config.task == "copy" else 0)
+        steps = config.length + (2 * COPY_REMEMBER if config.task == "copy" else 0)
         if config.task == "adding":
             features = {
                 "inputs": tfds.features.Tensor(shape=(steps, 2), dtype=np.float32),

@@ -1,0 +1,439 @@
+"""Declarative tests of the TFDS builders in `pipeline.datasets`.
+
+Each builder is prepared from small fake data (its `source`, or a series
+config's `loader`, replaced) into a temporary `data_dir`, then read back:
+split sizes are those `pipeline.splits` predicts for the fake keys, no key
+appears in two splits, and the features, dtypes, shapes and metadata are as
+the builders document. One cheap smoke check builds the real `sunspots`
+series. Nothing here uses the network.
+"""
+
+import collections
+
+import numpy as np
+import pytest
+import tensorflow as tf
+import tensorflow_datasets as tfds
+
+from pipeline.datasets import CmudictG2p, PydocText, StatsmodelsSeries, Synthetic, WordfreqLangid
+from pipeline.datasets.cmudict_g2p import clean_entries
+from pipeline.datasets.statsmodels_series import StatsmodelsSeriesConfig, fill_missing
+from pipeline.datasets.synthetic import (
+    GENERATORS,
+    SPLIT_SEEDS,
+    SyntheticConfig,
+    synthetic_config,
+)
+from pipeline.datasets.wordfreq_langid import LANGUAGES, unambiguous_balanced
+from pipeline.splits import SPLITS, keyed_split, positional_bounds
+
+# GCS is disabled by default in TFDS 4.9.10; say so anyway, so that no build
+# ever looks for a pre-built copy on the network.
+DOWNLOAD_CONFIG = tfds.download.DownloadConfig(try_download_gcs=False)
+
+
+def prepare(builder):
+    builder.download_and_prepare(download_config=DOWNLOAD_CONFIG)
+    return builder
+
+
+def read_splits(builder):
+    """`{split: [example, ...]}`, every example a dict of NumPy values."""
+    return {
+        split: list(builder.as_dataset(split=split, shuffle_files=False).as_numpy_iterator())
+        for split in SPLITS
+    }
+
+
+def num_examples(builder):
+    return {split: builder.info.splits[split].num_examples for split in SPLITS}
+
+
+def text(value):
+    return value.decode("utf-8")
+
+
+# --------------------------------------------------------------- cmudict_g2p
+FAKE_CMUDICT = {
+    "cat": ["K AE1 T"],
+    "read": ["R EH1 D", "R IY1 D"],
+    "live": ["L AY1 V", "L IH1 V"],
+    "tomato": ["T AH0 M EY1 T OW2", "T AH0 M AA1 T OW2", "T AH0 M EY1 T OW2"],
+    "don't": ["D OW1 N T"],
+    "o'clock": ["AH0 K L AA1 K"],
+    "tree": ["T R IY1"],
+    "star": ["S T AA1 R"],  # crc32 % 20 == 0: test
+    "door": ["D AO1 R"],  # crc32 % 20 == 1: validation
+    "rain": ["R EY1 N"],  # validation
+    "grape": ["G R EY1 P"],  # validation
+    # Dropped: outside [a-z']+, or no pronunciation at all.
+    "3d": ["TH R IY1 D IY1"],
+    "a.m.": ["EY2 EH1 M"],
+    "café": ["K AE0 F EY1"],
+    "x-ray": ["EH1 K S R EY2"],
+    "New": ["N UW1"],
+    "hmm": [],
+}
+DROPPED_WORDS = {"3d", "a.m.", "café", "x-ray", "New", "hmm"}
+
+
+@pytest.fixture(scope="module")
+def cmudict(tmp_path_factory):
+    data_dir = tmp_path_factory.mktemp("cmudict")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(CmudictG2p, "source", staticmethod(lambda: dict(FAKE_CMUDICT)))
+        builder = prepare(CmudictG2p(data_dir=data_dir))
+    return builder, read_splits(builder)
+
+
+def test_cmudict_split_sizes_follow_the_word_hash(cmudict):
+    builder, examples = cmudict
+    kept = sorted(set(FAKE_CMUDICT) - DROPPED_WORDS)
+    expected = collections.Counter(keyed_split(word) for word in kept)
+    assert num_examples(builder) == {split: expected[split] for split in SPLITS}
+    assert num_examples(builder) == {"train": 7, "validation": 3, "test": 1}
+    assert {split: len(items) for split, items in examples.items()} == num_examples(builder)
+    for split, items in examples.items():
+        assert {keyed_split(text(ex["word"])) for ex in items} == {split}
+
+
+def test_cmudict_features(cmudict):
+    builder, examples = cmudict
+    features = builder.info.features
+    assert isinstance(features["word"], tfds.features.Text)
+    assert isinstance(features["phonemes"], tfds.features.Sequence)
+    assert features.dtype == {"word": tf.string, "phonemes": tf.string}
+    assert features.shape == {"word": (), "phonemes": (None,)}
+    example = examples["test"][0]
+    assert text(example["word"]) == "star"
+    assert [text(p) for p in example["phonemes"]] == ["S T AA1 R"]
+
+
+def test_cmudict_every_word_once_with_all_its_pronunciations(cmudict):
+    _, examples = cmudict
+    words = [text(ex["word"]) for items in examples.values() for ex in items]
+    assert len(words) == len(set(words))  # no word in two splits, nor twice in one
+    assert set(words) == set(FAKE_CMUDICT) - DROPPED_WORDS
+    phonemes = {text(ex["word"]): [text(p) for p in ex["phonemes"]]
+                for items in examples.values() for ex in items}
+    assert phonemes["read"] == ["R EH1 D", "R IY1 D"]
+    assert phonemes["live"] == ["L AY1 V", "L IH1 V"]
+    # A repeated pronunciation is merged, first order kept.
+    assert phonemes["tomato"] == ["T AH0 M EY1 T OW2", "T AH0 M AA1 T OW2"]
+
+
+def test_cmudict_dropped_words_are_counted_in_metadata(cmudict):
+    builder, _ = cmudict
+    assert builder.info.metadata["dropped_words"] == len(DROPPED_WORDS) == 6
+    assert builder.info.metadata["words"] == 11
+    # The metadata is written with the data and read back by a new builder.
+    reloaded = CmudictG2p(data_dir=builder.data_dir_root)
+    assert reloaded.is_prepared()
+    assert reloaded.info.metadata["dropped_words"] == 6
+
+
+def test_clean_entries_keeps_only_lower_case_words_and_apostrophes():
+    kept, dropped = clean_entries({"it's": ["IH1 T S"], "IT": ["IH1 T"], "über": ["UW1 B ER0"]})
+    assert kept == {"it's": ["IH1 T S"]}
+    assert dropped == 2
+
+
+# ----------------------------------------------------------- wordfreq_langid
+# Most frequent first. "hotel" and "taxi" are in all three lists and "winter"
+# in two: all are dropped. "a" (one letter), "it's", "l'eau" and "2020" (not
+# alphabetic) are dropped too. PER_CLASS = 6 then keeps each language's six
+# most frequent remaining words.
+FAKE_WORDFREQ = {
+    "en": ["the", "a", "hotel", "kitchen", "it's", "the", "taxi", "house", "water", "winter",
+           "bread", "window", "friend", "school"],
+    "fr": ["le", "pomme", "hotel", "taxi", "ile", "l'eau", "riviere", "maison", "pain",
+           "ami", "ecole", "jardin"],
+    "de": ["der", "insel", "tisch", "hotel", "taxi", "winter", "katze", "haus", "2020",
+           "brot", "fenster", "freund"],
+}
+KEPT_WORDS = {
+    "en": ["the", "kitchen", "house", "water", "bread", "window"],
+    "fr": ["le", "pomme", "ile", "riviere", "maison", "pain"],
+    "de": ["der", "insel", "tisch", "katze", "haus", "brot"],
+}
+
+
+@pytest.fixture(scope="module")
+def wordfreq(tmp_path_factory):
+    data_dir = tmp_path_factory.mktemp("wordfreq")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(WordfreqLangid, "source", staticmethod(lambda: FAKE_WORDFREQ))
+        patch.setattr(WordfreqLangid, "PER_CLASS", 6)
+        builder = prepare(WordfreqLangid(data_dir=data_dir))
+    return builder, read_splits(builder)
+
+
+def test_wordfreq_split_sizes_follow_the_word_hash(wordfreq):
+    builder, examples = wordfreq
+    expected = collections.Counter(
+        keyed_split(word) for words in KEPT_WORDS.values() for word in words
+    )
+    assert num_examples(builder) == {split: expected[split] for split in SPLITS}
+    assert num_examples(builder) == {"train": 11, "validation": 3, "test": 4}
+    assert {split: len(items) for split, items in examples.items()} == num_examples(builder)
+
+
+def test_wordfreq_features(wordfreq):
+    builder, _ = wordfreq
+    features = builder.info.features
+    assert features["label"].names == list(LANGUAGES)
+    assert features.dtype == {"text": tf.string, "label": tf.int64}
+    assert features.shape == {"text": (), "label": ()}
+    assert builder.info.supervised_keys == ("text", "label")
+
+
+def test_wordfreq_ambiguous_words_dropped_and_classes_balanced(wordfreq):
+    builder, examples = wordfreq
+    names = builder.info.features["label"].names
+    labelled = [(text(ex["text"]), names[ex["label"]])
+                for items in examples.values() for ex in items]
+    words = [word for word, _ in labelled]
+    assert len(words) == len(set(words))  # no word in two splits
+    assert not {"hotel", "taxi", "winter", "a", "it's", "l'eau", "2020"} & set(words)
+    by_language = collections.defaultdict(set)
+    for word, language in labelled:
+        by_language[language].add(word)
+    assert by_language == {lang: set(words) for lang, words in KEPT_WORDS.items()}
+    assert collections.Counter(lang for _, lang in labelled) == {"en": 6, "fr": 6, "de": 6}
+    assert builder.info.metadata["ambiguous_dropped"] == 3
+    assert builder.info.metadata["per_class"] == 6
+
+
+def test_unambiguous_balanced_shrinks_every_class_to_the_smallest():
+    lists = {"en": ["one", "two", "three", "shared"], "fr": ["un", "shared"]}
+    examples, stats = unambiguous_balanced(lists, per_class=10)
+    assert examples == [("one", "en"), ("un", "fr")]
+    assert stats == {"ambiguous_dropped": 1, "per_class": 1}
+
+
+# ---------------------------------------------------------------- pydoc_text
+FAKE_TEXT = "".join(f"line {i:03d}\n" for i in range(40))  # 360 characters
+
+
+@pytest.fixture(scope="module")
+def pydoc(tmp_path_factory):
+    data_dir = tmp_path_factory.mktemp("pydoc")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(PydocText, "source", staticmethod(lambda: FAKE_TEXT))
+        builder = prepare(PydocText(data_dir=data_dir))
+    return builder, read_splits(builder)
+
+
+def test_pydoc_text_splits_by_position(pydoc):
+    builder, examples = pydoc
+    assert num_examples(builder) == {"train": 1, "validation": 1, "test": 1}
+    assert builder.info.features.dtype == {"text": tf.string}
+    parts = {split: text(items[0]["text"]) for split, items in examples.items()}
+    bounds = positional_bounds(len(FAKE_TEXT))
+    assert bounds == {"train": (0, 324), "validation": (324, 342), "test": (342, 360)}
+    assert {split: len(part) for split, part in parts.items()} == {
+        "train": 324, "validation": 18, "test": 18}  # the last 5%, and 5% before it
+    for split, (start, stop) in bounds.items():
+        assert parts[split] == FAKE_TEXT[start:stop]
+    assert parts["train"] + parts["validation"] + parts["test"] == FAKE_TEXT
+    assert builder.info.metadata["characters"] == 360
+
+
+# -------------------------------------------------------- statsmodels_series
+SERIES_LENGTH = 60
+MISSING = [0, 10, 20, 21, 22, 59]  # a leading gap, a one-week, a three-week, a trailing gap
+TIME = 1958.0 + np.arange(SERIES_LENGTH) / 52.0
+TREND = 300.0 + 0.5 * np.arange(SERIES_LENGTH)  # linear, so interpolation is exact
+
+
+def fake_co2():
+    """A weekly CO2-like series with missing weeks, as `load_co2` returns it."""
+    value = TREND.copy()
+    value[MISSING] = np.nan
+    return TIME.copy(), value
+
+
+@pytest.fixture(scope="module")
+def series(tmp_path_factory):
+    data_dir = tmp_path_factory.mktemp("series")
+    config = StatsmodelsSeriesConfig(name="fake_co2", description="test", loader=fake_co2)
+    builder = prepare(StatsmodelsSeries(config=config, data_dir=data_dir))
+    return builder, read_splits(builder)
+
+
+def test_series_features(series):
+    builder, examples = series
+    assert builder.info.features.dtype == {"time": tf.float64, "value": tf.float32}
+    assert builder.info.features.shape == {"time": (None,), "value": (None,)}
+    example = examples["train"][0]
+    assert example["time"].dtype == np.float64
+    assert example["value"].dtype == np.float32
+
+
+def test_series_splits_by_position(series):
+    builder, examples = series
+    assert num_examples(builder) == {"train": 1, "validation": 1, "test": 1}
+    bounds = positional_bounds(SERIES_LENGTH)
+    assert bounds == {"train": (0, 54), "validation": (54, 57), "test": (57, 60)}
+    times = {split: items[0]["time"] for split, items in examples.items()}
+    assert {split: len(times[split]) for split in SPLITS} == {
+        "train": 54, "validation": 3, "test": 3}
+    for split, (start, stop) in bounds.items():
+        np.testing.assert_allclose(times[split], TIME[start:stop], rtol=0, atol=0)
+    np.testing.assert_allclose(np.concatenate([times[s] for s in SPLITS]), TIME, rtol=0, atol=0)
+
+
+def test_series_time_keeps_float64_precision(series):
+    _, examples = series
+    time = np.concatenate([examples[split][0]["time"] for split in SPLITS])
+    np.testing.assert_array_equal(time, TIME)
+
+
+def test_series_missing_values_interpolated_and_counted(series):
+    builder, examples = series
+    value = np.concatenate([examples[split][0]["value"] for split in SPLITS])
+    assert not np.isnan(value).any()
+    expected = TREND.copy()
+    expected[0] = TREND[1]  # a leading gap takes the first observed value
+    expected[-1] = TREND[-2]  # a trailing gap the last one
+    np.testing.assert_allclose(value, expected.astype("float32"), rtol=0, atol=1e-4)
+    np.testing.assert_allclose(value[20:23], [310.0, 310.5, 311.0], rtol=0, atol=1e-4)
+    assert builder.info.metadata["interpolated"] == len(MISSING) == 6
+    assert builder.info.metadata["length"] == SERIES_LENGTH
+    reloaded = StatsmodelsSeries(config=builder.builder_config, data_dir=builder.data_dir_root)
+    assert reloaded.is_prepared()
+    assert reloaded.info.metadata["interpolated"] == 6
+
+
+def test_fill_missing_rejects_a_series_with_no_value():
+    with pytest.raises(ValueError, match="no observed value"):
+        fill_missing([np.nan, np.nan])
+
+
+def test_real_sunspots_smoke(tmp_path):
+    """The one build from a real package: statsmodels' yearly sunspots."""
+    builder = prepare(StatsmodelsSeries(config="sunspots", data_dir=tmp_path))
+    assert builder.info.metadata["length"] == 309
+    assert builder.info.metadata["interpolated"] == 0
+    test = next(builder.as_dataset(split="test").as_numpy_iterator())
+    assert len(test["value"]) == 15  # round(309 * 0.05)
+    assert test["time"][-1] == 2008.0
+
+
+# ----------------------------------------------------------------- synthetic
+SMALL = {"train_size": 24, "eval_size": 8}
+
+
+def build_synthetic(tmp_path_factory, task, length):
+    config = synthetic_config(task, length, **SMALL)
+    builder = prepare(Synthetic(config=config, data_dir=tmp_path_factory.mktemp(task)))
+    return builder, read_splits(builder)
+
+
+@pytest.fixture(scope="module")
+def adding(tmp_path_factory):
+    return build_synthetic(tmp_path_factory, "adding", 12)
+
+
+@pytest.fixture(scope="module")
+def copy(tmp_path_factory):
+    return build_synthetic(tmp_path_factory, "copy", 5)
+
+
+@pytest.fixture(scope="module")
+def parity(tmp_path_factory):
+    return build_synthetic(tmp_path_factory, "parity", 9)
+
+
+def test_synthetic_predefined_configs():
+    names = [config.name for config in Synthetic.BUILDER_CONFIGS]
+    assert names == [f"{task}_t{t}" for task in ("adding", "copy", "parity")
+                     for t in (10, 50, 100, 200)]
+    assert all(isinstance(config, SyntheticConfig) for config in Synthetic.BUILDER_CONFIGS)
+    with pytest.raises(ValueError, match="task"):
+        synthetic_config("sorting", 10)
+
+
+@pytest.mark.parametrize(
+    "task, length, shapes, dtype",
+    [
+        ("adding", 12, {"inputs": (12, 2), "targets": (1,)}, tf.float32),
+        ("copy", 5, {"inputs": (25,), "targets": (25,)}, tf.int32),  # length + 2 * 10
+        ("parity", 9, {"inputs": (9,), "targets": (9,)}, tf.int32),
+    ],
+)
+def test_synthetic_features_and_sizes(request, task, length, shapes, dtype):
+    builder, examples = request.getfixturevalue(task)
+    assert builder.info.features.shape == shapes
+    assert builder.info.features.dtype == {"inputs": dtype, "targets": dtype}
+    assert builder.info.supervised_keys == ("inputs", "targets")
+    assert num_examples(builder) == {"train": 24, "validation": 8, "test": 8}
+    assert {split: len(items) for split, items in examples.items()} == num_examples(builder)
+    for items in examples.values():
+        for example in items:
+            assert {key: value.shape for key, value in example.items()} == shapes
+
+
+@pytest.mark.parametrize("task", ["adding", "copy", "parity"])
+def test_synthetic_splits_are_the_generator_with_the_split_seed(request, task):
+    """Each split is `GENERATORS[task](size, length, seed=SPLIT_SEEDS[split])`,
+    so the data are the same on every machine and no split repeats another."""
+    builder, examples = request.getfixturevalue(task)
+    length = builder.builder_config.length
+    for split, items in examples.items():
+        size = num_examples(builder)[split]
+        inputs, targets = GENERATORS[task](size, length, seed=SPLIT_SEEDS[split])
+        expected = sorted(zip(inputs.tolist(), targets.tolist(), strict=True))
+        got = sorted((ex["inputs"].tolist(), ex["targets"].tolist()) for ex in items)
+        assert got == expected
+    first = {split: items[0]["inputs"].tobytes() for split, items in examples.items()}
+    assert len(set(first.values())) == 3
+
+
+def test_synthetic_is_deterministic_across_builds(adding, tmp_path):
+    builder, examples = adding
+    again = prepare(Synthetic(config=builder.builder_config, data_dir=tmp_path))
+    for split, items in read_splits(again).items():
+        assert len(items) == len(examples[split])
+        for ex, first in zip(items, examples[split], strict=True):
+            np.testing.assert_array_equal(ex["inputs"], first["inputs"])
+            np.testing.assert_array_equal(ex["targets"], first["targets"])
+
+
+def test_adding_targets_are_the_sum_of_the_two_marked_values(adding):
+    _, examples = adding
+    length, half = 12, 6
+    for items in examples.values():
+        for ex in items:
+            values, markers = ex["inputs"][:, 0], ex["inputs"][:, 1]
+            assert ((values >= 0) & (values < 1)).all()
+            marked = np.flatnonzero(markers)
+            assert set(np.unique(markers)) <= {0.0, 1.0}
+            assert len(marked) == 2
+            assert marked[0] < half <= marked[1] < length  # one in each half
+            assert ex["targets"][0] == pytest.approx(values[marked].sum(), abs=1e-6)
+
+
+def test_parity_targets_are_the_parity_of_the_bits_so_far(parity):
+    _, examples = parity
+    for items in examples.values():
+        for ex in items:
+            bits = ex["inputs"].tolist()
+            assert set(bits) <= {0, 1}
+            assert ex["targets"].tolist() == [sum(bits[: t + 1]) % 2 for t in range(len(bits))]
+
+
+def test_copy_targets_repeat_the_symbols_after_the_delimiter(copy):
+    _, examples = copy
+    length, remember, symbols = 5, 10, 8
+    delimiter_at = remember + length - 1
+    for items in examples.values():
+        for ex in items:
+            inputs, targets = ex["inputs"], ex["targets"]
+            data = inputs[:remember]
+            assert ((data >= 1) & (data <= symbols)).all()
+            assert (inputs[remember:delimiter_at] == 0).all()  # length - 1 blanks
+            assert inputs[delimiter_at] == symbols + 1  # the delimiter
+            assert (inputs[delimiter_at + 1:] == 0).all()  # remember blanks
+            assert (targets[:-remember] == 0).all()  # blanks until the delimiter is read
+            np.testing.assert_array_equal(targets[-remember:], data)
