@@ -90,6 +90,19 @@ def _numpy_split(builder, split):
     return tfds.as_numpy(builder.as_dataset(split=split, shuffle_files=False))
 
 
+def _g2p_entries(builder, split):
+    """`{word: [pronunciation]}` of a `cmudict_g2p` split, read in large
+    ragged batches (one example at a time is five times slower)."""
+    entries = {}
+    dataset = builder.as_dataset(split=split, shuffle_files=False).ragged_batch(8192)
+    for batch in dataset.as_numpy_iterator():
+        prons_batch = batch["phonemes"]  # ragged, or an array when all rows are equal
+        prons_batch = getattr(prons_batch, "to_list", prons_batch.tolist)()
+        for word, prons in zip(batch["word"], prons_batch, strict=True):
+            entries[_text(word)] = [_text(p) for p in prons]
+    return entries
+
+
 def _text(value):
     return value.decode("utf-8") if isinstance(value, bytes) else str(value)
 
@@ -98,8 +111,7 @@ def _text(value):
 def load_g2p(data, data_dir):
     if data is None:
         builder = _builder_splits("cmudict_g2p", data_dir)
-        out = {split: {_text(ex["word"]): [_text(p) for p in ex["phonemes"]]
-                       for ex in _numpy_split(builder, split)} for split in splits.SPLITS}
+        out = {split: _g2p_entries(builder, split) for split in splits.SPLITS}
         return TaskData("g2p", "cmudict_g2p", out, metadata=dict(builder.info.metadata))
     kind, value = data
     if kind == "tfds":

@@ -16,7 +16,31 @@ from models.cells.lstm_cell import LSTMCell
 from models.cells.minimal_gru_cell import MinimalGRUCell
 from models.cells.peephole_lstm_cell import PeepholeLSTMCell
 
+#: Short names for configs and search spaces.
+CELLS = {
+    "elman": ElmanCell,
+    "jordan": JordanCell,
+    "gru": GRUCell,
+    "minimal_gru": MinimalGRUCell,
+    "lstm": LSTMCell,
+    "peephole_lstm": PeepholeLSTMCell,
+    "cifg_lstm": CIFGLSTMCell,
+    "esn": ESNCell,
+    "clockwork": ClockworkCell,
+}
+
+
+def make_cell(name, units, **kwargs):
+    """A cell by short name, e.g. `make_cell("lstm", 128, dropout=0.1)`."""
+    if name not in CELLS:
+        raise ValueError(f"Unknown cell {name!r}; choose from {', '.join(CELLS)}. "
+                         f"Received: name={name!r}")
+    return CELLS[name](units, **kwargs)
+
+
 __all__ = [
+    "CELLS",
+    "make_cell",
     "CIFGLSTMCell",
     "ClockworkCell",
     "ESNCell",

@@ -1,0 +1,143 @@
+"""`Seq2Seq`: encoder-decoder with attention, for grapheme-to-phoneme and kin."""
+
+import keras
+from keras import ops
+
+from models.seq2seq.attentive_decoder import AttentiveDecoder
+from models.seq2seq.recurrent_encoder import RecurrentEncoder
+from models.seq2seq.transformer_encoder import TransformerEncoder
+
+ENCODERS = ("recurrent", "transformer")
+
+
+@keras.saving.register_keras_serializable(package="rnnlab")
+class Seq2Seq(keras.Model):
+    """Character encoder-decoder with attention (seed 003 slides 56-75).
+
+    Parts, in order: a source embedding (id 0 is padding and is masked); an
+    encoder, either a deep bidirectional RNN of any `models.cells` cell with
+    residual connections (`RecurrentEncoder`) or a stack of Transformer
+    encoder blocks (`TransformerEncoder`, for comparison); and an
+    `AttentiveDecoder` (Luong, Bahdanau or no attention). Training uses
+    teacher forcing (seed 002 slide 19): `call` reads the gold previous
+    tokens. `decoder_step` exposes one decoding step to the greedy and
+    beam-search decoders of `models.decoding`.
+
+    Args:
+        source_vocab_size, target_vocab_size: vocabulary sizes, padding
+            included at id 0.
+        embedding_dim: source and target embedding size.
+        encoder: `"recurrent"` or `"transformer"`.
+        cell: cell of the encoder and decoder (`models.cells.CELLS`).
+        units: encoder units per direction (recurrent) or model width
+            (transformer).
+        encoder_layers: stacked encoder layers.
+        bidirectional, residual: recurrent encoder options.
+        heads, intermediate_dim: transformer encoder options.
+        attention, score, window, window_size, attention_units,
+            max_source_length: decoder attention options.
+        decoder_units: decoder cell units; default the encoder output width
+            (needed by the `dot` scores).
+        dropout: dropout of the embeddings and the attentional state.
+
+    Call arguments:
+        inputs: `{"graphemes": int [B, S], "decoder_inputs": int [B, T]}`.
+
+    Returns:
+        logits `[B, T, target_vocab_size]`.
+    """
+
+    def __init__(self, source_vocab_size, target_vocab_size, embedding_dim=64,
+                 encoder="recurrent", cell="lstm", units=128, encoder_layers=1,
+                 bidirectional=True, residual=True, heads=4, intermediate_dim=256,
+                 attention="luong", score="general", window="global", window_size=None,
+                 attention_units=None, max_source_length=None, decoder_units=None,
+                 dropout=0.0, **kwargs):
+        super().__init__(**kwargs)
+        if encoder not in ENCODERS:
+            raise ValueError(f"`encoder` must be one of {ENCODERS}. Received: encoder={encoder}")
+        self.source_vocab_size = source_vocab_size
+        self.target_vocab_size = target_vocab_size
+        self.embedding_dim = embedding_dim
+        self.encoder_type = encoder
+        self.cell_name = cell
+        self.units = units
+        self.encoder_layers = encoder_layers
+        self.bidirectional = bidirectional
+        self.residual = residual
+        self.heads = heads
+        self.intermediate_dim = intermediate_dim
+        self.attention_style = attention
+        self.score = score
+        self.window = window
+        self.window_size = window_size
+        self.attention_units = attention_units
+        self.max_source_length = max_source_length
+        self.dropout = dropout
+
+        # Layers.
+        policy = self.dtype_policy
+        if encoder == "recurrent":
+            self.source_embedding = keras.layers.Embedding(
+                source_vocab_size, embedding_dim, mask_zero=True, name="source_embedding",
+                dtype=policy)
+            self.encoder = RecurrentEncoder(cell, units, num_layers=encoder_layers,
+                                            bidirectional=bidirectional, residual=residual,
+                                            name="encoder", dtype=policy)
+            memory_dim = self.encoder.output_dim
+        else:
+            self.source_embedding = keras.layers.Embedding(
+                source_vocab_size, units, mask_zero=True, name="source_embedding", dtype=policy)
+            self.encoder = TransformerEncoder(num_layers=encoder_layers, heads=heads,
+                                              intermediate_dim=intermediate_dim,
+                                              dropout=dropout, name="encoder", dtype=policy)
+            memory_dim = units
+        self.decoder_units = decoder_units or memory_dim
+        self.decoder = AttentiveDecoder(
+            target_vocab_size, embedding_dim, cell=cell, units=self.decoder_units,
+            attention=attention, score=score, window=window, window_size=window_size,
+            attention_units=attention_units, max_source_length=max_source_length,
+            dropout=dropout, name="decoder", dtype=policy)
+        self.source_dropout = keras.layers.Dropout(dropout, dtype=policy)
+
+    def encode(self, graphemes, training=False):
+        """`(memory [B, S, H], mask [B, S], summary [B, H])` of source ids."""
+        mask = ops.not_equal(graphemes, 0)  # [B, S]
+        x = self.source_dropout(self.source_embedding(graphemes), training=training)
+        memory, summary = self.encoder(x, mask=mask, training=training)
+        return memory, mask, summary
+
+    def call(self, inputs, training=False):
+        logits, _ = self.logits_and_alignments(inputs, training=training)
+        return logits
+
+    def logits_and_alignments(self, inputs, training=False):
+        """Teacher-forced logits `[B, T, V]` and attention weights `[B, T, S]`."""
+        memory, mask, summary = self.encode(inputs["graphemes"], training=training)
+        return self.decoder(inputs["decoder_inputs"], memory, mask, summary, training=training)
+
+    def initial_decoder_state(self, graphemes):
+        """The decoding state of a batch of sources (a dict, batch first)."""
+        memory, mask, summary = self.encode(graphemes)
+        return self.decoder.initial_state(memory, mask, summary)
+
+    def decoder_step(self, ids, state, t):
+        """`(logits [N, V], new_state)` from the previous ids `[N]`: the
+        `step_fn` of `models.decoding`."""
+        logits, new_state, _ = self.decoder.step(self.decoder.embed(ids), state, t)
+        return logits, new_state
+
+    def get_config(self):
+        config = {
+            "source_vocab_size": self.source_vocab_size,
+            "target_vocab_size": self.target_vocab_size,
+            "embedding_dim": self.embedding_dim, "encoder": self.encoder_type,
+            "cell": self.cell_name, "units": self.units, "encoder_layers": self.encoder_layers,
+            "bidirectional": self.bidirectional, "residual": self.residual,
+            "heads": self.heads, "intermediate_dim": self.intermediate_dim,
+            "attention": self.attention_style, "score": self.score, "window": self.window,
+            "window_size": self.window_size, "attention_units": self.attention_units,
+            "max_source_length": self.max_source_length, "decoder_units": self.decoder_units,
+            "dropout": self.dropout,
+        }
+        return {**super().get_config(), **config}

@@ -1,0 +1,46 @@
+"""What every stage script shares: its flags (DESIGN section 2) and the
+resolution of the run's configuration."""
+
+import argparse
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+TASKS = ("g2p", "lm", "classify", "forecast", "synthetic")
+
+
+def parser(stage, description):
+    """The common flags of `python -m pipeline.<stage>`."""
+    p = argparse.ArgumentParser(prog=f"python -m pipeline.{stage}", description=description,
+                                formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    p.add_argument("--task", required=True, choices=TASKS, help="the task")
+    p.add_argument("--preset", default="quick", choices=("smoke", "quick", "full"),
+                   help="size of the run: smoke (seconds, tests), quick (minutes), full")
+    p.add_argument("--data", help="a data file, or tfds:NAME; default: the embedded data")
+    p.add_argument("--data-dir", default=os.environ.get("TFDS_DATA_DIR"),
+                   help="TFDS data directory (default ~/tensorflow_datasets)")
+    p.add_argument("--config", help="JSON file of configuration overrides")
+    p.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=VALUE",
+                   help="override one configuration value, e.g. --set train.epochs=3")
+    p.add_argument("--run-dir", help="run directory (default: runs/<task>/<preset>)")
+    p.add_argument("--export-dir", default="saved", help="where exports go")
+    return p
+
+
+def resolve(args):
+    """Fills `args.run_dir` and returns the resolved configuration."""
+    from pipeline import config
+
+    args.run_dir = args.run_dir or os.path.join("runs", args.task, args.preset)
+    return config.resolve(args.task, args.preset, args.config, args.set)
+
+
+def task_module(task):
+    """The library of `task` (`pipeline.tasks.<task>`)."""
+    from pipeline.errors import UsageError
+
+    if task != "g2p":
+        raise UsageError(f"--task {task}: this stage is not implemented for {task} yet")
+    from pipeline.tasks import g2p
+
+    return g2p

@@ -1,0 +1,1 @@
+"""Task libraries: what the stage scripts call for each task."""

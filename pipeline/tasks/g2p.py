@@ -1,0 +1,287 @@
+"""The G2P task: build, train and decode the grapheme-to-phoneme model.
+
+The stage scripts stay short (parse flags, call one function here); the
+logic lives here where tests can reach it.
+"""
+
+import os
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from pipeline import atomic, prepare
+from pipeline import data as data_lib
+from pipeline import vocab as vocab_lib
+from pipeline.inputs import g2p as g2p_inputs
+
+
+def load_vocabularies(run_dir):
+    data_dir = os.path.join(run_dir, "data")
+    return {name: vocab_lib.load_vocabulary(os.path.join(data_dir, f"vocab_{name}.json"))
+            for name in ("graphemes", "phonemes")}
+
+
+def build_model(config, vocabularies):
+    """The `Seq2Seq` model the configuration describes."""
+    from models.seq2seq import Seq2Seq
+
+    m = dict(config["model"])
+    m["window_size"] = m["window_size"] or None
+    m["attention_units"] = m["attention_units"] or None
+    # ids 0 and 1 are padding and out-of-vocabulary (pipeline.vocab)
+    model = Seq2Seq(len(vocabularies["graphemes"]) + 2, len(vocabularies["phonemes"]) + 2,
+                    **m, name="g2p")
+    model({"graphemes": np.ones((1, 2), "int32"), "decoder_inputs": np.ones((1, 2), "int32")})
+    return model
+
+
+def subset(entries, limit, seed):
+    """At most `limit` words of `entries` (0 = all), a seeded random choice."""
+    if not limit or limit >= len(entries):
+        return entries
+    words = sorted(entries)
+    chosen = np.random.default_rng(seed).choice(len(words), size=limit, replace=False)
+    return {words[i]: entries[words[i]] for i in sorted(chosen)}
+
+
+def splits(task_data, config):
+    """The train, validation and test entries the configuration asks for."""
+    d = config["data"]
+    return {
+        "train": subset(task_data.splits["train"], d["max_train_words"], d["seed"]),
+        "validation": subset(task_data.splits["validation"], d["max_eval_words"], d["seed"]),
+        "test": subset(task_data.splits["test"], d["max_eval_words"], d["seed"]),
+    }
+
+
+def as_dataset(entries):
+    words = list(entries)
+    return tf.data.Dataset.from_tensor_slices(
+        {"word": words, "phonemes": tf.ragged.constant([entries[w] for w in words])})
+
+
+def ensure_prepared(run_dir, data=None, data_dir=None):
+    """Runs the prepare stage unless `<run_dir>/data/` holds its output."""
+    if not os.path.exists(os.path.join(run_dir, "data", "prepared.json")):
+        prepare.prepare("g2p", data=data, data_dir=data_dir, run_dir=run_dir)
+
+
+def train(config, run_dir, data=None, data_dir=None):
+    """Trains (or resumes training) and saves `<run_dir>/model.keras`.
+
+    Rerunning the same command after a kill resumes from the last epoch
+    (`keras.callbacks.BackupAndRestore`). Returns the Keras history dict.
+    """
+    ensure_prepared(run_dir, data, data_dir)
+    atomic.write_json(os.path.join(run_dir, "config.json"), config)
+    vocabularies = load_vocabularies(run_dir)
+    entries = splits(data_lib.load("g2p", data=data, data_dir=data_dir), config)
+    d, t = config["data"], config["train"]
+    keras.utils.set_random_seed(t["seed"])
+    train_batches = g2p_inputs.batches(as_dataset(entries["train"]), vocabularies,
+                                       batch_size=d["batch_size"], training=True, seed=d["seed"])
+    valid_batches = g2p_inputs.batches(as_dataset(entries["validation"]), vocabularies,
+                                       batch_size=d["batch_size"])
+    model = build_model(config, vocabularies)
+    model.compile(
+        optimizer=keras.optimizers.Adam(t["learning_rate"], clipnorm=t["clipnorm"]),
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=0),
+        jit_compile=t["jit_compile"],
+    )
+    checkpoints = os.path.join(run_dir, "checkpoints")
+    callbacks = [
+        keras.callbacks.BackupAndRestore(os.path.join(checkpoints, "backup")),
+        keras.callbacks.ModelCheckpoint(os.path.join(checkpoints, "best.weights.h5"),
+                                        save_best_only=True, save_weights_only=True),
+        keras.callbacks.EarlyStopping(patience=t["patience"], restore_best_weights=True),
+        keras.callbacks.TensorBoard(os.path.join(run_dir, "logs")),
+        keras.callbacks.CSVLogger(os.path.join(run_dir, "history.csv"), append=True),
+    ]
+    history = model.fit(train_batches, validation_data=valid_batches, epochs=t["epochs"],
+                        callbacks=callbacks, verbose="auto")
+    staging = os.path.join(run_dir, "model.tmp.keras")
+    model.save(staging)
+    os.replace(staging, os.path.join(run_dir, "model.keras"))  # atomic
+    atomic.write_json(os.path.join(run_dir, "train_history.json"), history.history)
+    return history.history
+
+
+class G2PServer(tf.Module):
+    """Words in, pronunciations out: preprocessing, model and decoding in one
+    graph, what the export serves (DESIGN section 5).
+
+    Words are lower-cased and cut to `max_input_length` characters;
+    characters outside the training vocabulary map to the out-of-vocabulary
+    id. An empty word gets an empty pronunciation and score 0.
+
+    Args:
+        model: a trained `Seq2Seq`.
+        vocabularies: `{"graphemes": [...], "phonemes": [...]}`.
+        beam_width: 1 decodes greedily, more uses beam search.
+        length_penalty: alpha of Wu et al. (2016) eq. (14).
+        max_length: most phonemes emitted.
+        max_input_length: longest word read, in characters.
+    """
+
+    def __init__(self, model, vocabularies, beam_width=4, length_penalty=0.6, max_length=32,
+                 max_input_length=48):
+        super().__init__()
+        from models.decoding import BeamSearchDecoder, GreedyDecoder
+
+        self.model = model
+        self.max_input_length = max_input_length
+        self.chars = vocab_lib.lookup(vocabularies["graphemes"])
+        self.phones = vocab_lib.lookup(vocabularies["phonemes"])
+        self.phone_names = vocab_lib.lookup(vocabularies["phonemes"], invert=True)
+        self.chars(tf.constant([""]))  # build the lookups (export tracks built layers)
+        self.phone_names(tf.constant([0], tf.int64))
+        self.start_id = int(self.phones(g2p_inputs.START))
+        end_id = int(self.phones(g2p_inputs.END))
+        # Never emit padding, the out-of-vocabulary token or the start token.
+        forbidden = np.zeros(len(vocabularies["phonemes"]) + 2, "float32")
+        forbidden[[0, 1, self.start_id]] = -1e9
+        self.forbidden = tf.constant(forbidden)
+        if beam_width == 1:
+            self.decoder = GreedyDecoder(max_length=max_length, end_id=end_id)
+        else:
+            self.decoder = BeamSearchDecoder(beam_width, max_length=max_length, end_id=end_id,
+                                             length_penalty=length_penalty)
+
+    def encode_words(self, words):
+        """`[B]` strings -> padded character ids `[B, S]` and lengths `[B]`."""
+        chars = g2p_inputs.graphemes(tf.strings.lower(words, encoding="utf-8"))
+        chars = chars[:, : self.max_input_length]
+        ids = self.chars(chars).to_tensor()  # [B, S]
+        ids = tf.concat([ids, tf.zeros_like(ids[:, :1])], axis=1)  # S >= 1 for empty batches
+        return ids, chars.row_lengths()
+
+    def step(self, ids, state, t):
+        logits, state = self.model.decoder_step(ids, state, t)
+        return tf.cast(logits, tf.float32) + self.forbidden, state
+
+    def __call__(self, words):
+        """`(phonemes [B] string, score [B] float32)` for words `[B]`."""
+        ids, lengths = self.encode_words(words)
+        state = self.model.initial_decoder_state(ids)
+        start = tf.fill(tf.shape(ids)[:1], self.start_id)
+        out = self.decoder(self.step, state, start)
+        best, score, best_len = out[0], out[1], out[2]
+        if len(best.shape) == 3:  # beam search: best first
+            best, score, best_len = best[:, 0], score[:, 0], best_len[:, 0]
+        mask = tf.sequence_mask(best_len, tf.shape(best)[1])
+        tokens = tf.ragged.boolean_mask(self.phone_names(best), mask)
+        phonemes = tf.strings.reduce_join(tokens, axis=1, separator=" ")
+        empty = tf.equal(lengths, 0)
+        phonemes = tf.where(empty, "", phonemes)
+        score = tf.where(empty, 0.0, tf.cast(score, tf.float32))
+        return phonemes, score
+
+
+def predict(server, words, batch_size=256):
+    """`{word: "P H O N E S"}` for a list of words, batch by batch."""
+    out = {}
+    for start in range(0, len(words), batch_size):
+        chunk = words[start : start + batch_size]
+        phonemes, _ = server(tf.constant(chunk))
+        out.update(zip(chunk, (p.decode() for p in phonemes.numpy()), strict=True))
+    return out
+
+
+def load_trained(run_dir):
+    """The trained model of a run, and its vocabularies."""
+    import models.seq2seq  # noqa: F401  (registers the layers)
+
+    path = os.path.join(run_dir, "model.keras")
+    if not os.path.exists(path):
+        from pipeline.errors import UsageError
+
+        raise UsageError(f"--run-dir {run_dir}: no trained model (model.keras); "
+                         "run the train stage first")
+    return keras.saving.load_model(path, compile=False), load_vocabularies(run_dir)
+
+
+def evaluate(config, run_dir, data=None, data_dir=None, plot_words=4):
+    """Decodes the test split and writes `metrics.json` and attention plots.
+
+    Returns the metrics dict: WER and PER with stress kept and removed
+    (DESIGN section 3), the number of words, and a sample of errors.
+    """
+    from pipeline import g2p_scoring
+
+    model, vocabularies = load_trained(run_dir)
+    entries = splits(data_lib.load("g2p", data=data, data_dir=data_dir), config)["test"]
+    dec = config["decode"]
+    server = G2PServer(model, vocabularies, beam_width=dec["beam_width"],
+                       length_penalty=dec["length_penalty"], max_length=dec["max_length"])
+    predictions = predict(server, sorted(entries))
+    metrics = g2p_scoring.score_all(predictions, entries)
+    metrics["errors"] = g2p_scoring.errors(predictions, entries, 20)
+    metrics["decode"] = dict(dec)
+    atomic.write_json(os.path.join(run_dir, "metrics.json"), metrics)
+    plot_alignments(model, vocabularies, sorted(entries)[:plot_words], predictions,
+                    os.path.join(run_dir, "plots"))
+    return metrics
+
+
+def plot_alignments(model, vocabularies, words, predictions, directory):
+    """One PNG heatmap of the attention weights a word's predicted
+    pronunciation gets (teacher-forced on the prediction), per word."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    if model.attention_style == "none":
+        return []
+    os.makedirs(directory, exist_ok=True)
+    encode = g2p_inputs.make_encoder(vocabularies)
+    paths = []
+    for word in words:
+        pron = predictions[word] or g2p_inputs.END
+        features, _ = encode(tf.constant(word), tf.constant(pron))
+        batch = {k: v[None] for k, v in features.items()}
+        _, weights = model.logits_and_alignments(batch)
+        weights = np.asarray(weights[0], "float32")  # [T, S]
+        rows = pron.split() + [g2p_inputs.END]
+        fig, ax = plt.subplots(figsize=(0.5 * len(word) + 2, 0.4 * len(rows) + 1.5))
+        ax.imshow(weights[: len(rows), : len(word)], cmap="viridis", vmin=0, vmax=1)
+        ax.set_xticks(range(len(word)), list(word))
+        ax.set_yticks(range(len(rows)), rows)
+        ax.set_title(f"attention: {word}")
+        fig.tight_layout()
+        path = os.path.join(directory, f"alignment_{word}.png")
+        fig.savefig(path, dpi=100)
+        plt.close(fig)
+        paths.append(path)
+    return paths
+
+
+def serving_endpoint(server):
+    """The `serving_default` function: `words [B]` -> `{"phonemes", "score"}`."""
+
+    @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name="words")])
+    def serve(words):
+        phonemes, score = server(words)
+        return {"phonemes": phonemes, "score": score}
+
+    return serve
+
+
+def export(config, run_dir, directory):
+    """Writes the SavedModel of a trained run into `directory` (which must not
+    exist; the caller renames it into place). Returns the metadata dict."""
+    model, vocabularies = load_trained(run_dir)
+    dec = config["decode"]
+    server = G2PServer(model, vocabularies, beam_width=dec["beam_width"],
+                       length_penalty=dec["length_penalty"], max_length=dec["max_length"])
+    archive = keras.export.ExportArchive()
+    archive.track(model)
+    for layer in (server.chars, server.phones, server.phone_names):
+        archive.track(layer)
+    archive.add_endpoint("serving_default", serving_endpoint(server))
+    archive.write_out(directory, verbose=False)
+    return {"model": model.get_config(), "decode": dict(dec),
+            "inputs": {"words": "string [B]"},
+            "outputs": {"phonemes": "string [B], space-separated ARPAbet",
+                        "score": "float32 [B], length-normalised log-probability"}}

@@ -1,0 +1,26 @@
+"""`python -m pipeline.train --task T`: train a task's model, resumable.
+
+Prepares the data if the run has none, trains with a progress bar,
+TensorBoard logs (`<run-dir>/logs`), checkpoints, early stopping and
+gradient clipping, and saves `<run-dir>/model.keras`. Rerunning the same
+command after an interruption continues from the last finished epoch.
+"""
+
+import sys
+
+from pipeline import stage
+from pipeline.errors import run_cli
+
+
+def main(argv=None):
+    args = stage.parser("train", __doc__.split("\n\n")[0]).parse_args(argv)
+    config = stage.resolve(args)
+    history = stage.task_module(args.task).train(config, args.run_dir, data=args.data,
+                                                 data_dir=args.data_dir)
+    print(f"trained {len(history['loss'])} epochs; last loss {history['loss'][-1]:.4f}; "
+          f"model in {args.run_dir}/model.keras")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(run_cli(main))
