@@ -9,6 +9,7 @@ split the same way.
 """
 
 import dataclasses
+import functools
 
 import numpy as np
 
@@ -223,6 +224,12 @@ LOADERS = {"g2p": load_g2p, "lm": load_lm, "classify": load_classify,
            "forecast": load_forecast, "synthetic": load_synthetic}
 
 
+@functools.lru_cache(maxsize=4)
+def _load_cached(task, data, data_dir, options):
+    parsed = None if data is None else parse_data_flag(data)
+    return LOADERS[task](parsed, data_dir, **dict(options))
+
+
 def load(task, data=None, data_dir=None, **options):
     """The split examples of `task`.
 
@@ -231,10 +238,11 @@ def load(task, data=None, data_dir=None, **options):
         data: None for the embedded default, else the `--data` value
             (`"tfds:NAME"` or a file path).
         data_dir: TFDS data directory (prepared builders are reused).
+        Results are cached in the process: treat them as read-only.
         **options: task options (forecast `series`, `column`; synthetic
             `task`, `length`).
     """
     if task not in LOADERS:
         raise UsageError(f"--task: unknown task {task!r}; choose from {', '.join(TASKS)}")
-    parsed = None if data is None else parse_data_flag(data)
-    return LOADERS[task](parsed, data_dir, **options)
+    # The stages of one `pipeline.run` share one read of the data.
+    return _load_cached(task, data, data_dir, tuple(sorted(options.items())))

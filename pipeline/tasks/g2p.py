@@ -285,3 +285,15 @@ def export(config, run_dir, directory):
             "inputs": {"words": "string [B]"},
             "outputs": {"phonemes": "string [B], space-separated ARPAbet",
                         "score": "float32 [B], length-normalised log-probability"}}
+
+
+def predict_words(config, run_dir, words):
+    """`[(word, phonemes, score)]` from a trained run, with the configured
+    decoding."""
+    model, vocabularies = load_trained(run_dir)
+    dec = config["decode"]
+    server = G2PServer(model, vocabularies, beam_width=dec["beam_width"],
+                       length_penalty=dec["length_penalty"], max_length=dec["max_length"])
+    phonemes, scores = server(tf.constant(words, tf.string))
+    return [(w, p.decode(), float(s))
+            for w, p, s in zip(words, phonemes.numpy(), scores.numpy(), strict=True)]

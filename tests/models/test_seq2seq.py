@@ -1,0 +1,107 @@
+"""`models.seq2seq`: shapes, teacher forcing equals step-by-step decoding,
+training, serialization and XLA, for every decoder style and both encoders."""
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from models.decoding import BeamSearchDecoder, GreedyDecoder
+from models.seq2seq import Seq2Seq
+
+SOURCE = np.array([[3, 4, 5, 6], [6, 7, 0, 0], [5, 0, 0, 0]])
+DECODER_INPUTS = np.array([[2, 5, 6, 7, 8], [2, 8, 4, 0, 0], [2, 9, 0, 0, 0]])
+TARGETS = np.array([[5, 6, 7, 8, 3], [8, 4, 3, 0, 0], [9, 3, 0, 0, 0]])
+
+VARIANTS = {
+    "luong_general": {"attention": "luong"},
+    "luong_dot_local_m": {"attention": "luong", "score": "dot", "window": "local-m",
+                          "window_size": 1},
+    "luong_local_p": {"attention": "luong", "window": "local-p", "window_size": 2},
+    "luong_concat": {"attention": "luong", "score": "concat", "attention_units": 6},
+    "bahdanau": {"attention": "bahdanau"},
+    "none": {"attention": "none"},
+    "transformer": {"encoder": "transformer", "heads": 2, "intermediate_dim": 16},
+    "gru_deep_residual": {"cell": "gru", "encoder_layers": 2},
+    "peephole_unidirectional": {"cell": "peephole_lstm", "bidirectional": False},
+}
+
+
+def make(name, **extra):
+    model = Seq2Seq(10, 12, embedding_dim=6, units=8, **VARIANTS[name], **extra)
+    model({"graphemes": SOURCE, "decoder_inputs": DECODER_INPUTS})
+    return model
+
+
+@pytest.mark.parametrize("name", sorted(VARIANTS))
+def test_teacher_forcing_equals_stepwise_decoding(name):
+    """The training loop and the decoding step are the same computation."""
+    model = make(name)
+    logits, alignments = model.logits_and_alignments(
+        {"graphemes": SOURCE, "decoder_inputs": DECODER_INPUTS})
+    assert logits.shape == (3, 5, 12) and alignments.shape == (3, 5, 4)
+    state = model.initial_decoder_state(tf.constant(SOURCE))
+    steps = []
+    for t in range(DECODER_INPUTS.shape[1]):
+        step_logits, state = model.decoder_step(tf.constant(DECODER_INPUTS[:, t]), state, t)
+        steps.append(step_logits)
+    np.testing.assert_allclose(np.stack(steps, 1), logits, rtol=1e-5, atol=1e-5)
+    weights = np.asarray(alignments)
+    assert (weights[:, :, 2:][SOURCE[:, None, 2:].repeat(5, 1) == 0] == 0).all()  # padding
+
+
+@pytest.mark.parametrize("name", ["bahdanau", "luong_local_p", "none", "transformer"])
+def test_trains(name):
+    model = make(name)
+    model.compile(keras.optimizers.Adam(0.02),
+                  keras.losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=0))
+    inputs = {"graphemes": SOURCE, "decoder_inputs": DECODER_INPUTS}
+    before = model.evaluate(inputs, TARGETS, verbose=0)
+    model.fit(inputs, TARGETS, epochs=15, verbose=0)
+    assert model.evaluate(inputs, TARGETS, verbose=0) < 0.7 * before
+
+
+@pytest.mark.parametrize("name", sorted(VARIANTS))
+def test_save_and_load(name, tmp_path):
+    model = make(name)
+    inputs = {"graphemes": SOURCE, "decoder_inputs": DECODER_INPUTS}
+    path = str(tmp_path / "m.keras")
+    model.save(path)
+    restored = keras.saving.load_model(path, compile=False)
+    np.testing.assert_allclose(restored(inputs), model(inputs), rtol=1e-5, atol=1e-5)
+
+
+def test_memorises_and_decodes_exactly():
+    """A trained model's greedy and beam decodes reproduce its training
+    targets; beam width 1 equals greedy."""
+    keras.utils.set_random_seed(0)
+    model = make("luong_general")
+    model.compile(keras.optimizers.Adam(0.03),
+                  keras.losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=0))
+    model.fit({"graphemes": SOURCE, "decoder_inputs": DECODER_INPUTS}, TARGETS, epochs=150,
+              verbose=0)
+    state = model.initial_decoder_state(tf.constant(SOURCE))
+    start = tf.constant([2, 2, 2])
+    ids, scores, lengths = GreedyDecoder(max_length=6, end_id=3)(model.decoder_step, state,
+                                                                   start)
+    expected = [[5, 6, 7, 8], [8, 4], [9]]
+    assert [list(row[:n]) for row, n in zip(ids.numpy(), lengths.numpy(), strict=True)] \
+        == expected
+    beam_ids, beam_scores, beam_lengths = BeamSearchDecoder(
+        1, max_length=6, end_id=3, length_penalty=0.0)(model.decoder_step, state, start)
+    np.testing.assert_array_equal(beam_ids[:, 0], ids)
+    np.testing.assert_allclose(beam_scores[:, 0], scores, rtol=1e-5)
+
+
+def test_forward_compiles_with_xla():
+    model = make("luong_local_p")
+    inputs = {"graphemes": tf.constant(SOURCE), "decoder_inputs": tf.constant(DECODER_INPUTS)}
+    compiled = tf.function(lambda x: model(x), jit_compile=True)
+    np.testing.assert_allclose(compiled(inputs), model(inputs), rtol=1e-5, atol=1e-5)
+
+
+def test_bad_arguments():
+    with pytest.raises(ValueError, match="Received"):
+        Seq2Seq(10, 12, encoder="cnn")
+    with pytest.raises(ValueError, match="Received"):
+        Seq2Seq(10, 12, attention="monotonic")
