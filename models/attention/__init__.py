@@ -1,0 +1,13 @@
+"""The attention layers of rnnlab (DESIGN section 4; seed 003 slides 57-75).
+
+`BahdanauAttention` (additive) and `LuongAttention` (scores `dot`, `general`,
+`concat`, `location`, `scaled_dot`; windows `global`, `local-m`, `local-p`)
+share the base `Attention`: one `score` hook, plus `process_keys` (the source
+side, computed once per sequence) and `align` (scores to weights).
+"""
+
+from models.attention.bahdanau_attention import BahdanauAttention
+from models.attention.base import Attention, masked_softmax
+from models.attention.luong_attention import LuongAttention
+
+__all__ = ["Attention", "BahdanauAttention", "LuongAttention", "masked_softmax"]

