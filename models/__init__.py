@@ -1,5 +1,10 @@
-"""rnnlab models: recurrent cells, the `Recurrent` sequence layer, attention,
-Transformer blocks and the task models built from them.
+"""rnnlab models: custom Keras layers and the task models built from them.
+
+- `models.cells`: the nine recurrent cells; `models.Recurrent` runs them.
+- `models.attention`: Bahdanau and Luong attention.
+- `models.transformer`: Transformer encoder block, sinusoidal positions.
+- `models.decoding`: in-graph greedy and beam-search decoding.
+- `models.seq2seq`: encoders, the attentive decoder and `Seq2Seq`.
 
 `models` never imports `pipeline` or `tuning` (DESIGN section 1).
 """
