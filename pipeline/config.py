@@ -35,7 +35,7 @@ PRESET_OVERRIDES = {
                   "model": {"units": 16, "embedding_dim": 8, "intermediate_dim": 32},
                   "train": {"epochs": 1}, "decode": {"beam_width": 2, "max_length": 12}},
         "quick": {"data": {"max_eval_words": 2000},
-                  "train": {"epochs": 2}},
+                  "train": {"epochs": 3}},
         "full": {"model": {"units": 256, "encoder_layers": 2, "dropout": 0.2},
                  "train": {"epochs": 30, "patience": 4}},
     },
