@@ -16,8 +16,8 @@ import numpy as np
 from pipeline import sources, splits
 from pipeline.catalog import parse_data_flag
 from pipeline.errors import UsageError
+from pipeline.tasks import TASKS
 
-TASKS = ("g2p", "lm", "classify", "forecast", "synthetic")
 DEFAULT_SERIES = "sunspots"
 
 

@@ -18,8 +18,8 @@ import sys
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from pipeline.errors import UsageError, run_cli  # noqa: E402
+from pipeline.tasks import TASKS  # noqa: E402
 
-TASKS = ("g2p", "lm", "classify", "forecast", "synthetic")
 OPTIONS = {  # --set keys this stage understands, with their types
     "forecast.series": str,
     "forecast.column": str,

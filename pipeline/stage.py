@@ -6,7 +6,7 @@ import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-TASKS = ("g2p", "lm", "classify", "forecast", "synthetic")
+from pipeline.tasks import TASKS  # noqa: E402
 
 
 def parser(stage, description):
