@@ -27,6 +27,9 @@ OPTIONS = {  # --set keys this stage understands, with their types
     "synthetic.length": int,
     "classify.unit": str,
 }
+#: The subset of OPTIONS that choose the data (passed to `pipeline.data.load`);
+#: the rest shape what prepare fits.
+LOADER_OPTIONS = ("forecast.series", "forecast.column", "synthetic.problem", "synthetic.length")
 
 
 def parse_sets(pairs):
@@ -47,7 +50,7 @@ def parse_sets(pairs):
 def loader_options(task, options):
     prefix = f"{task}."
     return {key[len(prefix):]: value for key, value in options.items()
-            if key.startswith(prefix) and key != "classify.unit"}
+            if key.startswith(prefix) and key in LOADER_OPTIONS}
 
 
 def prepare(task, data=None, data_dir=None, run_dir=None, options=None):
