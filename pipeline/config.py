@@ -1,9 +1,10 @@
 """Run configuration: task defaults, presets, `--config FILE.json`, `--set`.
 
 A configuration is a nested dict. It is resolved in this order, later wins:
-the task's defaults, the preset (`smoke`, `quick`, `full`), a JSON file
-(`--config`), then `--set section.key=value` flags, each value parsed with
-the type of the default it replaces. The resolved configuration is written
+the task's defaults (`DEFAULTS` of `pipeline.tasks.<task>`), its preset
+(`smoke`, `quick`, `full`), a JSON file (`--config`), then `--set
+section.key=value` flags, each value parsed with the type of the default it
+replaces. The resolved configuration is written
 to `<run-dir>/config.json`, so a run records exactly what it did.
 """
 
@@ -13,34 +14,6 @@ import json
 from pipeline.errors import UsageError
 
 PRESETS = ("smoke", "quick", "full")
-
-G2P = {
-    "data": {"batch_size": 64, "max_train_words": 0, "max_eval_words": 0, "seed": 0},
-    "model": {
-        "embedding_dim": 64, "encoder": "recurrent", "cell": "lstm", "units": 128,
-        "encoder_layers": 1, "bidirectional": True, "residual": True, "heads": 4,
-        "intermediate_dim": 256, "attention": "luong", "score": "general",
-        "window": "global", "window_size": 0, "attention_units": 0, "dropout": 0.1,
-    },
-    "train": {"epochs": 10, "learning_rate": 2e-3, "clipnorm": 1.0, "patience": 3,
-              "seed": 0, "jit_compile": False},
-    "decode": {"beam_width": 4, "length_penalty": 0.6, "max_length": 32},
-}
-
-DEFAULTS = {"g2p": G2P}
-
-PRESET_OVERRIDES = {
-    "g2p": {
-        "smoke": {"data": {"max_train_words": 300, "max_eval_words": 40, "batch_size": 32},
-                  "model": {"units": 16, "embedding_dim": 8, "intermediate_dim": 32},
-                  "train": {"epochs": 1}, "decode": {"beam_width": 2, "max_length": 12}},
-        "quick": {"data": {"max_eval_words": 2000},
-                  "train": {"epochs": 3}},
-        "full": {"model": {"units": 256, "encoder_layers": 2, "dropout": 0.2},
-                 "train": {"epochs": 30, "patience": 4}},
-    },
-}
-
 
 def merge(base, override, where="config"):
     """`base` updated by `override`, recursively; unknown keys are errors."""
@@ -86,12 +59,12 @@ def apply_sets(config, pairs):
 
 def resolve(task, preset="quick", config_file=None, sets=()):
     """The configuration of a run of `task`."""
-    if task not in DEFAULTS:
-        raise UsageError(f"--task {task}: no training configuration yet; "
-                         f"choose from {', '.join(DEFAULTS)}")
+    from pipeline import tasks
+
     if preset not in PRESETS:
         raise UsageError(f"--preset {preset}: choose from {', '.join(PRESETS)}")
-    config = merge(DEFAULTS[task], PRESET_OVERRIDES[task][preset], f"preset {preset}")
+    module = tasks.load(task)
+    config = merge(module.DEFAULTS, module.PRESETS[preset], f"preset {preset}")
     if config_file:
         try:
             with open(config_file, encoding="utf-8") as handle:

@@ -3,6 +3,8 @@
 The whole pipeline of a task in one command (`make run` runs it for G2P with
 the quick preset), then the export's own answers for a few inputs, read back
 from the SavedModel as a TF Serving client would get them.
+
+    python -m pipeline.run --task g2p --preset quick
 """
 
 import sys
@@ -10,8 +12,6 @@ import time
 
 from pipeline import stage
 from pipeline.errors import run_cli
-
-SAMPLE_WORDS = ["hello", "world", "pronunciation", "tensorflow", "keras", "recurrent"]
 
 
 def main(argv=None):
@@ -32,15 +32,7 @@ def main(argv=None):
     print("== export", flush=True)
     path = export.export(args.task, config, args.run_dir, args.export_dir)
     print(f"exported {path}")
-    if args.task == "g2p":
-        import tensorflow as tf
-
-        serve = tf.saved_model.load(path).signatures["serving_default"]
-        answers = serve(words=tf.constant(SAMPLE_WORDS))
-        print("answers of the export:")
-        for word, phonemes, score in zip(SAMPLE_WORDS, answers["phonemes"].numpy(),
-                                         answers["score"].numpy(), strict=True):
-            print(f"  {word:<15} {phonemes.decode():<40} {score:7.3f}")
+    task.show_export(path, config, args.run_dir)
     print(f"done in {time.perf_counter() - start:.0f} s")
     return 0
 

@@ -37,10 +37,6 @@ def resolve(args):
 
 def task_module(task):
     """The library of `task` (`pipeline.tasks.<task>`)."""
-    from pipeline.errors import UsageError
+    from pipeline import tasks
 
-    if task != "g2p":
-        raise UsageError(f"--task {task}: this stage is not implemented for {task} yet")
-    from pipeline.tasks import g2p
-
-    return g2p
+    return tasks.load(task)

@@ -10,10 +10,45 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from pipeline import atomic, prepare
+from pipeline import atomic, training
 from pipeline import data as data_lib
 from pipeline import vocab as vocab_lib
 from pipeline.inputs import g2p as g2p_inputs
+
+DEFAULTS = {
+    "data": {"batch_size": 64, "max_train_words": 0, "max_eval_words": 0, "seed": 0},
+    "model": {
+        "embedding_dim": 64, "encoder": "recurrent", "cell": "lstm", "units": 128,
+        "encoder_layers": 1, "bidirectional": True, "residual": True, "heads": 4,
+        "intermediate_dim": 256, "attention": "luong", "score": "general",
+        "window": "global", "window_size": 0, "attention_units": 0, "dropout": 0.1,
+    },
+    "train": {"epochs": 10, "learning_rate": 2e-3, "clipnorm": 1.0, "patience": 3,
+              "seed": 0, "jit_compile": False},
+    "decode": {"beam_width": 4, "length_penalty": 0.6, "max_length": 32},
+}
+
+PRESETS = {
+    "smoke": {"data": {"max_train_words": 300, "max_eval_words": 40, "batch_size": 32},
+              "model": {"units": 16, "embedding_dim": 8, "intermediate_dim": 32},
+              "train": {"epochs": 1}, "decode": {"beam_width": 2, "max_length": 12}},
+    "quick": {"data": {"max_eval_words": 2000},
+              "train": {"epochs": 3}},
+    "full": {"model": {"units": 256, "encoder_layers": 2, "dropout": 0.2},
+             "train": {"epochs": 30, "patience": 4}},
+}
+
+#: The models `pipeline.compare --task g2p` trains (issue 4's comparison).
+VARIANTS = {
+    "luong": {"model": {"attention": "luong", "score": "general", "window": "global"}},
+    "luong-local-p": {"model": {"attention": "luong", "score": "general",
+                                "window": "local-p", "window_size": 3}},
+    "bahdanau": {"model": {"attention": "bahdanau"}},
+    "none": {"model": {"attention": "none"}},
+    "transformer": {"model": {"encoder": "transformer"}},
+}
+
+SAMPLE_WORDS = ["hello", "world", "pronunciation", "tensorflow", "keras", "recurrent"]
 
 
 def load_vocabularies(run_dir):
@@ -61,50 +96,24 @@ def as_dataset(entries):
         {"word": words, "phonemes": tf.ragged.constant([entries[w] for w in words])})
 
 
-def ensure_prepared(run_dir, data=None, data_dir=None):
-    """Runs the prepare stage unless `<run_dir>/data/` holds its output."""
-    if not os.path.exists(os.path.join(run_dir, "data", "prepared.json")):
-        prepare.prepare("g2p", data=data, data_dir=data_dir, run_dir=run_dir)
-
-
 def train(config, run_dir, data=None, data_dir=None):
     """Trains (or resumes training) and saves `<run_dir>/model.keras`.
 
     Rerunning the same command after a kill resumes from the last epoch
     (`keras.callbacks.BackupAndRestore`). Returns the Keras history dict.
     """
-    ensure_prepared(run_dir, data, data_dir)
-    atomic.write_json(os.path.join(run_dir, "config.json"), config)
+    training.ensure_prepared("g2p", run_dir, data, data_dir)
     vocabularies = load_vocabularies(run_dir)
     entries = splits(data_lib.load("g2p", data=data, data_dir=data_dir), config)
-    d, t = config["data"], config["train"]
-    keras.utils.set_random_seed(t["seed"])
+    d = config["data"]
+    keras.utils.set_random_seed(config["train"]["seed"])
     train_batches = g2p_inputs.batches(as_dataset(entries["train"]), vocabularies,
                                        batch_size=d["batch_size"], training=True, seed=d["seed"])
     valid_batches = g2p_inputs.batches(as_dataset(entries["validation"]), vocabularies,
                                        batch_size=d["batch_size"])
     model = build_model(config, vocabularies)
-    model.compile(
-        optimizer=keras.optimizers.Adam(t["learning_rate"], clipnorm=t["clipnorm"]),
-        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=0),
-        jit_compile=t["jit_compile"],
-    )
-    checkpoints = os.path.join(run_dir, "checkpoints")
-    callbacks = [
-        keras.callbacks.BackupAndRestore(os.path.join(checkpoints, "backup")),
-        keras.callbacks.ModelCheckpoint(os.path.join(checkpoints, "best.weights.h5"),
-                                        save_best_only=True, save_weights_only=True),
-        keras.callbacks.EarlyStopping(patience=t["patience"], restore_best_weights=True),
-        keras.callbacks.TensorBoard(os.path.join(run_dir, "logs")),
-        keras.callbacks.CSVLogger(os.path.join(run_dir, "history.csv"), append=True),
-    ]
-    history = model.fit(train_batches, validation_data=valid_batches, epochs=t["epochs"],
-                        callbacks=callbacks, verbose="auto")
-    staging = os.path.join(run_dir, "model.tmp.keras")
-    model.save(staging)
-    os.replace(staging, os.path.join(run_dir, "model.keras"))  # atomic
-    atomic.write_json(os.path.join(run_dir, "train_history.json"), history.history)
-    return history.history
+    loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=0)
+    return training.fit(model, train_batches, valid_batches, config, run_dir, loss=loss)
 
 
 class G2PServer(tf.Module):
@@ -190,15 +199,7 @@ def predict(server, words, batch_size=256):
 
 def load_trained(run_dir):
     """The trained model of a run, and its vocabularies."""
-    import models.seq2seq  # noqa: F401  (registers the layers)
-
-    path = os.path.join(run_dir, "model.keras")
-    if not os.path.exists(path):
-        from pipeline.errors import UsageError
-
-        raise UsageError(f"--run-dir {run_dir}: no trained model (model.keras); "
-                         "run the train stage first")
-    return keras.saving.load_model(path, compile=False), load_vocabularies(run_dir)
+    return training.load_trained(run_dir), load_vocabularies(run_dir)
 
 
 def evaluate(config, run_dir, data=None, data_dir=None, plot_words=4):
@@ -285,6 +286,22 @@ def export(config, run_dir, directory):
             "inputs": {"words": "string [B]"},
             "outputs": {"phonemes": "string [B], space-separated ARPAbet",
                         "score": "float32 [B], length-normalised log-probability"}}
+
+
+def show_export(path, config, run_dir):
+    """Prints the export's answers for `SAMPLE_WORDS`, read back from the
+    SavedModel as a TF Serving client gets them."""
+    serve = tf.saved_model.load(path).signatures["serving_default"]
+    answers = serve(words=tf.constant(SAMPLE_WORDS))
+    print("answers of the export:")
+    for word, phonemes, score in zip(SAMPLE_WORDS, answers["phonemes"].numpy(),
+                                     answers["score"].numpy(), strict=True):
+        print(f"  {word:<15} {phonemes.decode():<40} {score:7.3f}")
+
+
+def predict_lines(config, run_dir, words):
+    """`word<TAB>phonemes<TAB>score` lines for `words`."""
+    return [f"{w}\t{p}\t{s:.3f}" for w, p, s in predict_words(config, run_dir, words)]
 
 
 def predict_words(config, run_dir, words):
