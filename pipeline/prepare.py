@@ -47,6 +47,14 @@ def parse_sets(pairs):
     return options
 
 
+def options_from_config(config):
+    """The prepare options a run configuration sets: the keys of its section
+    named after the task (e.g. `forecast.series` in a forecast config)."""
+    task = config["task"]
+    return {f"{task}.{key}": value for key, value in config.get(task, {}).items()
+            if f"{task}.{key}" in OPTIONS}
+
+
 def loader_options(task, options):
     prefix = f"{task}."
     return {key[len(prefix):]: value for key, value in options.items()

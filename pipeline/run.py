@@ -23,7 +23,8 @@ def main(argv=None):
     start = time.perf_counter()
     print(f"== prepare ({args.task}, preset {args.preset}, run {args.run_dir})", flush=True)
     task_data, prepared = prepare.prepare(args.task, data=args.data, data_dir=args.data_dir,
-                                          run_dir=args.run_dir)
+                                          run_dir=args.run_dir,
+                                          options=prepare.options_from_config(config))
     prepare.show(task_data, prepared)
     print("== train", flush=True)
     task.train(config, args.run_dir, data=args.data, data_dir=args.data_dir)

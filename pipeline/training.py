@@ -15,12 +15,16 @@ import keras
 from pipeline import atomic
 
 
-def ensure_prepared(task, run_dir, data=None, data_dir=None):
-    """Runs the prepare stage unless `<run_dir>/data/` holds its output."""
+def ensure_prepared(config, run_dir, data=None, data_dir=None):
+    """Runs the prepare stage unless `<run_dir>/data/` holds its output.
+
+    The prepare options come from the configuration's section named after
+    the task (`pipeline.prepare.options_from_config`)."""
     from pipeline import prepare
 
     if not os.path.exists(os.path.join(run_dir, "data", "prepared.json")):
-        prepare.prepare(task, data=data, data_dir=data_dir, run_dir=run_dir)
+        prepare.prepare(config["task"], data=data, data_dir=data_dir, run_dir=run_dir,
+                        options=prepare.options_from_config(config))
 
 
 def optimizer(train_config):

@@ -3,7 +3,9 @@
 Each task of DESIGN section 3 is one module `pipeline.tasks.<task>` with:
 
 - `DEFAULTS`: the nested configuration dict (sections `data`, `model`,
-  `train`, ...; `train` holds the keys `pipeline.training.fit` reads);
+  `train`, ...; `train` holds the keys `pipeline.training.fit` reads; a
+  section named after the task holds the prepare options of
+  `pipeline.prepare.OPTIONS`, e.g. `forecast.series`);
 - `PRESETS`: `{"smoke": {...}, "quick": {...}, "full": {...}}` overrides;
 - `VARIANTS`: `{name: overrides}`, the models `pipeline.compare` can train;
 - `train(config, run_dir, data=None, data_dir=None)` -> Keras history dict;

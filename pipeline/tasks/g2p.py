@@ -102,7 +102,7 @@ def train(config, run_dir, data=None, data_dir=None):
     Rerunning the same command after a kill resumes from the last epoch
     (`keras.callbacks.BackupAndRestore`). Returns the Keras history dict.
     """
-    training.ensure_prepared("g2p", run_dir, data, data_dir)
+    training.ensure_prepared(config, run_dir, data, data_dir)
     vocabularies = load_vocabularies(run_dir)
     entries = splits(data_lib.load("g2p", data=data, data_dir=data_dir), config)
     d = config["data"]
