@@ -11,8 +11,35 @@ continues from the last finished epoch.
 import os
 
 import keras
+import tensorflow as tf
 
 from pipeline import atomic
+
+#: `train.strategy` values: where the model's variables and steps run.
+STRATEGIES = ("default", "mirrored", "multiworker", "tpu")
+
+
+def distribution(name="default"):
+    """The `tf.distribute.Strategy` called `name` (one of `STRATEGIES`).
+
+    `mirrored` copies the model to every local GPU (or logical CPU device);
+    `multiworker` reads the cluster from `TF_CONFIG`; `tpu` connects to the
+    TPU the environment names.
+    """
+    from pipeline.errors import UsageError
+
+    if name == "default":
+        return tf.distribute.get_strategy()
+    if name == "mirrored":
+        return tf.distribute.MirroredStrategy()
+    if name == "multiworker":
+        return tf.distribute.MultiWorkerMirroredStrategy()
+    if name == "tpu":
+        resolver = tf.distribute.cluster_resolver.TPUClusterResolver()
+        tf.config.experimental_connect_to_cluster(resolver)
+        tf.tpu.experimental.initialize_tpu_system(resolver)
+        return tf.distribute.TPUStrategy(resolver)
+    raise UsageError(f"--strategy {name}: choose from {', '.join(STRATEGIES)}")
 
 
 def ensure_prepared(config, run_dir, data=None, data_dir=None):
@@ -57,19 +84,23 @@ def save_model(model, run_dir):
     os.replace(staging, os.path.join(run_dir, "model.keras"))
 
 
-def fit(model, train_batches, valid_batches, config, run_dir, *, loss, metrics=None,
+def fit(build_model, train_batches, valid_batches, config, run_dir, *, loss, metrics=None,
         monitor="val_loss", mode="min", extra_callbacks=(), steps_per_epoch=None):
-    """Compiles `model`, fits it with the callbacks above, saves it, writes
-    `config.json`, `train_history.json` and `plots/learning_curves.png`, and
-    returns the Keras history dict.
+    """Builds the model with `build_model()` inside the configured
+    distribution strategy, compiles and fits it with the callbacks above,
+    saves it, writes `config.json`, `train_history.json` and
+    `plots/learning_curves.png`, and returns the Keras history dict.
 
     `config["train"]` holds `epochs`, `learning_rate`, `clipnorm`,
-    `patience`, `seed` and `jit_compile`.
+    `patience`, `seed`, `jit_compile` and optionally `strategy` (one of
+    `STRATEGIES`, default `"default"`).
     """
     t = config["train"]
     atomic.write_json(os.path.join(run_dir, "config.json"), config)
-    model.compile(optimizer=optimizer(t), loss=loss, metrics=metrics,
-                  jit_compile=t["jit_compile"])
+    with distribution(t.get("strategy", "default")).scope():
+        model = build_model()
+        model.compile(optimizer=optimizer(t), loss=loss, metrics=metrics,
+                      jit_compile=t["jit_compile"])
     history = model.fit(train_batches, validation_data=valid_batches, epochs=t["epochs"],
                         steps_per_epoch=steps_per_epoch,
                         callbacks=callbacks(run_dir, t, monitor, mode) + list(extra_callbacks),

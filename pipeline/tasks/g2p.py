@@ -111,9 +111,9 @@ def train(config, run_dir, data=None, data_dir=None):
                                        batch_size=d["batch_size"], training=True, seed=d["seed"])
     valid_batches = g2p_inputs.batches(as_dataset(entries["validation"]), vocabularies,
                                        batch_size=d["batch_size"])
-    model = build_model(config, vocabularies)
     loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=0)
-    return training.fit(model, train_batches, valid_batches, config, run_dir, loss=loss)
+    return training.fit(lambda: build_model(config, vocabularies), train_batches,
+                        valid_batches, config, run_dir, loss=loss)
 
 
 class G2PServer(tf.Module):
