@@ -30,10 +30,11 @@ def main(argv=None):
     task.train(config, args.run_dir, data=args.data, data_dir=args.data_dir)
     print("== evaluate", flush=True)
     evaluate.show(task.evaluate(config, args.run_dir, data=args.data, data_dir=args.data_dir))
-    print("== export", flush=True)
-    path = export.export(args.task, config, args.run_dir, args.export_dir)
-    print(f"exported {path}")
-    task.show_export(path, config, args.run_dir)
+    if getattr(task, "EXPORTABLE", True):
+        print("== export", flush=True)
+        path = export.export(args.task, config, args.run_dir, args.export_dir)
+        print(f"exported {path}")
+        task.show_export(path, config, args.run_dir)
     print(f"done in {time.perf_counter() - start:.0f} s")
     return 0
 
