@@ -17,7 +17,7 @@ $(STAMP): setup.cfg pyproject.toml | $(BIN)/python
 	touch $@
 
 run: $(STAMP)
-	$(BIN)/python -m pipeline.demo
+	$(BIN)/python -m pipeline.run --task g2p --preset quick
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q

@@ -6,6 +6,21 @@ from keras.src import backend  # `backend.rnn` is the loop `keras.layers.RNN` ru
 
 from models.cells.base import RecurrentCell
 
+#: Upper bound of a loop whose length is unknown while tracing.
+_UNKNOWN_LENGTH = 2**31 - 1
+
+
+def loop_length(steps):
+    """The `input_length` to give Keras' `backend.rnn` with `time_major=True`.
+
+    Given None, `backend.rnn` takes `inputs.shape[1]`, which for time-major
+    inputs is the batch size, and caps the loop at it: a graph with a fixed
+    batch and a variable time axis would run min(B, T) steps. An unknown
+    `steps` therefore becomes the int32 maximum, a bound only: the loop still
+    stops at the real number of steps.
+    """
+    return _UNKNOWN_LENGTH if steps is None else steps
+
 
 @keras.saving.register_keras_serializable(package="rnnlab")
 class Recurrent(keras.layers.RNN):
@@ -121,7 +136,7 @@ class Recurrent(keras.layers.RNN):
             go_backwards=self.go_backwards,
             mask=mask,
             unroll=self.unroll,
-            input_length=sequences.shape[1],
+            input_length=loop_length(sequences.shape[1]),
             time_major=True,
             zero_output_for_mask=self.zero_output_for_mask,
             return_all_outputs=self.return_sequences,

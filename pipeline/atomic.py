@@ -39,3 +39,16 @@ def write_json(path, value):
                   ensure_ascii=False)
         handle.write("\n")
     os.replace(handle.name, path)
+
+
+def save_figure(fig, path, dpi=100):
+    """Saves a Matplotlib figure as `path` through a temporary file and a
+    rename (creating the directory), closes it, and returns `path`."""
+    import matplotlib.pyplot as plt
+
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    staging = f"{path}.tmp{os.path.splitext(path)[1]}"
+    fig.savefig(staging, dpi=dpi)
+    plt.close(fig)
+    os.replace(staging, path)
+    return path

@@ -184,6 +184,9 @@ def _label_names(name, data_dir):
 
 def load_forecast(data, data_dir, series=DEFAULT_SERIES, column=None):
     if data is None:
+        if series not in ("sunspots", "co2"):
+            raise UsageError(f"--set forecast.series={series}: use sunspots or co2 (or --data "
+                             "FILE.csv for your own series)")
         builder = _builder_splits("statsmodels_series", data_dir, config=series)
         values = np.concatenate([next(iter(_numpy_split(builder, split)))["value"]
                                  for split in splits.SPLITS]).astype("float64")
@@ -195,7 +198,8 @@ def load_forecast(data, data_dir, series=DEFAULT_SERIES, column=None):
                              "column")
         from pipeline.datasets.statsmodels_series import fill_missing
 
-        values, filled = fill_missing(sources.read_series_csv(value, column=column))
+        # "" (the config default) means no column named: "value", else the last
+        values, filled = fill_missing(sources.read_series_csv(value, column=column or None))
         source, metadata = value, {"interpolated": filled}
     bounds = splits.positional_bounds(len(values))
     return TaskData("forecast", source, bounds, series=values, metadata=metadata)

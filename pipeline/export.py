@@ -31,12 +31,17 @@ def export(task, config, run_dir, export_dir):
 
     from pipeline import atomic
 
+    module = stage.task_module(task)
+    if not getattr(module, "EXPORTABLE", True):
+        from pipeline.errors import UsageError
+
+        raise UsageError(f"--task {task}: this task has no serving export")
     task_dir = os.path.join(export_dir, task)
     os.makedirs(task_dir, exist_ok=True)
     staging = tempfile.mkdtemp(prefix=".export-", dir=task_dir)
     try:
         saved = os.path.join(staging, "model")
-        metadata = stage.task_module(task).export(config, run_dir, saved)
+        metadata = module.export(config, run_dir, saved)
         metrics_path = os.path.join(run_dir, "metrics.json")
         metrics = {}
         if os.path.exists(metrics_path):

@@ -17,7 +17,7 @@ from pipeline.errors import run_cli
 def main(argv=None):
     from pipeline import evaluate, export, prepare
 
-    args = stage.parser("run", __doc__.split("\n\n")[0]).parse_args(argv)
+    args = stage.parser("run", __doc__.split("\n\n")[0], strategy=True).parse_args(argv)
     config = stage.resolve(args)
     task = stage.task_module(args.task)
     start = time.perf_counter()

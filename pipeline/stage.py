@@ -9,8 +9,9 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 from pipeline.tasks import TASKS  # noqa: E402
 
 
-def parser(stage, description):
-    """The common flags of `python -m pipeline.<stage>`."""
+def parser(stage, description, strategy=False):
+    """The common flags of `python -m pipeline.<stage>`; `strategy` adds
+    `--strategy` (the stages that train)."""
     p = argparse.ArgumentParser(prog=f"python -m pipeline.{stage}", description=description,
                                 formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     p.add_argument("--task", required=True, choices=TASKS, help="the task")
@@ -24,6 +25,14 @@ def parser(stage, description):
                    help="override one configuration value, e.g. --set train.epochs=3")
     p.add_argument("--run-dir", help="run directory (default: runs/<task>/<preset>)")
     p.add_argument("--export-dir", default="saved", help="where exports go")
+    if strategy:
+        from pipeline.training import STRATEGIES
+
+        p.add_argument("--strategy", choices=STRATEGIES,
+                       help="tf.distribute strategy of the training (sets train.strategy): "
+                            "mirrored = every local GPU or logical CPU; multiworker = the "
+                            "processes TF_CONFIG names; tpu; default: the configuration's, "
+                            "else no distribution")
     return p
 
 
@@ -32,7 +41,15 @@ def resolve(args):
     from pipeline import config
 
     args.run_dir = args.run_dir or os.path.join("runs", args.task, args.preset)
-    return config.resolve(args.task, args.preset, args.config, args.set)
+    strategy = getattr(args, "strategy", None)
+    if strategy:
+        from pipeline import training
+
+        training.distribution(strategy)  # first: multiworker must start before other TF work
+    resolved = config.resolve(args.task, args.preset, args.config, args.set)
+    if strategy:
+        resolved["train"]["strategy"] = strategy
+    return resolved
 
 
 def task_module(task):

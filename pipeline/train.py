@@ -13,7 +13,7 @@ from pipeline.errors import run_cli
 
 
 def main(argv=None):
-    args = stage.parser("train", __doc__.split("\n\n")[0]).parse_args(argv)
+    args = stage.parser("train", __doc__.split("\n\n")[0], strategy=True).parse_args(argv)
     config = stage.resolve(args)
     history = stage.task_module(args.task).train(config, args.run_dir, data=args.data,
                                                  data_dir=args.data_dir)

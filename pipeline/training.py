@@ -19,27 +19,89 @@ from pipeline import atomic
 STRATEGIES = ("default", "mirrored", "multiworker", "tpu")
 
 
+_STRATEGIES = {}  # one instance per name and process (multiworker and tpu need that)
+
+
 def distribution(name="default"):
     """The `tf.distribute.Strategy` called `name` (one of `STRATEGIES`).
 
-    `mirrored` copies the model to every local GPU (or logical CPU device);
-    `multiworker` reads the cluster from `TF_CONFIG`; `tpu` connects to the
-    TPU the environment names.
+    `default` is the current strategy (no distribution outside a scope);
+    `mirrored` copies the model to every local GPU (or logical CPU device)
+    and averages the gradients of the replicas' shares of each global batch;
+    `multiworker` does the same across the processes `TF_CONFIG` names (a
+    chief or worker 0 writes the run's files, the others write under
+    `<run-dir>/workers/`); `tpu` connects to the TPU the environment names.
+    A process creates each strategy once: call this early (before other
+    TensorFlow work) for `multiworker`, whose collectives must be configured
+    at program start.
     """
     from pipeline.errors import UsageError
 
     if name == "default":
         return tf.distribute.get_strategy()
-    if name == "mirrored":
-        return tf.distribute.MirroredStrategy()
-    if name == "multiworker":
-        return tf.distribute.MultiWorkerMirroredStrategy()
-    if name == "tpu":
-        resolver = tf.distribute.cluster_resolver.TPUClusterResolver()
-        tf.config.experimental_connect_to_cluster(resolver)
-        tf.tpu.experimental.initialize_tpu_system(resolver)
-        return tf.distribute.TPUStrategy(resolver)
-    raise UsageError(f"--strategy {name}: choose from {', '.join(STRATEGIES)}")
+    if name not in STRATEGIES:
+        raise UsageError(f"--strategy {name}: choose from {', '.join(STRATEGIES)}")
+    if name not in _STRATEGIES:
+        if name == "mirrored":
+            gpus = tf.config.list_logical_devices("GPU")
+            devices = gpus or tf.config.list_logical_devices("CPU")
+            strategy = tf.distribute.MirroredStrategy([d.name for d in devices])
+        elif name == "multiworker":
+            strategy = MultiWorkerMirroredStrategy()
+        else:
+            resolver = tf.distribute.cluster_resolver.TPUClusterResolver()
+            tf.config.experimental_connect_to_cluster(resolver)
+            tf.tpu.experimental.initialize_tpu_system(resolver)
+            strategy = tf.distribute.TPUStrategy(resolver)
+        _STRATEGIES[name] = strategy
+    return _STRATEGIES[name]
+
+
+class MultiWorkerMirroredStrategy(tf.distribute.MultiWorkerMirroredStrategy):
+    """`tf.distribute.MultiWorkerMirroredStrategy` as Keras 3's `fit` calls it.
+
+    Keras (3.15) reduces each replica's scalar metric results with
+    `reduce("MEAN", value, axis=0)`, which this strategy rejects for scalars
+    (keras-team/keras#20585); a scalar is averaged over the replicas instead.
+    """
+
+    def reduce(self, reduce_op, value, axis):
+        if axis is not None and self.experimental_local_results(value)[0].shape.rank == 0:
+            axis = None
+        return super().reduce(reduce_op, value, axis)
+
+
+def adapt_for_strategy(model, strategy, batches):
+    """Lets `model.fit` and `model.evaluate` run under a distribution strategy.
+
+    Before its first step Keras (3.15) builds the metrics from a batch it
+    reduces across the replicas (`_maybe_symbolic_build`), which fails when
+    the replicas' shares of the batch differ in size (any batch of odd size
+    under two replicas) and, across workers, for dict batches
+    (keras-team/keras#20329, #20585); the model builds them from a local
+    batch of `batches` instead. A no-op outside a strategy.
+    """
+    if getattr(model, "_distribute_strategy", None) is None:
+        return model
+    local = next(iter(batches))
+
+    def symbolic_build(iterator=None, data_batch=None):
+        with strategy.scope():
+            model._symbolic_build(data_batch=local)
+
+    model._maybe_symbolic_build = symbolic_build
+    return model
+
+
+def writer_dir(strategy, run_dir):
+    """Where this process writes a run's files: `run_dir`, except on the
+    non-chief workers of a multi-worker strategy, which write the same files
+    (every worker must run the same callbacks) under
+    `<run_dir>/workers/<type>-<index>/`."""
+    if strategy.extended.should_checkpoint:
+        return run_dir
+    resolver = strategy.cluster_resolver
+    return os.path.join(run_dir, "workers", f"{resolver.task_type}-{resolver.task_id}")
 
 
 def ensure_prepared(config, run_dir, data=None, data_dir=None):
@@ -54,10 +116,19 @@ def ensure_prepared(config, run_dir, data=None, data_dir=None):
                         options=prepare.options_from_config(config))
 
 
-def optimizer(train_config):
-    """Adam with `learning_rate` and `clipnorm` (0 = no clipping)."""
+def optimizer(train_config, total_steps=None):
+    """Adam with `learning_rate` and `clipnorm` (0 = no clipping).
+
+    With `train_config["schedule"] == "cosine"` and `total_steps` known, the
+    learning rate follows a cosine from `learning_rate` down to zero over the
+    run (Loshchilov and Hutter 2017, without restarts), which gives more
+    from a short, fixed budget than a constant rate.
+    """
     clipnorm = train_config.get("clipnorm") or None
-    return keras.optimizers.Adam(train_config["learning_rate"], clipnorm=clipnorm)
+    rate = train_config["learning_rate"]
+    if train_config.get("schedule", "constant") == "cosine" and total_steps:
+        rate = keras.optimizers.schedules.CosineDecay(rate, decay_steps=total_steps)
+    return keras.optimizers.Adam(rate, clipnorm=clipnorm)
 
 
 def callbacks(run_dir, train_config, monitor="val_loss", mode="min"):
@@ -85,7 +156,8 @@ def save_model(model, run_dir):
 
 
 def fit(build_model, train_batches, valid_batches, config, run_dir, *, loss, metrics=None,
-        monitor="val_loss", mode="min", extra_callbacks=(), steps_per_epoch=None):
+        monitor="val_loss", mode="min", extra_callbacks=(), steps_per_epoch=None,
+        total_steps=None):
     """Builds the model with `build_model()` inside the configured
     distribution strategy, compiles and fits it with the callbacks above,
     saves it, writes `config.json`, `train_history.json` and
@@ -93,14 +165,18 @@ def fit(build_model, train_batches, valid_batches, config, run_dir, *, loss, met
 
     `config["train"]` holds `epochs`, `learning_rate`, `clipnorm`,
     `patience`, `seed`, `jit_compile` and optionally `strategy` (one of
-    `STRATEGIES`, default `"default"`).
+    `STRATEGIES`, default `"default"`) and `schedule` (`"constant"` or
+    `"cosine"`; a cosine needs `total_steps`, the optimizer steps of the run).
     """
     t = config["train"]
+    strategy = distribution(t.get("strategy", "default"))
+    run_dir = writer_dir(strategy, run_dir)
     atomic.write_json(os.path.join(run_dir, "config.json"), config)
-    with distribution(t.get("strategy", "default")).scope():
+    with strategy.scope():
         model = build_model()
-        model.compile(optimizer=optimizer(t), loss=loss, metrics=metrics,
+        model.compile(optimizer=optimizer(t, total_steps), loss=loss, metrics=metrics,
                       jit_compile=t["jit_compile"])
+    adapt_for_strategy(model, strategy, train_batches)
     history = model.fit(train_batches, validation_data=valid_batches, epochs=t["epochs"],
                         steps_per_epoch=steps_per_epoch,
                         callbacks=callbacks(run_dir, t, monitor, mode) + list(extra_callbacks),
@@ -113,9 +189,13 @@ def fit(build_model, train_batches, valid_batches, config, run_dir, *, loss, met
 
 def load_trained(run_dir):
     """The trained model of a run (`<run_dir>/model.keras`), uncompiled."""
-    import models.attention  # noqa: F401  (these register the project's layers)
-    import models.seq2seq  # noqa: F401
-    import models.transformer  # noqa: F401
+    import importlib
+    import pkgutil
+
+    import models
+
+    for module in pkgutil.walk_packages(models.__path__, "models."):
+        importlib.import_module(module.name)  # registers the project's layers and models
 
     path = os.path.join(run_dir, "model.keras")
     if not os.path.exists(path):
@@ -146,9 +226,4 @@ def plot_history(history, path):
         ax.set_title(name)
         ax.legend()
     fig.tight_layout()
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    staging = path + ".tmp.png"
-    fig.savefig(staging, dpi=100)
-    plt.close(fig)
-    os.replace(staging, path)
-    return path
+    return atomic.save_figure(fig, path)

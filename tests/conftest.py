@@ -22,3 +22,17 @@ def _float32_policy():
     keras.config.set_dtype_policy("float32")
     yield
     keras.config.set_dtype_policy("float32")
+
+
+@pytest.fixture(scope="session")
+def mirrored():
+    """The one `MirroredStrategy` over the two logical CPUs of the session.
+
+    Two strategies in one process number their collective ops from the same
+    keys, so a second strategy's all-reduce meets the first one's shapes and
+    aborts the process's collective executor. Tests share the instance that
+    `pipeline.training.distribution("mirrored")` keeps.
+    """
+    from pipeline.training import distribution
+
+    return distribution("mirrored")

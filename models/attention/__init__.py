@@ -4,10 +4,12 @@
 `concat`, `location`, `scaled_dot`; windows `global`, `local-m`, `local-p`)
 share the base `Attention`: one `score` hook, plus `process_keys` (the source
 side, computed once per sequence) and `align` (scores to weights).
+`AttentionPooling` pools a sequence into one vector (the classifier's head).
 """
 
+from models.attention.attention_pooling import AttentionPooling
 from models.attention.bahdanau_attention import BahdanauAttention
 from models.attention.base import Attention, masked_softmax
 from models.attention.luong_attention import LuongAttention
 
-__all__ = ["Attention", "BahdanauAttention", "LuongAttention", "masked_softmax"]
+__all__ = ["Attention", "AttentionPooling", "BahdanauAttention", "LuongAttention", "masked_softmax"]

@@ -12,6 +12,7 @@ from keras.src import backend  # `backend.rnn`: the loop of keras.layers.RNN; pi
 
 from models.attention import BahdanauAttention, LuongAttention
 from models.cells import make_cell
+from models.recurrent import loop_length
 
 STYLES = ("luong", "bahdanau", "none")
 
@@ -44,6 +45,14 @@ class AttentiveDecoder(keras.layers.Layer):
         score, window, window_size, attention_units, max_source_length:
             `LuongAttention` options (`score` ignored for Bahdanau).
         dropout: Dropout on the target embeddings and the attentional state.
+        scheduled_sampling: When True, training replaces each gold previous
+            token (after the first) by a token sampled from the decoder's own
+            output distribution with probability `sampling_probability`, a
+            non-trainable variable that starts at 0 and that a training
+            callback raises (Bengio et al. 2015, "Scheduled Sampling for
+            Sequence Prediction with Recurrent Neural Networks", section 2.4).
+            Teacher forcing (seed 002 slide 19) is the case probability 0.
+        seed: Seed of the scheduled-sampling draws.
 
     Call arguments:
         decoder_inputs: int `[B, T]`, the targets shifted right (teacher forcing).
@@ -57,7 +66,8 @@ class AttentiveDecoder(keras.layers.Layer):
 
     def __init__(self, vocab_size, embedding_dim=64, cell="lstm", units=128, attention="luong",
                  score="general", window="global", window_size=None, attention_units=None,
-                 max_source_length=None, dropout=0.0, **kwargs):
+                 max_source_length=None, dropout=0.0, scheduled_sampling=False, seed=None,
+                 **kwargs):
         super().__init__(**kwargs)
         if attention not in STYLES:
             raise ValueError(
@@ -74,6 +84,10 @@ class AttentiveDecoder(keras.layers.Layer):
         self.attention_units = attention_units
         self.max_source_length = max_source_length
         self.dropout = dropout
+        self.scheduled_sampling = scheduled_sampling
+        self.seed = seed
+        if scheduled_sampling:
+            self.seed_generator = keras.random.SeedGenerator(seed)
         policy = self.dtype_policy
         self.embedding = keras.layers.Embedding(vocab_size, embedding_dim, name="embedding",
                                                 dtype=policy)
@@ -106,6 +120,9 @@ class AttentiveDecoder(keras.layers.Layer):
             self.attention.build((None, None, self.units), memory_shape)
             self.combine.build((None, self.units + memory_dim))
         self.output_layer.build((None, self.units))
+        if self.scheduled_sampling:
+            self.sampling_probability = self.add_weight(
+                shape=(), initializer="zeros", trainable=False, name="sampling_probability")
 
     # ------------------------------------------------------------------ state
     def initial_state(self, memory, memory_mask, summary):
@@ -130,6 +147,13 @@ class AttentiveDecoder(keras.layers.Layer):
 
         Returns `(logits [N, V], new_state, weights [N, S])`.
         """
+        out, new_state, weights = self.hidden_step(y_prev, state, t, training=training)
+        return self.output_layer(out), new_state, weights
+
+    def hidden_step(self, y_prev, state, t, training=False):
+        """`step` up to the output layer: returns `(out [N, units], new_state,
+        weights [N, S])`, where `out` is the attentional state (or the cell
+        output without attention) that the output layer reads."""
         cell_states = list(state["cell"])
         positions = ops.full((ops.shape(y_prev)[0],), t, dtype="int32")  # [N]
         style = self.attention_style
@@ -155,7 +179,7 @@ class AttentiveDecoder(keras.layers.Layer):
         new_state = {**state, "cell": cell_states}
         if style == "luong":
             new_state["feed"] = out
-        return self.output_layer(out), new_state, weights
+        return out, new_state, weights
 
     def _cell_step(self, x, cell_states, training):
         output, new_states = self.cell.step(self.cell.project_inputs(x), cell_states,
@@ -183,18 +207,41 @@ class AttentiveDecoder(keras.layers.Layer):
         fixed = {k: state[k] for k in ("memory", "mask", "keys") if k in state}
         inputs = ops.transpose(self.embed(decoder_inputs, training), (1, 0, 2))  # [T, B, E]
         step_index = ops.zeros((ops.shape(decoder_inputs)[0], 1), dtype="int32")  # t
+        sampling = bool(training) and self.scheduled_sampling
+        previous = [ops.zeros((ops.shape(decoder_inputs)[0], self.units),
+                              dtype=self.compute_dtype)] if sampling else []
 
         def loop_step(y_t, states):  # y_t: [B, E]
             t = states[0][0, 0]
-            current = {**fixed, **self.uncarried(states[1:])}
-            logits, new_state, weights = self.step(y_t, current, t, training=training)
-            joined = ops.concatenate([logits, ops.cast(weights, logits.dtype)], -1)  # [B, V+S]
-            return joined, [states[0] + 1] + self.carried(new_state)
+            carried = states[1:]
+            if sampling:
+                y_t = self._sample_previous(y_t, carried[-1], t)
+                carried = carried[:-1]
+            current = {**fixed, **self.uncarried(carried)}
+            out, new_state, weights = self.hidden_step(y_t, current, t, training=training)
+            joined = ops.concatenate([out, ops.cast(weights, out.dtype)], -1)  # [B, units+S]
+            last = [out] if sampling else []
+            return joined, [states[0] + 1] + self.carried(new_state) + last
 
-        _, outputs, _ = backend.rnn(loop_step, inputs, [step_index] + self.carried(state),
-                                    time_major=True, input_length=decoder_inputs.shape[1])
-        outputs = ops.transpose(outputs, (1, 0, 2))  # [B, T, V + S]
-        return outputs[..., : self.vocab_size], outputs[..., self.vocab_size :]
+        _, outputs, _ = backend.rnn(loop_step, inputs,
+                                    [step_index] + self.carried(state) + previous,
+                                    time_major=True,
+                                    input_length=loop_length(decoder_inputs.shape[1]))
+        outputs = ops.transpose(outputs, (1, 0, 2))  # [B, T, units + S]
+        # The output layer needs no recurrence: one product for all steps.
+        logits = self.output_layer(outputs[..., : self.units])  # [B, T, V]
+        return logits, outputs[..., self.units :]
+
+    def _sample_previous(self, gold, previous_out, t):
+        """Scheduled sampling: the embedded gold token `gold [B, E]`, or with
+        probability `sampling_probability` (never at t = 0) the embedding of a
+        token drawn from the previous step's output distribution."""
+        logits = ops.stop_gradient(ops.cast(self.output_layer(previous_out), "float32"))
+        drawn = keras.random.categorical(logits, 1, seed=self.seed_generator)[:, 0]  # [B]
+        coin = keras.random.uniform((ops.shape(gold)[0], 1), seed=self.seed_generator)
+        use_model = ops.logical_and(coin < ops.cast(self.sampling_probability, "float32"),
+                                    t > 0)  # [B, 1]
+        return ops.where(use_model, self.embedding(drawn), gold)
 
     def get_config(self):
         config = {
@@ -203,5 +250,6 @@ class AttentiveDecoder(keras.layers.Layer):
             "score": self.score, "window": self.window, "window_size": self.window_size,
             "attention_units": self.attention_units,
             "max_source_length": self.max_source_length, "dropout": self.dropout,
+            "scheduled_sampling": self.scheduled_sampling, "seed": self.seed,
         }
         return {**super().get_config(), **config}

@@ -39,6 +39,8 @@ class Seq2Seq(keras.Model):
         decoder_units: decoder cell units; default the encoder output width
             (needed by the `dot` scores).
         dropout: dropout of the embeddings and the attentional state.
+        scheduled_sampling: give the decoder a `sampling_probability` for
+            scheduled sampling (see `AttentiveDecoder`).
 
     Call arguments:
         inputs: `{"graphemes": int [B, S], "decoder_inputs": int [B, T]}`.
@@ -52,7 +54,7 @@ class Seq2Seq(keras.Model):
                  bidirectional=True, residual=True, heads=4, intermediate_dim=256,
                  attention="luong", score="general", window="global", window_size=None,
                  attention_units=None, max_source_length=None, decoder_units=None,
-                 dropout=0.0, **kwargs):
+                 dropout=0.0, scheduled_sampling=False, **kwargs):
         super().__init__(**kwargs)
         if encoder not in ENCODERS:
             raise ValueError(f"`encoder` must be one of {ENCODERS}. Received: encoder={encoder}")
@@ -74,6 +76,7 @@ class Seq2Seq(keras.Model):
         self.attention_units = attention_units
         self.max_source_length = max_source_length
         self.dropout = dropout
+        self.scheduled_sampling = scheduled_sampling
 
         # Layers.
         policy = self.dtype_policy
@@ -97,7 +100,8 @@ class Seq2Seq(keras.Model):
             target_vocab_size, embedding_dim, cell=cell, units=self.decoder_units,
             attention=attention, score=score, window=window, window_size=window_size,
             attention_units=attention_units, max_source_length=max_source_length,
-            dropout=dropout, name="decoder", dtype=policy)
+            dropout=dropout, scheduled_sampling=scheduled_sampling, name="decoder",
+            dtype=policy)
         self.source_dropout = keras.layers.Dropout(dropout, dtype=policy)
 
     def encode(self, graphemes, training=False):
@@ -138,6 +142,6 @@ class Seq2Seq(keras.Model):
             "attention": self.attention_style, "score": self.score, "window": self.window,
             "window_size": self.window_size, "attention_units": self.attention_units,
             "max_source_length": self.max_source_length, "decoder_units": self.decoder_units,
-            "dropout": self.dropout,
+            "dropout": self.dropout, "scheduled_sampling": self.scheduled_sampling,
         }
         return {**super().get_config(), **config}

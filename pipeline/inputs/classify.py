@@ -1,22 +1,37 @@
-"""Classification pipeline: texts to padded character or word ids."""
+"""Classification pipeline: texts to padded character or word ids.
+
+Training, the vocabulary and the serving graph all tokenise with `tokenize`,
+one TensorFlow function, so an export reads text exactly as training did.
+"""
 
 import tensorflow as tf
 
 from pipeline import vocab as vocab_lib
 from pipeline.inputs import transforms
 
+#: Token-count bucket edges: a batch is padded to its own bucket's longest text.
+BOUNDARIES = (8, 16, 32, 64, 128, 256)
+
 
 def tokenize(texts, unit):
-    """Ragged tokens: characters (`unit="char"`) or lower-cased words."""
+    """Ragged tokens `[B, (n)]` of string texts `[B]`: lower-cased (Unicode
+    aware; invalid UTF-8 bytes become U+FFFD) and cut into characters
+    (`unit="char"`, spaces kept) or whitespace-separated words."""
+    texts = tf.strings.lower(texts, encoding="utf-8")
     if unit == "char":
         return tf.strings.unicode_split(texts, "UTF-8")
-    return tf.strings.split(tf.strings.lower(texts))
+    return tf.strings.split(texts)
 
 
-def build_vocabulary(texts, unit="char", max_tokens=20000):
-    """The `max_tokens` most frequent tokens of the training texts."""
-    pieces = list(texts) if unit == "char" else [t.lower().split() for t in texts]
-    return vocab_lib.build_vocabulary(vocab_lib.count_tokens(pieces))[:max_tokens]
+def build_vocabulary(texts, unit="char", max_tokens=20000, chunk=1024):
+    """The `max_tokens` most frequent tokens of the training texts, read with
+    `tokenize` in chunks of `chunk` texts."""
+    texts = list(texts)
+    counts = vocab_lib.count_tokens(
+        (token.decode("utf-8") for token in tokenize(tf.constant(texts[i:i + chunk], tf.string),
+                                                     unit).flat_values.numpy())
+        for i in range(0, len(texts), chunk))
+    return vocab_lib.build_vocabulary(counts)[:max_tokens]
 
 
 def batches(dataset, vocabulary, labels, *, unit="char", batch_size=64, max_length=400,
@@ -44,7 +59,7 @@ def batches(dataset, vocabulary, labels, *, unit="char", batch_size=64, max_leng
         dataset,
         length_fn=lambda ids, label: tf.shape(ids)[0],
         batch_size=batch_size,
-        boundaries=(8, 16, 32, 64, 128, 256),
+        boundaries=BOUNDARIES,
         shuffle=training,
         seed=seed,
     )

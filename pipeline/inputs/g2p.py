@@ -12,6 +12,8 @@ from pipeline import vocab as vocab_lib
 from pipeline.inputs import transforms
 
 START, END = "<s>", "</s>"
+#: Word-length bucket boundaries of the batches.
+BOUNDARIES = (6, 8, 10, 12, 16)
 
 
 def graphemes(words):
@@ -60,7 +62,7 @@ def make_encoder(vocabularies):
 
 
 def batches(dataset, vocabularies, *, batch_size=64, training=False, seed=0,
-            boundaries=(6, 8, 10, 12, 16)):
+            boundaries=BOUNDARIES):
     """Padded batches `({"graphemes" [B, S], "decoder_inputs" [B, T]},
     targets [B, T])`, int64, bucketed by word length.
 

@@ -8,6 +8,10 @@ Each task of DESIGN section 3 is one module `pipeline.tasks.<task>` with:
   `pipeline.prepare.OPTIONS`, e.g. `forecast.series`);
 - `PRESETS`: `{"smoke": {...}, "quick": {...}, "full": {...}}` overrides;
 - `VARIANTS`: `{name: overrides}`, the models `pipeline.compare` can train;
+- `COMPARE_METRICS`: metric keys `pipeline.compare` tabulates (first charted);
+- `inference_batch(config, run_dir, data=None, data_dir=None)` ->
+  `(infer, count)`: a no-argument function running the trained model's
+  inference on `count` test examples (`pipeline.compare` times it);
 - `train(config, run_dir, data=None, data_dir=None)` -> Keras history dict;
 - `evaluate(config, run_dir, data=None, data_dir=None)` -> metrics dict,
   also written to `<run_dir>/metrics.json`;

@@ -21,19 +21,32 @@ DEFAULTS = {
         "embedding_dim": 64, "encoder": "recurrent", "cell": "lstm", "units": 128,
         "encoder_layers": 1, "bidirectional": True, "residual": True, "heads": 4,
         "intermediate_dim": 256, "attention": "luong", "score": "general",
-        "window": "global", "window_size": 0, "attention_units": 0, "dropout": 0.1,
+        "window": "global", "window_size": 0, "attention_units": 0, "decoder_units": 0,
+        "dropout": 0.1,
     },
-    "train": {"epochs": 10, "learning_rate": 2e-3, "clipnorm": 1.0, "patience": 3,
-              "seed": 0, "jit_compile": False},
-    "decode": {"beam_width": 4, "length_penalty": 0.6, "max_length": 32},
+    # scheduled_sampling: the probability, reached at the last epoch and
+    # raised linearly from 0 at the first, that training feeds the decoder its
+    # own sampled token instead of the gold one (0 = pure teacher forcing).
+    "train": {"epochs": 10, "learning_rate": 2e-3, "schedule": "cosine", "clipnorm": 1.0,
+              "patience": 3, "seed": 0, "jit_compile": False, "scheduled_sampling": 0.0,
+              "strategy": "default"},
+    # max_input_length: longest word read (characters beyond it are cut);
+    # xla: pad words to exactly max_input_length and compile the model and the
+    # decoding with XLA (static shapes, the TPU route).
+    "decode": {"beam_width": 4, "length_penalty": 0.6, "max_length": 32,
+               "max_input_length": 48, "xla": False},
 }
 
 PRESETS = {
     "smoke": {"data": {"max_train_words": 300, "max_eval_words": 40, "batch_size": 32},
               "model": {"units": 16, "embedding_dim": 8, "intermediate_dim": 32},
               "train": {"epochs": 1}, "decode": {"beam_width": 2, "max_length": 12}},
-    "quick": {"data": {"max_eval_words": 2000},
-              "train": {"epochs": 3}},
+    # quick: `make run`, within 10 minutes on 2 CPU cores. Batches of 128 and a
+    # 128-unit decoder cost 0.62 of the CPU time a step of batch 64 with a
+    # 256-unit decoder costs per example (measured), which buys a 4th epoch.
+    "quick": {"data": {"max_eval_words": 2000, "batch_size": 128},
+              "model": {"decoder_units": 128},
+              "train": {"epochs": 4, "learning_rate": 3e-3}},
     "full": {"model": {"units": 256, "encoder_layers": 2, "dropout": 0.2},
              "train": {"epochs": 30, "patience": 4}},
 }
@@ -47,6 +60,9 @@ VARIANTS = {
     "none": {"model": {"attention": "none"}},
     "transformer": {"model": {"encoder": "transformer"}},
 }
+
+#: The metrics `pipeline.compare` tabulates, the first one charted.
+COMPARE_METRICS = ("wer_no_stress", "per_no_stress", "wer", "per")
 
 SAMPLE_WORDS = ["hello", "world", "pronunciation", "tensorflow", "keras", "recurrent"]
 
@@ -64,9 +80,11 @@ def build_model(config, vocabularies):
     m = dict(config["model"])
     m["window_size"] = m["window_size"] or None
     m["attention_units"] = m["attention_units"] or None
+    m["decoder_units"] = m["decoder_units"] or None  # 0: the encoder output width
     # ids 0 and 1 are padding and out-of-vocabulary (pipeline.vocab)
     model = Seq2Seq(len(vocabularies["graphemes"]) + 2, len(vocabularies["phonemes"]) + 2,
-                    **m, name="g2p")
+                    **m, scheduled_sampling=config["train"]["scheduled_sampling"] > 0,
+                    name="g2p")
     model({"graphemes": np.ones((1, 2), "int32"), "decoder_inputs": np.ones((1, 2), "int32")})
     return model
 
@@ -112,8 +130,30 @@ def train(config, run_dir, data=None, data_dir=None):
     valid_batches = g2p_inputs.batches(as_dataset(entries["validation"]), vocabularies,
                                        batch_size=d["batch_size"])
     loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=0)
+    pairs = sum(len(prons) for prons in entries["train"].values())
+    # Bucketing leaves at most one short batch per bucket each epoch.
+    steps = -(-pairs // d["batch_size"]) + len(g2p_inputs.BOUNDARIES) + 1
+    t = config["train"]
+    extra = [ScheduledSampling(t["scheduled_sampling"], t["epochs"])] \
+        if t["scheduled_sampling"] > 0 else []
     return training.fit(lambda: build_model(config, vocabularies), train_batches,
-                        valid_batches, config, run_dir, loss=loss)
+                        valid_batches, config, run_dir, loss=loss, extra_callbacks=extra,
+                        total_steps=steps * t["epochs"])
+
+
+class ScheduledSampling(keras.callbacks.Callback):
+    """Raises the decoder's `sampling_probability` linearly from 0 in the
+    first epoch to `probability` in the last (the linear schedule of Bengio
+    et al. 2015, section 2.4, written for the probability of sampling)."""
+
+    def __init__(self, probability, epochs):
+        super().__init__()
+        self.probability = probability
+        self.epochs = epochs
+
+    def on_epoch_begin(self, epoch, logs=None):
+        value = self.probability * epoch / max(1, self.epochs - 1)
+        self.model.decoder.sampling_probability.assign(value)
 
 
 class G2PServer(tf.Module):
@@ -131,15 +171,22 @@ class G2PServer(tf.Module):
         length_penalty: alpha of Wu et al. (2016) eq. (14).
         max_length: most phonemes emitted.
         max_input_length: longest word read, in characters.
+        xla: pad every word to `max_input_length` characters, so the model
+            and the decoding see static shapes, and compile them with XLA
+            (`tf.function(jit_compile=True)`); the string handling around
+            them stays outside XLA. The batch dimension stays dynamic.
     """
 
     def __init__(self, model, vocabularies, beam_width=4, length_penalty=0.6, max_length=32,
-                 max_input_length=48):
+                 max_input_length=48, xla=False):
         super().__init__()
         from models.decoding import BeamSearchDecoder, GreedyDecoder
 
         self.model = model
         self.max_input_length = max_input_length
+        self.xla = xla
+        self.decode_ids = tf.function(self._decode_ids, jit_compile=True, autograph=False) \
+            if xla else self._decode_ids
         self.chars = vocab_lib.lookup(vocabularies["graphemes"])
         self.phones = vocab_lib.lookup(vocabularies["phonemes"])
         self.phone_names = vocab_lib.lookup(vocabularies["phonemes"], invert=True)
@@ -158,33 +205,53 @@ class G2PServer(tf.Module):
                                              length_penalty=length_penalty)
 
     def encode_words(self, words):
-        """`[B]` strings -> padded character ids `[B, S]` and lengths `[B]`."""
+        """`[B]` strings -> padded character ids `[B, S]` and lengths `[B]`;
+        S is `max_input_length` with `xla`, else the longest word (at least 1)."""
         chars = g2p_inputs.graphemes(tf.strings.lower(words, encoding="utf-8"))
         chars = chars[:, : self.max_input_length]
-        ids = self.chars(chars).to_tensor()  # [B, S]
-        ids = tf.concat([ids, tf.zeros_like(ids[:, :1])], axis=1)  # S >= 1 for empty batches
+        if self.xla:
+            ids = self.chars(chars).to_tensor(shape=[None, self.max_input_length])  # [B, L]
+        else:
+            ids = self.chars(chars).to_tensor()  # [B, S]
+            ids = tf.concat([ids, tf.zeros_like(ids[:, :1])], axis=1)  # S >= 1, empty batches
         return ids, chars.row_lengths()
 
     def step(self, ids, state, t):
         logits, state = self.model.decoder_step(ids, state, t)
         return tf.cast(logits, tf.float32) + self.forbidden, state
 
+    def _decode_ids(self, ids):
+        """Character ids `[B, S]` -> the best phoneme ids `[B, T]`, their
+        scores `[B]` and lengths `[B]`."""
+        state = self.model.initial_decoder_state(ids)
+        start = tf.fill(tf.shape(ids)[:1], self.start_id)
+        best, score, best_len = self.decoder(self.step, state, start)[:3]
+        if len(best.shape) == 3:  # beam search: best first
+            best, score, best_len = best[:, 0], score[:, 0], best_len[:, 0]
+        return best, tf.cast(score, tf.float32), best_len
+
+    # autograph=False: nothing here branches on tensors (the decoders run their
+    # own tf.while_loop), and autograph re-reads source files when it traces,
+    # which breaks a long-running process whose files are being edited.
+    @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name="words")],
+                 autograph=False)
     def __call__(self, words):
         """`(phonemes [B] string, score [B] float32)` for words `[B]`."""
         ids, lengths = self.encode_words(words)
-        state = self.model.initial_decoder_state(ids)
-        start = tf.fill(tf.shape(ids)[:1], self.start_id)
-        out = self.decoder(self.step, state, start)
-        best, score, best_len = out[0], out[1], out[2]
-        if len(best.shape) == 3:  # beam search: best first
-            best, score, best_len = best[:, 0], score[:, 0], best_len[:, 0]
+        best, score, best_len = self.decode_ids(ids)
         mask = tf.sequence_mask(best_len, tf.shape(best)[1])
         tokens = tf.ragged.boolean_mask(self.phone_names(best), mask)
         phonemes = tf.strings.reduce_join(tokens, axis=1, separator=" ")
         empty = tf.equal(lengths, 0)
         phonemes = tf.where(empty, "", phonemes)
-        score = tf.where(empty, 0.0, tf.cast(score, tf.float32))
+        score = tf.where(empty, 0.0, score)
         return phonemes, score
+
+
+def make_server(config, run_dir):
+    """The `G2PServer` of a trained run with the configured decoding."""
+    model, vocabularies = load_trained(run_dir)
+    return G2PServer(model, vocabularies, **config["decode"])
 
 
 def predict(server, words, batch_size=256):
@@ -210,15 +277,13 @@ def evaluate(config, run_dir, data=None, data_dir=None, plot_words=4):
     """
     from pipeline import g2p_scoring
 
-    model, vocabularies = load_trained(run_dir)
     entries = splits(data_lib.load("g2p", data=data, data_dir=data_dir), config)["test"]
-    dec = config["decode"]
-    server = G2PServer(model, vocabularies, beam_width=dec["beam_width"],
-                       length_penalty=dec["length_penalty"], max_length=dec["max_length"])
+    server = make_server(config, run_dir)
+    model, vocabularies = server.model, load_vocabularies(run_dir)
     predictions = predict(server, sorted(entries))
     metrics = g2p_scoring.score_all(predictions, entries)
     metrics["errors"] = g2p_scoring.errors(predictions, entries, 20)
-    metrics["decode"] = dict(dec)
+    metrics["decode"] = dict(config["decode"])
     atomic.write_json(os.path.join(run_dir, "metrics.json"), metrics)
     plot_alignments(model, vocabularies, sorted(entries)[:plot_words], predictions,
                     os.path.join(run_dir, "plots"))
@@ -251,17 +316,15 @@ def plot_alignments(model, vocabularies, words, predictions, directory):
         ax.set_yticks(range(len(rows)), rows)
         ax.set_title(f"attention: {word}")
         fig.tight_layout()
-        path = os.path.join(directory, f"alignment_{word}.png")
-        fig.savefig(path, dpi=100)
-        plt.close(fig)
-        paths.append(path)
+        paths.append(atomic.save_figure(fig, os.path.join(directory, f"alignment_{word}.png")))
     return paths
 
 
 def serving_endpoint(server):
     """The `serving_default` function: `words [B]` -> `{"phonemes", "score"}`."""
 
-    @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name="words")])
+    @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name="words")],
+                 autograph=False)
     def serve(words):
         phonemes, score = server(words)
         return {"phonemes": phonemes, "score": score}
@@ -272,17 +335,15 @@ def serving_endpoint(server):
 def export(config, run_dir, directory):
     """Writes the SavedModel of a trained run into `directory` (which must not
     exist; the caller renames it into place). Returns the metadata dict."""
-    model, vocabularies = load_trained(run_dir)
-    dec = config["decode"]
-    server = G2PServer(model, vocabularies, beam_width=dec["beam_width"],
-                       length_penalty=dec["length_penalty"], max_length=dec["max_length"])
+    server = make_server(config, run_dir)
+    model = server.model
     archive = keras.export.ExportArchive()
     archive.track(model)
     for layer in (server.chars, server.phones, server.phone_names):
         archive.track(layer)
     archive.add_endpoint("serving_default", serving_endpoint(server))
     archive.write_out(directory, verbose=False)
-    return {"model": model.get_config(), "decode": dict(dec),
+    return {"model": model.get_config(), "decode": dict(config["decode"]),
             "inputs": {"words": "string [B]"},
             "outputs": {"phonemes": "string [B], space-separated ARPAbet",
                         "score": "float32 [B], length-normalised log-probability"}}
@@ -299,6 +360,15 @@ def show_export(path, config, run_dir):
         print(f"  {word:<15} {phonemes.decode():<40} {score:7.3f}")
 
 
+def inference_batch(config, run_dir, data=None, data_dir=None, count=256):
+    """`(infer, count)`: a function that decodes `count` test words with the
+    configured decoding, for `pipeline.compare`'s inference timing."""
+    entries = splits(data_lib.load("g2p", data=data, data_dir=data_dir), config)["test"]
+    words = tf.constant(sorted(entries)[:count])
+    server = make_server(config, run_dir)
+    return (lambda: server(words)), int(words.shape[0])
+
+
 def predict_lines(config, run_dir, words):
     """`word<TAB>phonemes<TAB>score` lines for `words`."""
     return [f"{w}\t{p}\t{s:.3f}" for w, p, s in predict_words(config, run_dir, words)]
@@ -307,10 +377,7 @@ def predict_lines(config, run_dir, words):
 def predict_words(config, run_dir, words):
     """`[(word, phonemes, score)]` from a trained run, with the configured
     decoding."""
-    model, vocabularies = load_trained(run_dir)
-    dec = config["decode"]
-    server = G2PServer(model, vocabularies, beam_width=dec["beam_width"],
-                       length_penalty=dec["length_penalty"], max_length=dec["max_length"])
+    server = make_server(config, run_dir)
     phonemes, scores = server(tf.constant(words, tf.string))
     return [(w, p.decode(), float(s))
             for w, p, s in zip(words, phonemes.numpy(), scores.numpy(), strict=True)]

@@ -105,3 +105,47 @@ def test_bad_arguments():
         Seq2Seq(10, 12, encoder="cnn")
     with pytest.raises(ValueError, match="Received"):
         Seq2Seq(10, 12, attention="monotonic")
+
+
+# --- scheduled sampling (Bengio et al. 2015) -------------------------------------------
+
+
+def test_scheduled_sampling_at_probability_0_is_teacher_forcing():
+    plain, sampled = make("luong_general"), make("luong_general", scheduled_sampling=True)
+    others = [w for w in sampled.weights if "sampling_probability" not in w.path]
+    for weight, value in zip(others, plain.weights, strict=True):
+        weight.assign(value)
+    inputs = {"graphemes": SOURCE, "decoder_inputs": DECODER_INPUTS}
+    np.testing.assert_allclose(sampled(inputs, training=True), plain(inputs, training=True),
+                               rtol=1e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize("name", ["luong_general", "bahdanau"])
+def test_scheduled_sampling_at_probability_1_feeds_the_models_own_tokens(name):
+    """With every previous token drawn from a near-one-hot output distribution,
+    training reads exactly what greedy decoding reads."""
+    model = make(name, scheduled_sampling=True)
+    output = model.decoder.output_layer
+    output.kernel.assign(output.kernel * 1e7)  # top-2 logit gaps of hundreds: sampling = argmax
+    model.decoder.sampling_probability.assign(1.0)
+    logits = np.asarray(model({"graphemes": SOURCE, "decoder_inputs": DECODER_INPUTS},
+                              training=True))
+    state = model.initial_decoder_state(tf.constant(SOURCE))
+    ids, steps = tf.constant(DECODER_INPUTS[:, 0]), []
+    for t in range(DECODER_INPUTS.shape[1]):
+        step_logits, state = model.decoder_step(ids, state, t)
+        steps.append(step_logits)
+        ids = tf.argmax(step_logits, -1, output_type=tf.int32)
+    np.testing.assert_allclose(np.stack(steps, 1), logits, rtol=1e-4, atol=1e-2)
+
+
+def test_scheduled_sampling_round_trips_and_trains():
+    model = make("luong_general", scheduled_sampling=True)
+    model.decoder.sampling_probability.assign(0.5)
+    restored = Seq2Seq.from_config(model.get_config())
+    assert restored.scheduled_sampling and restored.decoder.scheduled_sampling
+    model.compile(keras.optimizers.Adam(0.02),
+                  keras.losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=0))
+    inputs = {"graphemes": SOURCE, "decoder_inputs": DECODER_INPUTS}
+    history = model.fit(inputs, TARGETS, epochs=3, verbose=0)
+    assert np.isfinite(history.history["loss"]).all()

@@ -109,3 +109,44 @@ def test_predict_cli_reads_stdin(smoke_run):
     assert result.returncode == 0, result.stderr[-2000:]
     rows = [line.split("\t") for line in result.stdout.strip().splitlines()]
     assert [r[0] for r in rows] == ["cat", "dog"] and all(len(r) == 3 for r in rows)
+
+
+def test_fixed_length_export_compiles_with_xla_and_answers_the_same(smoke_run, tmp_path):
+    run_dir, _ = smoke_run
+    config = resolve("g2p", "smoke", sets=["decode.xla=true", "decode.max_input_length=24"])
+    path = export_stage.export("g2p", config, run_dir, str(tmp_path))
+    loaded = tf.saved_model.load(path)
+    graph = loaded.signatures["serving_default"].graph.as_graph_def()
+    compiled = [fn for fn in graph.library.function
+                if fn.attr["_XlaMustCompile"].b]
+    assert compiled, "no function of the export is marked for XLA"
+    # Static shapes inside XLA: the character ids are [None, 24].
+    words = [w[:24] for w in ODD]
+    out = loaded.signatures["serving_default"](words=tf.constant(ODD))
+    local = g2p.predict_words(resolve("g2p", "smoke"), run_dir, words)
+    assert [p.decode() for p in out["phonemes"].numpy()] == [p for _, p, _ in local]
+    assert out["score"].numpy().tolist() == pytest.approx([s for _, _, s in local], abs=1e-4)
+
+
+def test_compare_writes_a_report_with_one_row_per_variant(lexicon, tmp_path):
+    from pipeline import compare
+
+    reports = tmp_path / "reports"
+    assert compare.main(["--task", "g2p", "--preset", "smoke", "--data", lexicon,
+                         "--models", "luong,none", "--run-dir", str(tmp_path / "runs"),
+                         "--reports-dir", str(reports)]) == 0
+    text = (reports / "g2p.md").read_text(encoding="utf-8")
+    rows = [line for line in text.splitlines() if line.startswith("| luong") or
+            line.startswith("| none")]
+    assert len(rows) == 2
+    assert (reports / "g2p" / "wer_no_stress.png").exists()
+    assert (reports / "g2p" / "val_loss.png").exists()
+
+
+def test_compare_rejects_an_unknown_variant(tmp_path):
+    from pipeline import compare
+    from pipeline.errors import UsageError
+
+    with pytest.raises(UsageError, match="unknown variant"):
+        compare.main(["--task", "g2p", "--preset", "smoke", "--models", "luong,lstm",
+                      "--run-dir", str(tmp_path)])

@@ -1,0 +1,60 @@
+"""CPU cost of one G2P training step, for choosing the quick preset.
+
+Builds the G2P model of a preset (with `--set` overrides), trains it on the
+first 20000 training words, and prints the CPU time (`time.process_time`,
+all threads) and the wall time per step over `--steps` steps, after the same
+number of warm-up steps. CPU time is the figure to compare on a shared
+machine: it moves far less with other jobs than wall time does.
+
+    python -m bench.g2p_step --set data.batch_size=64
+    python -m bench.g2p_step --set data.batch_size=128 --set model.decoder_units=128
+"""
+
+import argparse
+import os
+import sys
+import time
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m bench.g2p_step",
+                                     description=__doc__.split("\n\n")[0],
+                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser.add_argument("--steps", type=int, default=40, help="timed steps (and warm-up steps)")
+    parser.add_argument("--preset", default="quick", help="configuration preset")
+    parser.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=VALUE",
+                        help="configuration override, as in the stage scripts")
+    args = parser.parse_args(argv)
+    import keras
+
+    from pipeline import config as config_lib
+    from pipeline import data as data_lib
+    from pipeline.inputs import g2p as g2p_inputs
+    from pipeline.tasks import g2p
+
+    config = config_lib.resolve("g2p", args.preset, sets=args.set)
+    train = data_lib.load("g2p").splits["train"]
+    entries = dict(list(train.items())[:20000])
+    vocabularies = g2p_inputs.build_vocabularies(train)
+    batches = g2p_inputs.batches(g2p.as_dataset(entries), vocabularies,
+                                 batch_size=config["data"]["batch_size"], training=True).repeat()
+    model = g2p.build_model(config, vocabularies)
+    model.compile(optimizer=keras.optimizers.Adam(1e-3, clipnorm=1.0),
+                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True,
+                                                                  ignore_class=0),
+                  jit_compile=config["train"]["jit_compile"])
+    model.fit(batches, steps_per_epoch=args.steps, epochs=1, verbose=0)  # trace, warm up
+    wall, cpu = time.perf_counter(), time.process_time()
+    model.fit(batches, steps_per_epoch=args.steps, epochs=1, verbose=0)
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    batch = config["data"]["batch_size"]
+    print(f"{' '.join(args.set) or 'preset ' + args.preset}: "
+          f"{1000 * cpu / args.steps:.1f} ms CPU/step ({1000 * cpu / args.steps / batch:.2f} "
+          f"ms/example), {1000 * wall / args.steps:.1f} ms wall/step")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,13 @@
+"""Character language models: the model and its in-graph sampler.
+
+- `CharLanguageModel`: embedding, stacked `models.Recurrent` layers and a
+  softmax; stateful for truncated BPTT; optionally conditioned on a fixed
+  vector (initial state, extra input, or both).
+- `Sampler`, `next_ids`: temperature and top-k sampling with stateless
+  seeds, one character at a time.
+"""
+
+from models.lm.char_language_model import CONDITION_MODES, CharLanguageModel
+from models.lm.sampler import Sampler, next_ids
+
+__all__ = ["CONDITION_MODES", "CharLanguageModel", "Sampler", "next_ids"]

@@ -1,0 +1,200 @@
+"""Classify end to end at the smoke preset: run (prepare, train, evaluate,
+export), predict, the export loaded where the project cannot be imported
+(DESIGN section 5), the scores and the naive Bayes baseline, and the stages
+on `tfds:imdb_reviews` under `tfds.testing.mock_data`."""
+
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import tensorflow as tf
+import tensorflow_datasets as tfds
+
+from pipeline import prepare
+from pipeline import run as run_stage
+from pipeline.config import resolve
+from pipeline.errors import UsageError
+from pipeline.tasks import classify
+
+LANGUAGES = ("en", "fr", "de", "es")
+ODD = ["hello", "", "HELLO", "bonjour tout le monde", "naïve", "dziękuję", "🙂 ∑",
+       "x" * 5000, "   "]
+
+LOAD_BLOCKED = """
+import json, sys
+sys.modules["models"] = None      # the project cannot be imported
+sys.modules["pipeline"] = None
+import tensorflow as tf
+serve = tf.saved_model.load(sys.argv[1]).signatures["serving_default"]
+out = serve(text=tf.constant(json.loads(sys.argv[2])))
+print(json.dumps({"label": [p.decode() for p in out["label"].numpy()],
+                  "probabilities": out["probabilities"].numpy().tolist()}))
+"""
+
+
+@pytest.fixture(scope="module")
+def words(tmp_path_factory):
+    """150 words of each of four languages from `wordfreq`, as a user TSV."""
+    import wordfreq
+
+    path = tmp_path_factory.mktemp("data") / "words.tsv"
+    seen, lines = set(), []
+    for lang in LANGUAGES:
+        kept = [w for w in wordfreq.top_n_list(lang, 600)[200:]
+                if w.isalpha() and w not in seen][:150]
+        seen.update(kept)
+        lines += [f"{word}\t{lang}" for word in kept]
+    path.write_text("text\tlabel\n" + "\n".join(lines) + "\n", encoding="utf-8")
+    return str(path)
+
+
+@pytest.fixture(scope="module")
+def smoke_run(words, tmp_path_factory):
+    base = tmp_path_factory.mktemp("run")
+    run_dir, export_dir = str(base / "run"), str(base / "saved")
+    args = ["--task", "classify", "--preset", "smoke", "--data", words, "--run-dir", run_dir,
+            "--export-dir", export_dir]
+    assert run_stage.main(args) == 0
+    return run_dir, os.path.join(export_dir, "classify", "1")
+
+
+def test_run_writes_metrics_plots_and_an_export(smoke_run):
+    run_dir, export = smoke_run
+    with open(os.path.join(run_dir, "metrics.json"), encoding="utf-8") as handle:
+        metrics = json.load(handle)
+    for key in ("accuracy", "macro_f1", "baseline_majority_accuracy", "baseline_nb_accuracy",
+                "baseline_nb_macro_f1"):
+        assert 0.0 <= metrics[key] <= 1.0
+    assert sorted(metrics["labels"]) == sorted(LANGUAGES)
+    confusion = np.array(metrics["confusion"])
+    assert confusion.shape == (4, 4) and confusion.sum() == metrics["texts"] > 0
+    assert np.trace(confusion) == round(metrics["accuracy"] * metrics["texts"])
+    # Four balanced classes: the majority class is right about a quarter of the time,
+    # and character n-grams tell these languages apart far better than that.
+    assert metrics["baseline_majority_accuracy"] < 0.45
+    assert metrics["baseline_nb_accuracy"] > metrics["baseline_majority_accuracy"] + 0.15
+    plots = os.listdir(os.path.join(run_dir, "plots"))
+    assert {"confusion_matrix.png", "attention.png", "learning_curves.png"} <= set(plots)
+    with open(os.path.join(export, "assets.extra", "metadata.json"), encoding="utf-8") as handle:
+        metadata = json.load(handle)
+    assert metadata["task"] == "classify" and "macro_f1" in metadata["metrics"]
+    assert metadata["labels"] == metrics["labels"] and metadata["unit"] == "char"
+
+
+def test_export_signature_is_design_section_5(smoke_run):
+    _, export = smoke_run
+    serve = tf.saved_model.load(export).signatures["serving_default"]
+    (spec,) = serve.structured_input_signature[1].values()
+    assert list(serve.structured_input_signature[1]) == ["text"]
+    assert spec.dtype == tf.string and spec.shape.as_list() == [None]
+    outputs = serve.structured_outputs
+    assert sorted(outputs) == ["label", "probabilities"]
+    assert outputs["label"].dtype == tf.string and outputs["label"].shape.as_list() == [None]
+    assert outputs["probabilities"].dtype == tf.float32
+    assert outputs["probabilities"].shape.as_list() == [None, 4]
+    graph = serve.graph.as_graph_def()
+    ops = {node.op for node in graph.node}
+    ops |= {node.op for fn in graph.library.function for node in fn.node_def}
+    assert not [op for op in ops if "Cudnn" in op]
+
+
+def test_export_loads_without_the_project_and_matches_in_process(smoke_run):
+    run_dir, export = smoke_run
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    result = subprocess.run([sys.executable, "-c", LOAD_BLOCKED, export, json.dumps(ODD)],
+                            cwd="/", env=env, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    served = json.loads(result.stdout.strip().splitlines()[-1])
+    config = resolve("classify", "smoke")
+    server, prepared = classify.server_for(config, run_dir)
+    labels, probabilities = classify.predict(server, ODD)
+    assert served["label"] == labels
+    np.testing.assert_allclose(served["probabilities"], probabilities, atol=1e-5)
+    probs = np.array(served["probabilities"])
+    assert probs.shape == (len(ODD), 4) and np.allclose(probs.sum(1), 1, atol=1e-5)
+    assert set(served["label"]) <= set(prepared["labels"])
+    assert served["probabilities"][0] == pytest.approx(served["probabilities"][2])  # case
+
+
+def test_predict_lines_and_inference_batch(smoke_run, words):
+    run_dir, _ = smoke_run
+    config = resolve("classify", "smoke")
+    lines = classify.predict_lines(config, run_dir, ["hello", "bonjour"])
+    rows = [line.split("\t") for line in lines]
+    assert [r[0] for r in rows] == ["hello", "bonjour"]
+    assert all(r[1] in LANGUAGES and 0.0 < float(r[2]) <= 1.0 for r in rows)
+    infer, count = classify.inference_batch(config, run_dir, data=words)
+    labels, probabilities = infer()
+    assert labels.shape == (count,) and probabilities.shape == (count, 4) and count > 0
+
+
+def test_a_run_prepared_with_another_unit_is_refused(smoke_run):
+    run_dir, _ = smoke_run
+    config = resolve("classify", "smoke", sets=["classify.unit=word"])
+    with pytest.raises(UsageError, match="classify.unit=char"):
+        classify.predict_lines(config, run_dir, ["hello"])
+
+
+# ----------------------------------------------------------------- scores
+def test_scores_by_hand():
+    true = ["a", "a", "a", "b", "b", "c"]
+    predicted = ["a", "a", "b", "b", "c", "c"]
+    result = classify.scores(true, predicted, ["a", "b", "c", "d"])
+    assert result["accuracy"] == pytest.approx(4 / 6)
+    # F1: a 2*2/(3+2) = 0.8, b 2*1/(2+2) = 0.5, c 2*1/(1+2) = 2/3; d never seen: left out
+    assert result["macro_f1"] == pytest.approx((0.8 + 0.5 + 2 / 3) / 3)
+    assert result["confusion"] == [[2, 1, 0, 0], [0, 1, 1, 0], [0, 0, 1, 0], [0, 0, 0, 0]]
+    assert result["per_class"]["a"]["precision"] == 1.0
+    assert result["per_class"]["a"]["recall"] == pytest.approx(2 / 3)
+
+
+def test_naive_bayes_by_hand():
+    """Unigrams with alpha 1: P(x|a) = (3+1)/(4+2), P(y|a) = 2/6,
+    P(x|b) = 1/5, P(y|b) = 4/5 (3 y's and 1 smoothing in 5); equal priors."""
+    nb = classify.NaiveBayes(["a", "b"], order=1)
+    nb.fit([["x", "x", "y"], ["x"], ["y", "y", "y"], []], ["a", "a", "b", "b"])
+    np.testing.assert_allclose(np.exp(nb.log_likelihood), [[4 / 6, 2 / 6], [1 / 5, 4 / 5]])
+    assert nb.predict([["x"], ["y"], ["y", "y", "x"], ["z"]]) == ["a", "b", "b", "a"]
+    char = classify.NaiveBayes(["a", "b"], order=2, markers=True)
+    assert ("\x02", "h") in char.ngrams(["h", "i"]) and ("i", "\x03") in char.ngrams(["h", "i"])
+
+
+# -------------------------------------------------------- tfds:imdb_reviews
+MOCK = {"num_examples": 60, "policy": tfds.testing.MockPolicy.USE_CODE}
+
+
+def test_prepare_and_baselines_on_mocked_imdb_reviews_with_words(tmp_path):
+    """`--data tfds:imdb_reviews --set classify.unit=word` (mocked catalog
+    data: no network here): word vocabulary, the catalog's labels and test
+    split, and the baselines."""
+    config = resolve("classify", "smoke", sets=["classify.unit=word", "data.max_eval=0"])
+    with tfds.testing.mock_data(**MOCK):
+        task_data, prepared = prepare.prepare("classify", data="tfds:imdb_reviews",
+                                              data_dir=str(tmp_path), run_dir=str(tmp_path),
+                                              options=prepare.options_from_config(config))
+    assert prepared["unit"] == "word" and prepared["sizes"]["test"] == 60
+    loaded = classify.load_prepared(config, str(tmp_path))
+    assert loaded["labels"] == ["neg", "pos"]
+    train_words = {w for text, _ in task_data.splits["train"] for w in text.lower().split()}
+    assert set(loaded["tokens"]) == train_words
+    examples = classify.splits(task_data, config)
+    base = classify.baselines(examples, loaded["labels"], "word", config)
+    assert base["naive_bayes"]["order"] == 2
+    assert sum(map(sum, base["majority"]["confusion"])) == 60
+
+
+@pytest.mark.slow
+def test_stages_on_mocked_imdb_reviews_with_words(tmp_path):
+    """Train and evaluate on the mocked catalog entry, words as tokens."""
+    config = resolve("classify", "smoke", sets=["classify.unit=word", "data.max_eval=0"])
+    run_dir = str(tmp_path / "run")
+    with tfds.testing.mock_data(**MOCK):
+        classify.train(config, run_dir, data="tfds:imdb_reviews", data_dir=str(tmp_path))
+        metrics = classify.evaluate(config, run_dir, data="tfds:imdb_reviews",
+                                    data_dir=str(tmp_path))
+    assert metrics["labels"] == ["neg", "pos"] and metrics["unit"] == "word"
+    assert metrics["texts"] == 60  # the catalog's own test split
+    assert 0.0 <= metrics["macro_f1"] <= 1.0

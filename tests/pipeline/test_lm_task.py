@@ -1,0 +1,241 @@
+"""The LM task end to end at the smoke preset: run (prepare, train with the
+conditional model, evaluate next to the n-gram, export), the export loaded
+where the project cannot be imported (DESIGN section 5), predict and
+generate."""
+
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from pipeline import data as data_lib
+from pipeline import generate as generate_stage
+from pipeline import predict as predict_stage
+from pipeline import run as run_stage
+from pipeline import training
+from pipeline.config import resolve
+from pipeline.errors import run_cli
+from pipeline.inputs import lm as lm_inputs
+from pipeline.ngram import CharNGram
+from pipeline.tasks import lm
+
+PROMPTS = ["", "The ", "日本語 ☃", "x" * 3000, "def f(a):\n\treturn a\n"]
+
+LOAD_BLOCKED = """
+import json, sys
+sys.modules["models"] = None      # the project cannot be imported
+sys.modules["pipeline"] = None
+import tensorflow as tf
+signature = tf.saved_model.load(sys.argv[1]).signatures["serving_default"]
+request = json.loads(sys.argv[2])
+out = signature(prompt=tf.constant(request["prompts"]), length=tf.constant(request["length"]),
+                temperature=tf.constant(request["temperature"]))
+again = signature(prompt=tf.constant(request["prompts"]), length=tf.constant(request["length"]),
+                  temperature=tf.constant(request["temperature"]))
+empty = signature(prompt=tf.constant([""]), length=tf.constant(0), temperature=tf.constant(1.0))
+print(json.dumps({
+    "inputs": sorted(signature.structured_input_signature[1]),
+    "outputs": sorted(signature.structured_outputs),
+    "text": [t.decode() for t in out["text"].numpy()],
+    "again": [t.decode() for t in again["text"].numpy()],
+    "empty": [t.decode() for t in empty["text"].numpy()],
+}))
+"""
+
+
+@pytest.fixture(scope="module")
+def text_file(tmp_path_factory):
+    """40,000 characters of the embedded text as a user file."""
+    from pipeline.datasets.pydoc_text import load_pydoc_text
+
+    path = tmp_path_factory.mktemp("data") / "text.txt"
+    path.write_text(load_pydoc_text()[:40000], encoding="utf-8")
+    return str(path)
+
+
+@pytest.fixture(scope="module")
+def words_file(tmp_path_factory):
+    """Frequent words of three languages (`wordfreq`) as a `word<TAB>language`
+    file, for the conditional model."""
+    import wordfreq
+
+    seen, rows = set(), []
+    for language in ("en", "fr", "de"):
+        for word in wordfreq.top_n_list(language, 400):
+            if word.isalpha() and word not in seen:
+                seen.add(word)
+                rows.append(f"{word}\t{language}")
+    path = tmp_path_factory.mktemp("data") / "words.tsv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return str(path)
+
+
+@pytest.fixture(scope="module")
+def smoke_run(text_file, words_file, tmp_path_factory):
+    base = tmp_path_factory.mktemp("run")
+    run_dir, export_dir = str(base / "run"), str(base / "saved")
+    args = ["--task", "lm", "--preset", "smoke", "--data", text_file, "--run-dir", run_dir,
+            "--export-dir", export_dir, "--set", f"conditional.data={words_file}"]
+    assert run_stage.main(args) == 0
+    return run_dir, export_dir
+
+
+def test_metrics_compare_with_an_ngram_fitted_on_the_same_text(smoke_run, text_file):
+    run_dir, export_dir = smoke_run
+    with open(os.path.join(run_dir, "metrics.json"), encoding="utf-8") as handle:
+        metrics = json.load(handle)
+    config = resolve("lm", "smoke")
+    texts = lm.texts(data_lib.load("lm", data=text_file), config)
+    vocabulary = lm.load_vocabulary(run_dir)
+    train_ids = lm_inputs.encode_text(texts["train"], vocabulary)
+    test_ids = lm_inputs.encode_text(texts["test"], vocabulary)
+    ngram = CharNGram(len(vocabulary) + 2, order=5).fit(train_ids)
+    assert metrics["ngram_bpc"] == pytest.approx(ngram.bits_per_character(test_ids), rel=1e-9)
+    assert metrics["train_characters"] == 20000 == len(train_ids)
+    assert metrics["test_characters"] == len(test_ids) - 1
+    assert metrics["bpc_ratio"] == pytest.approx(metrics["bpc"] / metrics["ngram_bpc"])
+    assert 0 < metrics["bpc"] < np.log2(len(vocabulary) + 2) + 1
+    assert metrics["train_seconds"] > 0 and metrics["ngram_fit_seconds"] > 0
+    assert set(metrics["samples"]) == set(lm.SAMPLE_PROMPTS)
+    assert 0.0 <= metrics["conditional_langid_accuracy"] <= 1.0
+    assert metrics["conditional_bpc"] > 0
+    assert sorted(metrics["conditional_samples"]) == ["de", "en", "fr"]
+    assert os.path.exists(os.path.join(run_dir, "plots", "bits_per_character.png"))
+    assert os.path.exists(os.path.join(run_dir, "conditional", "model.keras"))
+    with open(os.path.join(export_dir, "lm", "1", "assets.extra", "metadata.json"),
+              encoding="utf-8") as handle:
+        metadata = json.load(handle)
+    assert metadata["task"] == "lm" and "bpc" in metadata["metrics"]
+
+
+def test_scores_do_not_depend_on_the_window(smoke_run, text_file):
+    """The state is carried exactly from window to window."""
+    run_dir, _ = smoke_run
+    model, vocabulary = lm.load_trained(run_dir)
+    ids = lm_inputs.encode_text(load_text(text_file)[:300], vocabulary)
+    whole = lm.model_log2_probabilities(model, ids, window=1000)
+    np.testing.assert_allclose(lm.model_log2_probabilities(model, ids, window=7), whole,
+                               rtol=1e-4, atol=1e-5)
+    logits, _ = model.forward(ids[None, :-1].astype("int32"))
+    log_p = tf.nn.log_softmax(logits)[0].numpy()
+    np.testing.assert_allclose(whole, log_p[np.arange(len(ids) - 1), ids[1:]] / np.log(2),
+                               rtol=1e-4, atol=1e-5)
+
+
+def load_text(path):
+    with open(path, encoding="utf-8") as handle:
+        return handle.read()
+
+
+def test_export_loads_without_the_project_and_matches_in_process(smoke_run):
+    run_dir, export_dir = smoke_run
+    request = {"prompts": PROMPTS, "length": 25, "temperature": 0.7}
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    result = subprocess.run([sys.executable, "-c", LOAD_BLOCKED,
+                             os.path.join(export_dir, "lm", "1"), json.dumps(request)],
+                            cwd="/", env=env, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    served = json.loads(result.stdout.strip().splitlines()[-1])
+    assert served["inputs"] == ["length", "prompt", "temperature"]
+    assert served["outputs"] == ["text"]
+    config = resolve("lm", "smoke")
+    local = lm.generate(lm.make_server(config, run_dir), PROMPTS, 25, 0.7,
+                        config["sample"]["seed"])
+    assert served["text"] == local == served["again"]  # seeded: same request, same text
+    assert all(len(t) == 25 for t in served["text"])
+    vocabulary = set(lm.load_vocabulary(run_dir))
+    assert all(set(t) <= vocabulary for t in served["text"])  # never OOV or padding
+    assert served["empty"] == [""]
+
+
+def test_export_has_no_device_specific_ops(smoke_run):
+    _, export_dir = smoke_run
+    loaded = tf.saved_model.load(os.path.join(export_dir, "lm", "1"))
+    graph = loaded.signatures["serving_default"].graph.as_graph_def()
+    ops = {node.op for node in graph.node}
+    ops |= {node.op for fn in graph.library.function for node in fn.node_def}
+    assert "StatelessMultinomial" in ops or "StatelessRandomGetKeyCounterAlg" in ops
+    assert not [op for op in ops if "Cudnn" in op]
+    assert not [op for op in ops if op in ("RandomUniform", "Multinomial")]  # stateful
+
+
+def test_seeded_signature_varies_with_the_seed(smoke_run):
+    _, export_dir = smoke_run
+    seeded = tf.saved_model.load(os.path.join(export_dir, "lm", "1")).signatures[
+        "generate_with_seed"]
+
+    def text(seed):
+        return seeded(prompt=tf.constant(["The "] * 2), length=tf.constant(30),
+                      temperature=tf.constant(1.0), seed=tf.constant(seed))["text"].numpy()
+
+    assert list(text(3)) == list(text(3))
+    assert list(text(3)) != list(text(4))
+
+
+def test_greedy_generation_follows_the_most_probable_character(smoke_run):
+    run_dir, _ = smoke_run
+    model, vocabulary = lm.load_trained(run_dir)
+    (text,) = lm.generate(lm.make_server(resolve("lm", "smoke"), run_dir), ["The "], 5, 0.0, 0)
+    ids = lm_inputs.encode_text(lm.START + "The " + text, vocabulary)
+    logits, _ = model.forward(ids[None, :-1].astype("int32"))
+    logits = logits[0, -5:].numpy()
+    logits[:, :2] = -np.inf  # padding and OOV are never drawn
+    np.testing.assert_array_equal(logits.argmax(-1), ids[-5:])
+
+
+def test_predict_and_generate_commands(smoke_run, words_file, capsys):
+    run_dir, _ = smoke_run
+    common = ["--preset", "smoke", "--run-dir", run_dir]
+    assert predict_stage.main(["--task", "lm", *common, "The ", "a\tb"]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert [line.split("\t")[0] for line in lines] == ["The ", "a\\tb"]
+    assert generate_stage.main([*common, "--language", "fr", "--count", "3"]) == 0
+    language, words = capsys.readouterr().out.strip().split("\t")
+    assert language == "fr" and len(words.split(" ")) == 3
+    assert generate_stage.main([*common, "--prompt", "x", "--length", "10"]) == 0
+    config = resolve("lm", "smoke")
+    (text,) = lm.generate(lm.make_server(config, run_dir), ["x"], 10,
+                          config["sample"]["temperature"], config["sample"]["seed"])
+    assert capsys.readouterr().out == f"x{text}\n\n"
+    assert run_cli(generate_stage.main, [*common, "--language", "xx"]) == 2
+    assert "--language xx" in capsys.readouterr().err
+
+
+def test_inference_batch_for_compare(smoke_run):
+    run_dir, _ = smoke_run
+    config = resolve("lm", "smoke")
+    infer, count = lm.inference_batch(config, run_dir)
+    texts = [t.decode() for t in infer()["text"].numpy()]
+    assert count == len(texts) * config["sample"]["length"] == sum(len(t) for t in texts)
+    with open(os.path.join(run_dir, "metrics.json"), encoding="utf-8") as handle:
+        metrics = json.load(handle)
+    assert all(isinstance(metrics[name], float) for name in lm.COMPARE_METRICS)
+
+
+def test_too_short_text_is_a_usage_error(text_file, tmp_path, capsys):
+    args = ["--task", "lm", "--preset", "smoke", "--data", text_file, "--run-dir",
+            str(tmp_path / "run"), "--set", "data.batch_size=100",
+            "--set", "conditional.enabled=false"]
+    assert run_cli(run_stage.main, args) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "data.batch_size=100" in err
+
+
+def test_mirrored_strategy_trains_as_one_device(text_file, tmp_path):
+    """Truncated BPTT under `--strategy mirrored` (two logical CPUs): each
+    replica carries the state of its own streams, so the losses equal one
+    device's on the same global batches (dropout off: its masks differ)."""
+    assert training.distribution("mirrored").num_replicas_in_sync == 2
+
+    def losses(strategy):
+        config = resolve("lm", "smoke", sets=[
+            f"train.strategy={strategy}", "conditional.enabled=false", "model.dropout=0.0",
+            "data.max_train_chars=3000", "data.max_eval_chars=600"])
+        history = lm.train(config, str(tmp_path / strategy), data=text_file)
+        return history["loss"] + history["val_loss"]
+
+    np.testing.assert_allclose(losses("mirrored"), losses("default"), rtol=1e-5)

@@ -1,0 +1,106 @@
+"""`pipeline.ngram`: the character n-gram baseline of the LM task, against
+a dictionary transcription of Chen and Goodman (1998)."""
+
+import collections
+import math
+
+import numpy as np
+import pytest
+
+from pipeline.ngram import CharNGram
+
+V = 7  # ids 1..6 are symbols
+
+
+def reference_model(train, order, vocabulary_size, method):
+    """p(w | history) written from the equations, with dicts of tuples."""
+    raw = {k: collections.Counter(tuple(train[i:i + k]) for i in range(len(train) - k + 1))
+           for k in range(1, order + 1)}
+    table = {}
+    for k in range(1, order + 1):
+        if method == "kneser_ney" and k < order:
+            # continuation count: distinct symbols seen before the k-gram
+            table[k] = collections.Counter(g[1:] for g in raw[k + 1])
+        else:
+            table[k] = raw[k]
+    discounts = {}
+    for k, counts in table.items():
+        n = [sum(1 for c in counts.values() if c == i) for i in range(5)]
+        if min(n[1:]) == 0:
+            d = n[1] / (n[1] + 2 * n[2]) if n[1] + n[2] else 0.5
+            discounts[k] = (0.0, min(d, 1.0), min(d, 1.0), min(d, 1.0))
+        else:
+            y = n[1] / (n[1] + 2 * n[2])
+            discounts[k] = (0.0, min(max(1 - 2 * y * n[2] / n[1], 0), 1),
+                            min(max(2 - 3 * y * n[3] / n[2], 0), 2),
+                            min(max(3 - 4 * y * n[4] / n[3], 0), 3))
+
+    def prob(history, w):
+        p = 1.0 / (vocabulary_size - 1)
+        for k in range(1, order + 1):
+            if k - 1 > len(history):
+                break
+            context = tuple(history[len(history) - (k - 1):]) if k > 1 else ()
+            followers = {g[-1]: c for g, c in table[k].items() if g[:-1] == context}
+            total = sum(followers.values())
+            if not total:
+                continue
+            c = followers.get(w, 0)
+            if method == "kneser_ney":
+                d = discounts[k]
+                gamma = sum(d[min(x, 3)] for x in followers.values())
+                p = (max(c - d[min(c, 3)], 0.0) + gamma * p) / total
+            else:
+                p = (c + len(followers) * p) / (total + len(followers))
+        return p
+
+    return prob
+
+
+@pytest.mark.parametrize("method", ["kneser_ney", "witten_bell"])
+@pytest.mark.parametrize("order", [1, 3])
+def test_matches_the_equations(method, order):
+    rng = np.random.default_rng(order)
+    # a skewed, partly repetitive text, so every count-of-count occurs
+    train = np.concatenate([rng.choice(np.arange(1, V), 400, p=[.4, .2, .15, .1, .1, .05]),
+                            np.tile([1, 2, 3, 1, 2, 4], 30)])
+    test = rng.integers(1, V, 60)
+    model = CharNGram(V, order=order, method=method).fit(train)
+    reference = reference_model(train.tolist(), order, V, method)
+    expected = [math.log2(reference(test[max(0, t - order + 1):t].tolist(), test[t]))
+                for t in range(1, len(test))]
+    np.testing.assert_allclose(model.log2_probabilities(test), expected, rtol=1e-10)
+
+
+@pytest.mark.parametrize("method", ["kneser_ney", "witten_bell"])
+def test_distributions_sum_to_one(method):
+    rng = np.random.default_rng(0)
+    model = CharNGram(V, order=4, method=method).fit(rng.integers(1, V - 1, 500))
+    for history in ([], [1], [2, 3], [5, 5, 5], [6, 6, 6, 6], [1, 2, 3, 4, 5]):
+        p = model.distribution(history)
+        assert p.shape == (V,) and p[0] == 0.0
+        assert p.sum() == pytest.approx(1.0, abs=1e-12)
+        assert p[6] > 0  # never seen in training, still possible (OOV-like)
+
+
+def test_longer_context_learns_a_periodic_text():
+    """The Markov order matters (seed 000 slide 8): a period-4 text is
+    nearly certain with 2 characters of history, not with none."""
+    text = np.tile([2, 3, 4, 5], 200)
+    unigram = CharNGram(V, order=1).fit(text).bits_per_character(text[:100])
+    trigram = CharNGram(V, order=3).fit(text).bits_per_character(text[:100])
+    assert unigram == pytest.approx(2.0, abs=0.05)
+    assert trigram < 0.1
+
+
+def test_rejects_bad_input():
+    with pytest.raises(ValueError, match="order"):
+        CharNGram(V, order=0)
+    with pytest.raises(ValueError, match="method"):
+        CharNGram(V, method="laplace")
+    with pytest.raises(ValueError, match="64-bit"):
+        CharNGram(100000, order=5)
+    with pytest.raises(ValueError, match="ids must lie"):
+        CharNGram(V, order=2).fit([0, 1, 2])
+    with pytest.raises(ValueError, match="not fitted"):
+        CharNGram(V).log2_probabilities([1, 2, 3])

@@ -1,0 +1,101 @@
+"""`python -m tuning.search` in one process: a smoke search under
+MirroredStrategy (the tuner's `distribution_strategy`), its summary and
+plot, a rerun that resumes instead of starting again, `--export-best`
+through the export stage, and one-line errors for bad flags."""
+
+import json
+import os
+
+import pytest
+
+from pipeline import training
+from pipeline.errors import UsageError
+from tests.tuning.common import CHEAP, fix_flags
+from tuning import search
+
+
+def flags(lexicon, directory, trials, *extra):
+    return ["--task", "g2p", "--tuner", "random", "--preset", "smoke", "--dir", directory,
+            "--data", lexicon, "--max-trials", str(trials), "--quiet", "--strategy", "mirrored",
+            *fix_flags(CHEAP), *extra]
+
+
+def oracle_state(directory):
+    with open(os.path.join(directory, "random", "oracle.json"), encoding="utf-8") as handle:
+        return json.load(handle)
+
+
+@pytest.fixture(scope="module")
+def searched(lexicon, tmp_path_factory):
+    base = tmp_path_factory.mktemp("search")
+    directory, exports = str(base / "search"), str(base / "saved")
+    assert search.main(flags(lexicon, directory, 1)) == 0
+    first = oracle_state(directory)
+    assert search.main(flags(lexicon, directory, 2, "--export-best", "--export-dir",
+                             exports)) == 0
+    return directory, exports, first
+
+
+def test_search_runs_under_mirrored_strategy(searched):
+    assert training.distribution("mirrored").num_replicas_in_sync == 2
+    directory, _, _ = searched
+    with open(os.path.join(directory, "summary.json"), encoding="utf-8") as handle:
+        summary = json.load(handle)
+    assert summary["objective"] == {"name": "val_wer", "direction": "min"}
+    assert [t["status"] for t in summary["trials"]] == ["COMPLETED", "COMPLETED"]
+    for trial in summary["trials"]:
+        assert 0.0 <= trial["score"] <= 1.0
+        assert trial["values"]["cell"] == "gru"  # --fix
+    scores = [t["score"] for t in summary["trials"]]
+    assert scores == sorted(scores)  # best first
+
+
+def test_rerun_resumes(searched):
+    directory, _, first = searched
+    state = oracle_state(directory)
+    assert first["end_order"] == ["0"]
+    assert state["end_order"] == ["0", "1"]  # trial 0 kept, one more run
+    assert state["run_times"] == {"0": 1, "1": 1}
+
+
+def test_summary_table_and_plot(searched):
+    directory, _, _ = searched
+    with open(os.path.join(directory, "summary.md"), encoding="utf-8") as handle:
+        table = handle.read().splitlines()
+    assert table[0].startswith("| rank | trial | status | val_wer | best epoch |")
+    assert "learning_rate" in table[0] and len(table) == 4
+    with open(os.path.join(directory, "plots", "objective.png"), "rb") as handle:
+        assert handle.read(8) == b"\x89PNG\r\n\x1a\n"
+
+
+def test_export_best_goes_through_the_export_stage(searched):
+    directory, exports, _ = searched
+    with open(os.path.join(directory, "summary.json"), encoding="utf-8") as handle:
+        best = json.load(handle)["trials"][0]
+    version = os.path.join(exports, "g2p", "1")
+    with open(os.path.join(version, "assets.extra", "metadata.json"), encoding="utf-8") as f:
+        metadata = json.load(f)
+    assert metadata["run_dir"] == os.path.abspath(os.path.join(directory, "best"))
+    assert "wer" in metadata["metrics"]  # the test split, scored by the evaluate stage
+    assert metadata["config"]["train"]["learning_rate"] == best["values"]["learning_rate"]
+    assert os.path.exists(os.path.join(version, "saved_model.pb"))
+
+
+def test_rerun_with_another_configuration_is_refused(searched, lexicon):
+    directory, _, _ = searched
+    with pytest.raises(UsageError, match="config"):
+        search.main(flags(lexicon, directory, 2, "--set", "train.patience=7"))
+
+
+@pytest.mark.parametrize(("extra", "match"), [
+    (["--fix", "colour=red"], "--fix colour=red"),
+    (["--max-trials", "0"], "--max-trials 0"),
+])
+def test_bad_flags(extra, match, lexicon, tmp_path):
+    with pytest.raises(UsageError, match=match):
+        search.main(flags(lexicon, str(tmp_path / "s"), 1, *extra))
+
+
+def test_unknown_task_search_space(tmp_path):
+    with pytest.raises(UsageError, match="no search space"):
+        search.main(["--task", "synthetic", "--tuner", "random", "--dir", str(tmp_path)])

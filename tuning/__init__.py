@@ -1,0 +1,14 @@
+"""Hyperparameter search with keras-tuner (DESIGN sections 1 and 2).
+
+- `tuning.hypermodel`: `TaskHyperModel`, a HyperModel over a task's
+  configuration, trained and scored as the stages train and score it;
+- `tuning.hypermodels.<task>`: each task's search space;
+- `tuning.tuners`: random search, Hyperband and Bayesian optimisation with
+  resumable state, distributed over one chief and N workers;
+- `tuning.liveness`: worker heartbeats and the chief's lease on each trial,
+  so a worker that dies mid-trial has its trial retried, not lost;
+- `tuning.summary`: the table and plot of a search;
+- `python -m tuning.search`: the command.
+
+`tuning` builds on `pipeline` and `models`; neither imports it.
+"""
