@@ -41,6 +41,16 @@ def write_json(path, value):
     os.replace(handle.name, path)
 
 
+def write_text(path, text):
+    """Writes `text` (UTF-8) through a temporary file and a rename."""
+    directory = os.path.dirname(os.path.abspath(path))
+    os.makedirs(directory, exist_ok=True)
+    with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=directory, delete=False,
+                                     suffix=".tmp") as handle:
+        handle.write(text)
+    os.replace(handle.name, path)
+
+
 def save_figure(fig, path, dpi=100):
     """Saves a Matplotlib figure as `path` through a temporary file and a
     rename (creating the directory), closes it, and returns `path`."""

@@ -138,10 +138,7 @@ def compare(task, names, config, base_dir, reports_dir="reports", data=None, dat
     plots = [(title, os.path.relpath(path, reports_dir)) for title, path in plots]
     text = report_markdown(task, config["preset"], rows, metric_names, command, plots)
     path = os.path.join(reports_dir, f"{task}.md")
-    staging = path + ".tmp"
-    with open(staging, "w", encoding="utf-8") as handle:
-        handle.write(text)
-    os.replace(staging, path)
+    atomic.write_text(path, text)
     atomic.write_json(os.path.join(reports_dir, task, "rows.json"),
                       [{k: v for k, v in row.items() if k != "metrics"} | {
                           "metrics": {k: v for k, v in row["metrics"].items()

@@ -94,12 +94,7 @@ def plot(rows_, objective, path, baseline=None):
     if ax.get_legend_handles_labels()[0]:
         ax.legend(fontsize=7)
     fig.tight_layout()
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    staging = path + ".tmp.png"
-    fig.savefig(staging, dpi=100)
-    plt.close(fig)
-    os.replace(staging, path)
-    return path
+    return atomic.save_figure(fig, path)
 
 
 def write(directory, oracle, limit=10, baseline=None):
@@ -107,7 +102,7 @@ def write(directory, oracle, limit=10, baseline=None):
     `directory`; returns the printed table."""
     rows_ = rows(oracle)
     text = table(rows_, oracle.objective.name, limit=limit, baseline=baseline)
-    write_text(os.path.join(directory, "summary.md"), text + "\n")
+    atomic.write_text(os.path.join(directory, "summary.md"), text + "\n")
     atomic.write_json(os.path.join(directory, "summary.json"),
                       {"objective": {"name": oracle.objective.name,
                                      "direction": oracle.objective.direction},
@@ -115,11 +110,3 @@ def write(directory, oracle, limit=10, baseline=None):
     plot(rows_, oracle.objective, os.path.join(directory, "plots", "objective.png"), baseline)
     return text
 
-
-def write_text(path, text):
-    """Writes `text` through a temporary file and a rename."""
-    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    staging = path + ".tmp"
-    with open(staging, "w", encoding="utf-8") as handle:
-        handle.write(text)
-    os.replace(staging, path)

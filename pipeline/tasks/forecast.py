@@ -364,6 +364,7 @@ def plot_forecasts(series, origins, predicted, baseline, metrics, path):
     bottom.plot(k, metrics["rmse_by_step"], marker="o", label="model")
     bottom.plot(k, metrics["baseline_rmse_by_step"], marker="o", ls="--",
                 label=metrics["baseline"]["model"])
+    bottom.set_xticks(k)
     bottom.set_xlabel("steps ahead")
     bottom.set_ylabel("RMSE")
     bottom.legend()
