@@ -58,8 +58,8 @@ def model_rate(model, dataset, batches):
 def task_inputs(task, config, run_dir, data_dir):
     """`(train_batches, build_model, loss, metrics)` of a task's training."""
     if task == "synthetic":
-        from pipeline.tasks import synthetic
         from pipeline.inputs import synthetic as synthetic_inputs
+        from pipeline.tasks import synthetic
 
         splits = synthetic.load_splits(config, data_dir=data_dir)
         d = config["data"]
@@ -99,7 +99,8 @@ def main(argv=None):
                                      description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     parser.add_argument("--tasks", default=",".join(TASKS), help="comma-separated tasks")
-    parser.add_argument("--batches", type=int, default=100, help="training steps timed on the model side")
+    parser.add_argument("--batches", type=int, default=100,
+                        help="training steps timed on the model side")
     parser.add_argument("--preset", default="quick", help="configuration preset of the models")
     parser.add_argument("--data-dir", default=os.environ.get("TFDS_DATA_DIR"),
                         help="TFDS data directory")
