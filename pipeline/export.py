@@ -18,6 +18,21 @@ from pipeline import stage
 from pipeline.errors import run_cli
 
 
+def write_archive(directory, tracked, endpoints):
+    """Writes a SavedModel into `directory` with one signature per entry of
+    `endpoints` (`{name: tf.function}`), holding the variables and lookup
+    tables of the models and layers in `tracked` (`keras.export.ExportArchive`).
+    The task modules' `export` functions call this."""
+    import keras
+
+    archive = keras.export.ExportArchive()
+    for resource in tracked:
+        archive.track(resource)
+    for name, function in endpoints.items():
+        archive.add_endpoint(name, function)
+    archive.write_out(directory, verbose=False)
+
+
 def next_version(task_dir):
     """1 + the largest integer folder name in `task_dir` (1 when none)."""
     versions = [int(n) for n in os.listdir(task_dir) if re.fullmatch(r"\d+", n)] \

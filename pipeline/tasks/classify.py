@@ -28,6 +28,7 @@ import tensorflow as tf
 
 from pipeline import atomic, training
 from pipeline import data as data_lib
+from pipeline import export as export_lib
 from pipeline import vocab as vocab_lib
 from pipeline.errors import DataError, UsageError
 from pipeline.inputs import classify as classify_inputs
@@ -241,11 +242,8 @@ def export(config, run_dir, directory):
     """Writes the SavedModel of a trained run into `directory` (which must not
     exist; the caller renames it into place). Returns the metadata dict."""
     server, prepared = server_for(config, run_dir)
-    archive = keras.export.ExportArchive()
-    archive.track(server.model)
-    archive.track(server.tokens)
-    archive.add_endpoint("serving_default", serving_endpoint(server))
-    archive.write_out(directory, verbose=False)
+    export_lib.write_archive(directory, [server.model, server.tokens],
+                             {"serving_default": serving_endpoint(server)})
     return {"model": server.model.get_config(), "unit": prepared["unit"],
             "max_length": server.max_length, "labels": prepared["labels"],
             "inputs": {"text": "string [B]"},

@@ -29,6 +29,7 @@ import numpy as np
 import tensorflow as tf
 
 from pipeline import arima_baseline, atomic, training
+from pipeline import export as export_lib
 from pipeline.errors import UsageError
 from pipeline.inputs import forecast as forecast_inputs
 
@@ -278,10 +279,8 @@ def export(config, run_dir, directory):
     metadata dict."""
     server, _, prepared = load_trained(run_dir)
     window = server.window
-    archive = keras.export.ExportArchive()
-    archive.track(server.model)
-    archive.add_endpoint("serving_default", serving_endpoint(server))
-    archive.write_out(directory, verbose=False)
+    export_lib.write_archive(directory, [server.model],
+                             {"serving_default": serving_endpoint(server)})
     horizon = server.model.horizon
     return {"model": server.model.get_config(), "window": window, "horizon": horizon,
             "normalizer": prepared["normalizer"], "series": prepared["source"],

@@ -12,6 +12,7 @@ import tensorflow as tf
 
 from pipeline import atomic, training
 from pipeline import data as data_lib
+from pipeline import export as export_lib
 from pipeline import vocab as vocab_lib
 from pipeline.inputs import g2p as g2p_inputs
 
@@ -47,8 +48,13 @@ PRESETS = {
     "quick": {"data": {"max_eval_words": 2000, "batch_size": 128},
               "model": {"decoder_units": 128},
               "train": {"epochs": 4, "learning_rate": 3e-3}},
-    "full": {"model": {"units": 256, "encoder_layers": 2, "dropout": 0.2},
-             "train": {"epochs": 30, "patience": 4}},
+    # full: a 2-layer 256-unit BiLSTM encoder and a 256-unit decoder, at the
+    # quick preset's batch and rate; its step costs 1.75 times a quick step
+    # in CPU time (`python -m bench.g2p_step --preset full --steps 15`).
+    "full": {"data": {"batch_size": 128},
+             "model": {"units": 256, "encoder_layers": 2, "decoder_units": 256,
+                       "dropout": 0.2},
+             "train": {"epochs": 20, "learning_rate": 3e-3, "patience": 4}},
 }
 
 #: The models `pipeline.compare --task g2p` trains (issue 4's comparison).
@@ -337,12 +343,8 @@ def export(config, run_dir, directory):
     exist; the caller renames it into place). Returns the metadata dict."""
     server = make_server(config, run_dir)
     model = server.model
-    archive = keras.export.ExportArchive()
-    archive.track(model)
-    for layer in (server.chars, server.phones, server.phone_names):
-        archive.track(layer)
-    archive.add_endpoint("serving_default", serving_endpoint(server))
-    archive.write_out(directory, verbose=False)
+    export_lib.write_archive(directory, [model, server.chars, server.phones, server.phone_names],
+                             {"serving_default": serving_endpoint(server)})
     return {"model": model.get_config(), "decode": dict(config["decode"]),
             "inputs": {"words": "string [B]"},
             "outputs": {"phonemes": "string [B], space-separated ARPAbet",

@@ -28,6 +28,7 @@ import tensorflow as tf
 
 from pipeline import atomic, conditional_lm, training
 from pipeline import data as data_lib
+from pipeline import export as export_lib
 from pipeline import vocab as vocab_lib
 from pipeline.errors import UsageError
 from pipeline.inputs import lm as lm_inputs
@@ -423,13 +424,8 @@ def export(config, run_dir, directory):
     server = LMServer(model, vocabulary, top_k=s["top_k"], max_length=s["max_length"],
                       max_prompt_length=s["max_prompt_length"])
     serve, serve_seeded = serving_endpoints(server, s["seed"])
-    archive = keras.export.ExportArchive()
-    archive.track(model)
-    for layer in (server.chars, server.char_names):
-        archive.track(layer)
-    archive.add_endpoint("serving_default", serve)
-    archive.add_endpoint("generate_with_seed", serve_seeded)
-    archive.write_out(directory, verbose=False)
+    export_lib.write_archive(directory, [model, server.chars, server.char_names],
+                             {"serving_default": serve, "generate_with_seed": serve_seeded})
     return {"model": model.get_config(), "sample": dict(s),
             "inputs": {"prompt": "string [B]", "length": "int32 []",
                        "temperature": "float32 [] (0 or less: greedy)"},
