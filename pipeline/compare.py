@@ -64,6 +64,9 @@ def run_variant(task_module, config, run_dir, data=None, data_dir=None):
 
 
 def format_value(value):
+    """A table cell: floats to 4 decimals, a metric the variant lacks as n/a."""
+    if value is None:
+        return "n/a"
     if isinstance(value, float):
         return f"{value:.4f}"
     return str(value)

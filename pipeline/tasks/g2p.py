@@ -54,7 +54,7 @@ PRESETS = {
     "full": {"data": {"batch_size": 128},
              "model": {"units": 256, "encoder_layers": 2, "decoder_units": 256,
                        "dropout": 0.2},
-             "train": {"epochs": 20, "learning_rate": 3e-3, "patience": 4}},
+             "train": {"epochs": 16, "learning_rate": 3e-3, "patience": 4}},
 }
 
 #: The models `pipeline.compare --task g2p` trains (issue 4's comparison).
