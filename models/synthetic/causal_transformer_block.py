@@ -15,34 +15,13 @@ class CausalTransformerBlock(TransformerEncoderBlock):
 
     Same arguments, weights and post-/pre-norm layout as the parent; only
     the mask differs (`keras.layers.MultiHeadAttention(use_causal_mask=True)`
-    builds it). No padding mask: the synthetic sequences have no padding.
+    builds it, combined with a padding mask when one is given).
 
-    Call arguments:
-        inputs: `[batch, time, d]`.
-        training: whether dropout is active.
+    Call arguments: as the parent's (`inputs [batch, time, d]`, optional
+        `padding_mask`, `training`).
 
     Output shape:
         `[batch, time, d]`.
     """
 
-    def call(self, inputs, training=False):
-        x = inputs  # [B, T, d]
-        residual = x
-        if self.normalize_first:
-            x = self._self_attention_layer_norm(x)
-        x = self._self_attention(query=x, value=x, use_causal_mask=True,
-                                 training=training)  # [B, T, d]
-        x = self._self_attention_dropout(x, training=training)
-        x = residual + x
-        if not self.normalize_first:
-            x = self._self_attention_layer_norm(x)
-        residual = x
-        if self.normalize_first:
-            x = self._feedforward_layer_norm(x)
-        x = self._feedforward_intermediate_dense(x)  # [B, T, d_ff]
-        x = self._feedforward_output_dense(x)  # [B, T, d]
-        x = self._feedforward_dropout(x, training=training)
-        x = residual + x
-        if not self.normalize_first:
-            x = self._feedforward_layer_norm(x)
-        return x
+    causal = True

@@ -93,6 +93,10 @@ class TransformerEncoderBlock(keras.layers.Layer):
         keras-hub `keras_hub.layers.TransformerEncoder`, the layout followed.
     """
 
+    #: When True, the query at step t sees the keys of steps 1..t only
+    #: (`models.synthetic.CausalTransformerBlock` sets it).
+    causal = False
+
     def __init__(
         self,
         num_heads,
@@ -216,7 +220,8 @@ class TransformerEncoderBlock(keras.layers.Layer):
         if self.normalize_first:
             x = self._self_attention_layer_norm(x)
         x = self._self_attention(
-            query=x, value=x, attention_mask=attention_mask, training=training
+            query=x, value=x, attention_mask=attention_mask,
+            use_causal_mask=self.causal, training=training,
         )  # [B, T, d]
         x = self._self_attention_dropout(x, training=training)
         x = residual + x
