@@ -1,12 +1,14 @@
 """`python -m pipeline.evaluate --task T`: score a trained run on the test split.
 
 Writes `<run-dir>/metrics.json` and plots to `<run-dir>/plots/`, and prints
-the metrics.
+the metrics. `--split validation` scores the validation split instead, into
+`<run-dir>/validation/`, for choosing settings (e.g. `--set
+decode.beam_width=8`) without looking at the test split.
 """
 
 import sys
 
-from pipeline import stage
+from pipeline import evaluation, stage
 from pipeline.errors import run_cli
 
 
@@ -19,10 +21,13 @@ def show(metrics):
 
 
 def main(argv=None):
-    args = stage.parser("evaluate", __doc__.split("\n\n")[0]).parse_args(argv)
+    parser = stage.parser("evaluate", __doc__.split("\n\n")[0])
+    parser.add_argument("--split", default="test", choices=evaluation.SPLITS,
+                        help="the split to score; validation writes to <run-dir>/validation/")
+    args = parser.parse_args(argv)
     config = stage.resolve(args)
     show(stage.task_module(args.task).evaluate(config, args.run_dir, data=args.data,
-                                               data_dir=args.data_dir))
+                                               data_dir=args.data_dir, split=args.split))
     return 0
 
 

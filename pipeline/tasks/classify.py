@@ -26,7 +26,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from pipeline import atomic, training
+from pipeline import atomic, evaluation, training
 from pipeline import data as data_lib
 from pipeline import export as export_lib
 from pipeline import vocab as vocab_lib
@@ -374,17 +374,17 @@ class NaiveBayes:
         return [self.labels[i] for i in np.asarray(scores).argmax(1)]
 
 
-def baselines(examples, labels, unit, config):
+def baselines(examples, labels, unit, config, split="test"):
     """Scores of the majority class and of n-gram naive Bayes, both fitted on
-    `examples["train"]` and scored on `examples["test"]`."""
+    `examples["train"]` and scored on `examples[split]`."""
     b, max_length = config["baseline"], config["data"]["max_length"]
     train_labels = [label for _, label in examples["train"]]
-    test_labels = [label for _, label in examples["test"]]
+    test_labels = [label for _, label in examples[split]]
     majority = collections.Counter(train_labels).most_common(1)[0][0]
     order = b["char_order"] if unit == "char" else b["word_order"]
     nb = NaiveBayes(labels, order, alpha=b["alpha"], markers=unit == "char")
     nb.fit(token_lists([t for t, _ in examples["train"]], unit, max_length), train_labels)
-    predicted = nb.predict(token_lists([t for t, _ in examples["test"]], unit, max_length))
+    predicted = nb.predict(token_lists([t for t, _ in examples[split]], unit, max_length))
     return {
         "majority": {"label": majority,
                      **scores(test_labels, [majority] * len(test_labels), labels)},
@@ -393,10 +393,10 @@ def baselines(examples, labels, unit, config):
     }
 
 
-def evaluate(config, run_dir, data=None, data_dir=None, plot_texts=6):
-    """Classifies the test split with the serving graph and writes
-    `metrics.json`, `plots/confusion_matrix.png` and, with attention pooling,
-    `plots/attention.png`.
+def evaluate(config, run_dir, data=None, data_dir=None, plot_texts=6, split="test"):
+    """Classifies the test split (or `split`) with the serving graph and
+    writes `metrics.json`, `plots/confusion_matrix.png` and, with attention
+    pooling, `plots/attention.png` (`pipeline.evaluation.output_dir`).
 
     Returns the metrics dict: `accuracy`, `macro_f1`, the same for the two
     baselines (`baseline_majority_*`, `baseline_nb_*`), the number of test
@@ -405,11 +405,11 @@ def evaluate(config, run_dir, data=None, data_dir=None, plot_texts=6):
     server, prepared = server_for(config, run_dir)
     labels = prepared["labels"]
     examples = splits(data_lib.load("classify", data=data, data_dir=data_dir), config)
-    texts = [t for t, _ in examples["test"]]
-    true = [label for _, label in examples["test"]]
+    texts = [t for t, _ in examples[split]]
+    true = [label for _, label in examples[split]]
     predicted, _ = predict(server, texts)
     result = scores(true, predicted, labels)
-    base = baselines(examples, labels, prepared["unit"], config)
+    base = baselines(examples, labels, prepared["unit"], config, split)
     metrics = {
         "accuracy": result["accuracy"], "macro_f1": result["macro_f1"],
         "baseline_majority_accuracy": base["majority"]["accuracy"],
@@ -418,15 +418,15 @@ def evaluate(config, run_dir, data=None, data_dir=None, plot_texts=6):
         "baseline_nb_macro_f1": base["naive_bayes"]["macro_f1"],
         "texts": len(texts), "train_texts": len(examples["train"]), "unit": prepared["unit"],
         "labels": labels, "per_class": result["per_class"], "confusion": result["confusion"],
-        "baselines": base,
+        "baselines": base, "split": split,
         "errors": [{"text": t[:200], "label": y, "predicted": p}
                    for t, y, p in zip(texts, true, predicted, strict=True) if y != p][:20],
     }
-    atomic.write_json(os.path.join(run_dir, "metrics.json"), metrics)
-    plots = os.path.join(run_dir, "plots")
+    atomic.write_json(evaluation.metrics_path(run_dir, split), metrics)
+    plots = evaluation.plots_dir(run_dir, split)
     plot_confusion(np.array(result["confusion"]), labels,
                    os.path.join(plots, "confusion_matrix.png"),
-                   title=f"test accuracy {result['accuracy']:.3f}, "
+                   title=f"{split} accuracy {result['accuracy']:.3f}, "
                          f"macro-F1 {result['macro_f1']:.3f}")
     if server.model.pooling == "attention":
         plot_attention(server, texts[:plot_texts], true[:plot_texts],

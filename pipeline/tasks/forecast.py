@@ -28,7 +28,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from pipeline import arima_baseline, atomic, training
+from pipeline import arima_baseline, atomic, evaluation, training
 from pipeline import export as export_lib
 from pipeline.errors import UsageError
 from pipeline.inputs import forecast as forecast_inputs
@@ -296,10 +296,11 @@ def errors(forecasts, targets):
             "rmse_by_step": np.sqrt(np.mean(e**2, axis=0)).round(4).tolist()}
 
 
-def evaluate(config, run_dir, data=None, data_dir=None):
-    """Forecasts the test windows with the model and the ARIMA baseline
-    (fitted here, on the training segment), writes `metrics.json` and
-    `plots/forecast.png`, and returns the metrics.
+def evaluate(config, run_dir, data=None, data_dir=None, split="test"):
+    """Forecasts the test windows (or those of `split`) with the model and
+    the ARIMA baseline (fitted here, on the training segment), writes
+    `metrics.json` and `plots/forecast.png` (`pipeline.evaluation.output_dir`),
+    and returns the metrics.
 
     Metrics, in the series' units over all test windows and steps: `rmse`,
     `mae`, the baseline's `baseline_rmse` and `baseline_mae`, `rmse_ratio`
@@ -309,7 +310,7 @@ def evaluate(config, run_dir, data=None, data_dir=None):
     server, series, prepared = load_trained(run_dir)
     window, horizon = server.window, server.model.horizon
     s = settings(config, prepared)
-    histories, targets, origins = split_windows(series, prepared, "test", window, horizon)
+    histories, targets, origins = split_windows(series, prepared, split, window, horizon)
     predicted = server(histories).numpy().astype("float64")  # [N, H]
     _, stop = prepared["bounds"]["train"]  # the training segment starts at 0
     arima = arima_baseline.Baseline(series[:stop], s["order"], s["seasonal_order"],
@@ -327,11 +328,11 @@ def evaluate(config, run_dir, data=None, data_dir=None):
         "series": prepared["source"],
         "rmse_by_step": model_errors["rmse_by_step"],
         "baseline_rmse_by_step": base_errors["rmse_by_step"],
-        "baseline": arima.info,
+        "baseline": arima.info, "split": split,
     }
-    atomic.write_json(os.path.join(run_dir, "metrics.json"), metrics)
+    atomic.write_json(evaluation.metrics_path(run_dir, split), metrics)
     plot_forecasts(series, origins, predicted, baseline, metrics,
-                   os.path.join(run_dir, "plots", "forecast.png"))
+                   os.path.join(evaluation.plots_dir(run_dir, split), "forecast.png"))
     return metrics
 
 
@@ -355,8 +356,9 @@ def plot_forecasts(series, origins, predicted, baseline, metrics, path):
         top.plot(span, baseline[i], color="tab:orange", lw=1, alpha=0.7, ls="--",
                  label="ARIMA baseline" if i == 0 else None)
     top.axvline(origins[0], color="grey", ls=":", lw=1)
-    top.set_title(f"{metrics['series']}: {horizon}-step forecasts from each test origin "
-                  f"(RMSE ratio to baseline {metrics['rmse_ratio']:.3f})")
+    top.set_title(f"{metrics['series']}: {horizon}-step forecasts from each "
+                  f"{metrics['split']} origin (RMSE ratio to baseline "
+                  f"{metrics['rmse_ratio']:.3f})")
     top.set_xlabel("step")
     top.legend()
     k = np.arange(1, horizon + 1)

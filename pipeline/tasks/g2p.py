@@ -10,7 +10,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from pipeline import atomic, training
+from pipeline import atomic, evaluation, training
 from pipeline import data as data_lib
 from pipeline import export as export_lib
 from pipeline import vocab as vocab_lib
@@ -275,24 +275,26 @@ def load_trained(run_dir):
     return training.load_trained(run_dir), load_vocabularies(run_dir)
 
 
-def evaluate(config, run_dir, data=None, data_dir=None, plot_words=4):
-    """Decodes the test split and writes `metrics.json` and attention plots.
+def evaluate(config, run_dir, data=None, data_dir=None, plot_words=4, split="test"):
+    """Decodes the test split (or `split`) and writes `metrics.json` and
+    attention plots (`pipeline.evaluation.output_dir`).
 
     Returns the metrics dict: WER and PER with stress kept and removed
     (DESIGN section 3), the number of words, and a sample of errors.
     """
     from pipeline import g2p_scoring
 
-    entries = splits(data_lib.load("g2p", data=data, data_dir=data_dir), config)["test"]
+    entries = splits(data_lib.load("g2p", data=data, data_dir=data_dir), config)[split]
     server = make_server(config, run_dir)
     model, vocabularies = server.model, load_vocabularies(run_dir)
     predictions = predict(server, sorted(entries))
     metrics = g2p_scoring.score_all(predictions, entries)
     metrics["errors"] = g2p_scoring.errors(predictions, entries, 20)
     metrics["decode"] = dict(config["decode"])
-    atomic.write_json(os.path.join(run_dir, "metrics.json"), metrics)
+    metrics["split"] = split
+    atomic.write_json(evaluation.metrics_path(run_dir, split), metrics)
     plot_alignments(model, vocabularies, sorted(entries)[:plot_words], predictions,
-                    os.path.join(run_dir, "plots"))
+                    evaluation.plots_dir(run_dir, split))
     return metrics
 
 

@@ -26,7 +26,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from pipeline import atomic, conditional_lm, training
+from pipeline import atomic, conditional_lm, evaluation, training
 from pipeline import data as data_lib
 from pipeline import export as export_lib
 from pipeline import vocab as vocab_lib
@@ -347,17 +347,19 @@ def fit_ngram(config, train_ids, vocabulary_size):
                          f"{error}") from None
 
 
-def evaluate(config, run_dir, data=None, data_dir=None):
-    """Bits per character on the test split of the model and of the n-gram
-    baseline fitted now on the same training text; samples; the conditional
-    model's scores. Writes `metrics.json` and `plots/bits_per_character.png`.
+def evaluate(config, run_dir, data=None, data_dir=None, split="test"):
+    """Bits per character on the test split (or `split`) of the model and
+    of the n-gram baseline fitted now on the same training text; samples;
+    the conditional model's scores (test split only). Writes `metrics.json`
+    and `plots/bits_per_character.png` (`pipeline.evaluation.output_dir`).
     """
     model, vocabulary = load_trained(run_dir)
     split_texts = texts(data_lib.load("lm", data=data, data_dir=data_dir), config)
     train_ids = lm_inputs.encode_text(split_texts["train"], vocabulary)
-    test_ids = lm_inputs.encode_text(split_texts["test"], vocabulary)
+    test_ids = lm_inputs.encode_text(split_texts[split], vocabulary)
     if len(test_ids) < 2:
-        raise UsageError("--set data.max_eval_chars: the test split needs 2 characters or more")
+        raise UsageError(f"--set data.max_eval_chars: the {split} split needs 2 characters "
+                         "or more")
     start = time.perf_counter()
     model_bits = -model_log2_probabilities(model, test_ids, config["evaluate"]["window"])
     model_seconds = time.perf_counter() - start
@@ -373,7 +375,7 @@ def evaluate(config, run_dir, data=None, data_dir=None):
         "train_characters": int(len(train_ids)),
         "model_score_seconds": model_seconds,
         "ngram_fit_seconds": ngram_fit_seconds,
-        "ngram": dict(config["ngram"]),
+        "ngram": dict(config["ngram"]), "split": split,
     }
     seconds_path = os.path.join(run_dir, "train_seconds.json")
     if os.path.exists(seconds_path):
@@ -384,11 +386,11 @@ def evaluate(config, run_dir, data=None, data_dir=None):
                       max_prompt_length=s["max_prompt_length"])
     metrics["samples"] = dict(zip(SAMPLE_PROMPTS, generate(
         server, SAMPLE_PROMPTS, s["length"], s["temperature"], s["seed"]), strict=True))
-    if config["conditional"]["enabled"]:
+    if config["conditional"]["enabled"] and split == "test":
         metrics.update(conditional_lm.evaluate(config, run_dir, data_dir))
-    atomic.write_json(os.path.join(run_dir, "metrics.json"), metrics)
+    atomic.write_json(evaluation.metrics_path(run_dir, split), metrics)
     plot_bits(model_bits, ngram_bits, config,
-              os.path.join(run_dir, "plots", "bits_per_character.png"))
+              os.path.join(evaluation.plots_dir(run_dir, split), "bits_per_character.png"))
     return metrics
 
 
@@ -408,7 +410,7 @@ def plot_bits(model_bits, ngram_bits, config, path):
                        (ngram_bits, f"{n['order']}-gram {n['method']}")):
         label = f"{name} (mean {bits.mean():.3f})"
         ax.plot(np.convolve(bits, kernel, mode="valid"), label=label, linewidth=0.8)
-    ax.set_xlabel("test character")
+    ax.set_xlabel("character of the scored split")
     ax.set_ylabel(f"bits per character ({width}-char mean)")
     ax.legend()
     fig.tight_layout()

@@ -36,7 +36,7 @@ import os
 import keras
 import numpy as np
 
-from pipeline import atomic, training
+from pipeline import atomic, evaluation, training
 from pipeline import data as data_lib
 from pipeline.errors import UsageError
 from pipeline.inputs import synthetic as synthetic_inputs
@@ -246,10 +246,11 @@ def example_losses(problem, targets):
     return losses
 
 
-def diagnose(config, model, inputs, targets, run_dir):
+def diagnose(config, model, inputs, targets, directory):
     """||dL/dh_t|| and the recurrent kernels' largest singular values, of the
     trained model and of a freshly initialised one (same seed); writes
-    `diagnostics.json` and `plots/gradient_norms.png`, returns a summary."""
+    `diagnostics.json` and `plots/gradient_norms.png` into `directory`,
+    returns a summary."""
     from pipeline import diagnostics
 
     problem = config["synthetic"]["problem"]
@@ -260,12 +261,13 @@ def diagnose(config, model, inputs, targets, run_dir):
     for name, net in (("initial", initial), ("trained", model)):
         report[name] = {"gradient_norms": diagnostics.gradient_norms(net, inputs, losses),
                         "singular_values": diagnostics.singular_values(net.rnn.cell)}
-    atomic.write_json(os.path.join(run_dir, "diagnostics.json"), report)
+    atomic.write_json(os.path.join(directory, "diagnostics.json"), report)
     cell, length = config["model"]["cell"], config["synthetic"]["length"]
     curves = {f"{cell} {name}" + ("" if state == "h" else f" {state}"): norms
               for name in ("trained", "initial")
               for state, norms in report[name]["gradient_norms"].items()}
-    diagnostics.plot_gradient_norms(curves, os.path.join(run_dir, "plots", "gradient_norms.png"),
+    diagnostics.plot_gradient_norms(curves,
+                                    os.path.join(directory, "plots", "gradient_norms.png"),
                                     f"{problem}, T={length}: ||dL/dh_t||")
     h = np.asarray(report["trained"]["gradient_norms"]["h"])
     h0 = np.asarray(report["initial"]["gradient_norms"]["h"])
@@ -308,23 +310,25 @@ def generalisation_set(config):
     return GENERATORS[s["problem"]](count, s["test_length"], seed=SPLIT_SEEDS["test"])
 
 
-def evaluate(config, run_dir, data=None, data_dir=None):
-    """Scores the test split (and the `test_length` set) against the
-    memoryless baseline; writes `metrics.json`, `diagnostics.json` and the
-    plots. Returns the metrics dict."""
+def evaluate(config, run_dir, data=None, data_dir=None, split="test"):
+    """Scores the test split (and the `test_length` set; with `split`
+    "validation", the validation split alone) against the memoryless
+    baseline; writes `metrics.json`, `diagnostics.json` and the plots
+    (`pipeline.evaluation.output_dir`). Returns the metrics dict."""
     check(config)
     s = config["synthetic"]
     problem = s["problem"]
     model = load_trained(run_dir)
-    inputs, targets = as_arrays(load_splits(config, data, data_dir)["test"])
+    inputs, targets = as_arrays(load_splits(config, data, data_dir)[split])
     batch = max(config["data"]["batch_size"], 256)
+    predicted = model.predict(inputs, batch_size=batch, verbose=0)
     metrics = {"problem": problem, "length": s["length"], "model": config["model"]["cell"],
-               **score(problem, model.predict(inputs, batch_size=batch, verbose=0), targets)}
-    plots = os.path.join(run_dir, "plots")
+               "split": split, **score(problem, predicted, targets)}
+    plots = evaluation.plots_dir(run_dir, split)
     by_step = {}
     if PROBLEMS[problem]["many_to_many"]:
         by_step[f"T={s['length']}"] = metrics
-    if s["test_length"]:
+    if s["test_length"] and split == "test":
         long_inputs, long_targets = generalisation_set(config)
         result = score(problem, model.predict(long_inputs, batch_size=batch, verbose=0),
                        long_targets)
@@ -339,8 +343,9 @@ def evaluate(config, run_dir, data=None, data_dir=None):
                               f"{problem}, {config['model']['cell']}")
     examples = config["diagnostics"]["examples"]
     if examples and config["model"]["cell"] != "transformer":
-        metrics.update(diagnose(config, model, inputs[:examples], targets[:examples], run_dir))
-    atomic.write_json(os.path.join(run_dir, "metrics.json"), metrics)
+        metrics.update(diagnose(config, model, inputs[:examples], targets[:examples],
+                                evaluation.output_dir(run_dir, split)))
+    atomic.write_json(evaluation.metrics_path(run_dir, split), metrics)
     return metrics
 
 

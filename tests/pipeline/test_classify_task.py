@@ -13,6 +13,7 @@ import pytest
 import tensorflow as tf
 import tensorflow_datasets as tfds
 
+from pipeline import evaluate as evaluate_stage
 from pipeline import prepare
 from pipeline import run as run_stage
 from pipeline.config import resolve
@@ -59,6 +60,22 @@ def smoke_run(words, tmp_path_factory):
             "--export-dir", export_dir]
     assert run_stage.main(args) == 0
     return run_dir, os.path.join(export_dir, "classify", "1")
+
+
+def test_evaluate_validation_split(smoke_run, words):
+    run_dir, _ = smoke_run
+    assert evaluate_stage.main(["--task", "classify", "--preset", "smoke", "--data", words,
+                                "--run-dir", run_dir, "--split", "validation"]) == 0
+    with open(os.path.join(run_dir, "validation", "metrics.json"), encoding="utf-8") as handle:
+        metrics = json.load(handle)
+    from pipeline import data as data_lib
+
+    examples = classify.splits(data_lib.load("classify", data=words), resolve("classify", "smoke"))
+    assert metrics["split"] == "validation" and metrics["texts"] == len(examples["validation"])
+    assert sum(map(sum, metrics["confusion"])) == len(examples["validation"])
+    assert sum(map(sum, metrics["baselines"]["naive_bayes"]["confusion"])) \
+        == len(examples["validation"])
+    assert os.path.exists(os.path.join(run_dir, "validation", "plots", "confusion_matrix.png"))
 
 
 def test_run_writes_metrics_plots_and_an_export(smoke_run):

@@ -15,6 +15,7 @@ import pytest
 import tensorflow as tf
 
 from pipeline import arima_baseline, prepare
+from pipeline import evaluate as evaluate_stage
 from pipeline import run as run_stage
 from pipeline.config import resolve
 from pipeline.errors import UsageError
@@ -69,6 +70,25 @@ def test_run_writes_metrics_against_the_same_run_baseline(smoke_run):
     assert trained["data"]["window"] == window and trained["model"]["level"] == "absolute"
     assert read_json(export, "assets.extra", "metadata.json")["metrics"]["rmse_ratio"] \
         == pytest.approx(metrics["rmse_ratio"])
+
+
+def test_evaluate_validation_split_scores_the_validation_windows(smoke_run):
+    run_dir, _ = smoke_run
+    test_metrics = read_json(run_dir, "metrics.json")
+    assert evaluate_stage.main(["--task", "forecast", "--preset", "smoke", "--run-dir", run_dir,
+                                "--split", "validation"]) == 0
+    metrics = read_json(run_dir, "validation", "metrics.json")
+    horizon = forecast.SERIES["sunspots"]["horizon"]
+    assert metrics["split"] == "validation" and metrics["windows"] == 15 - horizon + 1
+    assert metrics["baseline_rmse"] != test_metrics["baseline_rmse"]  # other years
+    assert os.path.getsize(os.path.join(run_dir, "validation", "plots", "forecast.png")) > 0
+    assert read_json(run_dir, "metrics.json") == test_metrics
+
+
+def test_evaluate_rejects_an_unknown_split(smoke_run, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        evaluate_stage.main(["--task", "forecast", "--run-dir", smoke_run[0], "--split", "train"])
+    assert exit_info.value.code == 2 and "--split" in capsys.readouterr().err
 
 
 def test_export_signature_and_answers_without_the_project(smoke_run):

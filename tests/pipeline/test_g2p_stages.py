@@ -10,6 +10,8 @@ import sys
 import pytest
 import tensorflow as tf
 
+from pipeline import data as data_lib
+from pipeline import evaluate as evaluate_stage
 from pipeline import export as export_stage
 from pipeline import run as run_stage
 from pipeline.config import resolve
@@ -97,6 +99,25 @@ def test_second_export_is_version_2(smoke_run):
     path = export_stage.export("g2p", resolve("g2p", "smoke"), run_dir, export_dir)
     assert os.path.basename(path) == "2"
     assert not [n for n in os.listdir(os.path.join(export_dir, "g2p")) if n.startswith(".")]
+
+
+def test_evaluate_validation_split_leaves_the_test_result(smoke_run, lexicon):
+    run_dir, _ = smoke_run
+    with open(os.path.join(run_dir, "metrics.json"), encoding="utf-8") as handle:
+        test_result = handle.read()
+    assert evaluate_stage.main(["--task", "g2p", "--preset", "smoke", "--data", lexicon,
+                                "--run-dir", run_dir, "--split", "validation",
+                                "--set", "decode.beam_width=1"]) == 0
+    with open(os.path.join(run_dir, "validation", "metrics.json"), encoding="utf-8") as handle:
+        metrics = json.load(handle)
+    validation = g2p.splits(data_lib.load("g2p", data=lexicon),
+                            resolve("g2p", "smoke"))["validation"]
+    assert metrics["words"] == len(validation) > 0
+    assert metrics["split"] == "validation" and metrics["decode"]["beam_width"] == 1
+    assert {e["word"] for e in metrics["errors"]} <= set(validation)
+    assert os.listdir(os.path.join(run_dir, "validation", "plots"))
+    with open(os.path.join(run_dir, "metrics.json"), encoding="utf-8") as handle:
+        assert handle.read() == test_result
 
 
 def test_predict_cli_reads_stdin(smoke_run):

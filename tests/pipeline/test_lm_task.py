@@ -13,6 +13,7 @@ import pytest
 import tensorflow as tf
 
 from pipeline import data as data_lib
+from pipeline import evaluate as evaluate_stage
 from pipeline import generate as generate_stage
 from pipeline import predict as predict_stage
 from pipeline import run as run_stage
@@ -82,6 +83,20 @@ def smoke_run(text_file, words_file, tmp_path_factory):
             "--export-dir", export_dir, "--set", f"conditional.data={words_file}"]
     assert run_stage.main(args) == 0
     return run_dir, export_dir
+
+
+def test_evaluate_validation_split(smoke_run, text_file):
+    run_dir, _ = smoke_run
+    assert evaluate_stage.main(["--task", "lm", "--preset", "smoke", "--data", text_file,
+                                "--run-dir", run_dir, "--split", "validation"]) == 0
+    with open(os.path.join(run_dir, "validation", "metrics.json"), encoding="utf-8") as handle:
+        metrics = json.load(handle)
+    texts = lm.texts(data_lib.load("lm", data=text_file), resolve("lm", "smoke"))
+    scored = len(lm_inputs.encode_text(texts["validation"], lm.load_vocabulary(run_dir))) - 1
+    assert metrics["split"] == "validation" and metrics["test_characters"] == scored
+    assert "conditional_bpc" not in metrics  # the conditional model: test split only
+    assert os.path.exists(os.path.join(run_dir, "validation", "plots",
+                                       "bits_per_character.png"))
 
 
 def test_metrics_compare_with_an_ngram_fitted_on_the_same_text(smoke_run, text_file):

@@ -8,6 +8,7 @@ import os
 import numpy as np
 import pytest
 
+from pipeline import evaluate as evaluate_stage
 from pipeline import export as export_stage
 from pipeline import run as run_stage
 from pipeline.config import resolve
@@ -34,6 +35,19 @@ def adding_run(data_dir, tmp_path_factory):
 def read_json(path):
     with open(path, encoding="utf-8") as handle:
         return json.load(handle)
+
+
+def test_evaluate_validation_split(adding_run, data_dir):
+    run_dir, _ = adding_run
+    test_metrics = read_json(os.path.join(run_dir, "metrics.json"))
+    assert evaluate_stage.main(["--task", "synthetic", "--preset", "smoke", "--data-dir", data_dir,
+                                "--run-dir", run_dir, "--set", "model.cell=elman",
+                                "--split", "validation"]) == 0
+    metrics = read_json(os.path.join(run_dir, "validation", "metrics.json"))
+    assert metrics["split"] == "validation" and metrics["mse"] != test_metrics["mse"]
+    assert os.path.exists(os.path.join(run_dir, "validation", "diagnostics.json"))
+    assert os.path.exists(os.path.join(run_dir, "validation", "plots", "gradient_norms.png"))
+    assert read_json(os.path.join(run_dir, "metrics.json")) == test_metrics
 
 
 def test_run_writes_metrics_and_diagnostics_and_skips_the_export(adding_run):
