@@ -13,12 +13,12 @@ import pytest
 import tensorflow as tf
 import tensorflow_datasets as tfds
 
-from pipeline import evaluate as evaluate_stage
 from pipeline import prepare
 from pipeline import run as run_stage
 from pipeline.config import resolve
 from pipeline.errors import UsageError
 from pipeline.tasks import classify
+from tests.pipeline.evaluate_split import evaluate_validation
 
 LANGUAGES = ("en", "fr", "de", "es")
 ODD = ["hello", "", "HELLO", "bonjour tout le monde", "naïve", "dziękuję", "🙂 ∑",
@@ -64,10 +64,7 @@ def smoke_run(words, tmp_path_factory):
 
 def test_evaluate_validation_split(smoke_run, words):
     run_dir, _ = smoke_run
-    assert evaluate_stage.main(["--task", "classify", "--preset", "smoke", "--data", words,
-                                "--run-dir", run_dir, "--split", "validation"]) == 0
-    with open(os.path.join(run_dir, "validation", "metrics.json"), encoding="utf-8") as handle:
-        metrics = json.load(handle)
+    metrics = evaluate_validation("classify", run_dir, "--data", words)
     from pipeline import data as data_lib
 
     examples = classify.splits(data_lib.load("classify", data=words), resolve("classify", "smoke"))

@@ -20,6 +20,7 @@ from pipeline import run as run_stage
 from pipeline.config import resolve
 from pipeline.errors import UsageError
 from pipeline.tasks import forecast
+from tests.pipeline.evaluate_split import evaluate_validation
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 ENV = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
@@ -75,9 +76,7 @@ def test_run_writes_metrics_against_the_same_run_baseline(smoke_run):
 def test_evaluate_validation_split_scores_the_validation_windows(smoke_run):
     run_dir, _ = smoke_run
     test_metrics = read_json(run_dir, "metrics.json")
-    assert evaluate_stage.main(["--task", "forecast", "--preset", "smoke", "--run-dir", run_dir,
-                                "--split", "validation"]) == 0
-    metrics = read_json(run_dir, "validation", "metrics.json")
+    metrics = evaluate_validation("forecast", run_dir)
     horizon = forecast.SERIES["sunspots"]["horizon"]
     assert metrics["split"] == "validation" and metrics["windows"] == 15 - horizon + 1
     assert metrics["baseline_rmse"] != test_metrics["baseline_rmse"]  # other years

@@ -11,11 +11,11 @@ import pytest
 import tensorflow as tf
 
 from pipeline import data as data_lib
-from pipeline import evaluate as evaluate_stage
 from pipeline import export as export_stage
 from pipeline import run as run_stage
 from pipeline.config import resolve
 from pipeline.tasks import g2p
+from tests.pipeline.evaluate_split import evaluate_validation
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 ODD = ["hello", "", "HeLLo", "o'neil", "x-ray!", "42", "naïve", "a" * 300]
@@ -105,11 +105,8 @@ def test_evaluate_validation_split_leaves_the_test_result(smoke_run, lexicon):
     run_dir, _ = smoke_run
     with open(os.path.join(run_dir, "metrics.json"), encoding="utf-8") as handle:
         test_result = handle.read()
-    assert evaluate_stage.main(["--task", "g2p", "--preset", "smoke", "--data", lexicon,
-                                "--run-dir", run_dir, "--split", "validation",
-                                "--set", "decode.beam_width=1"]) == 0
-    with open(os.path.join(run_dir, "validation", "metrics.json"), encoding="utf-8") as handle:
-        metrics = json.load(handle)
+    metrics = evaluate_validation("g2p", run_dir, "--data", lexicon,
+                                  "--set", "decode.beam_width=1")
     validation = g2p.splits(data_lib.load("g2p", data=lexicon),
                             resolve("g2p", "smoke"))["validation"]
     assert metrics["words"] == len(validation) > 0

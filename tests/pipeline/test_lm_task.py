@@ -13,7 +13,6 @@ import pytest
 import tensorflow as tf
 
 from pipeline import data as data_lib
-from pipeline import evaluate as evaluate_stage
 from pipeline import generate as generate_stage
 from pipeline import predict as predict_stage
 from pipeline import run as run_stage
@@ -23,6 +22,7 @@ from pipeline.errors import run_cli
 from pipeline.inputs import lm as lm_inputs
 from pipeline.ngram import CharNGram
 from pipeline.tasks import lm
+from tests.pipeline.evaluate_split import evaluate_validation
 
 PROMPTS = ["", "The ", "日本語 ☃", "x" * 3000, "def f(a):\n\treturn a\n"]
 
@@ -87,10 +87,7 @@ def smoke_run(text_file, words_file, tmp_path_factory):
 
 def test_evaluate_validation_split(smoke_run, text_file):
     run_dir, _ = smoke_run
-    assert evaluate_stage.main(["--task", "lm", "--preset", "smoke", "--data", text_file,
-                                "--run-dir", run_dir, "--split", "validation"]) == 0
-    with open(os.path.join(run_dir, "validation", "metrics.json"), encoding="utf-8") as handle:
-        metrics = json.load(handle)
+    metrics = evaluate_validation("lm", run_dir, "--data", text_file)
     texts = lm.texts(data_lib.load("lm", data=text_file), resolve("lm", "smoke"))
     scored = len(lm_inputs.encode_text(texts["validation"], lm.load_vocabulary(run_dir))) - 1
     assert metrics["split"] == "validation" and metrics["test_characters"] == scored

@@ -8,13 +8,13 @@ import os
 import numpy as np
 import pytest
 
-from pipeline import evaluate as evaluate_stage
 from pipeline import export as export_stage
 from pipeline import run as run_stage
 from pipeline.config import resolve
 from pipeline.errors import UsageError, run_cli
 from pipeline.prepare import options_from_config
 from pipeline.tasks import synthetic
+from tests.pipeline.evaluate_split import evaluate_validation
 
 
 @pytest.fixture(scope="module")
@@ -40,10 +40,8 @@ def read_json(path):
 def test_evaluate_validation_split(adding_run, data_dir):
     run_dir, _ = adding_run
     test_metrics = read_json(os.path.join(run_dir, "metrics.json"))
-    assert evaluate_stage.main(["--task", "synthetic", "--preset", "smoke", "--data-dir", data_dir,
-                                "--run-dir", run_dir, "--set", "model.cell=elman",
-                                "--split", "validation"]) == 0
-    metrics = read_json(os.path.join(run_dir, "validation", "metrics.json"))
+    metrics = evaluate_validation("synthetic", run_dir, "--data-dir", data_dir,
+                                  "--set", "model.cell=elman")
     assert metrics["split"] == "validation" and metrics["mse"] != test_metrics["mse"]
     assert os.path.exists(os.path.join(run_dir, "validation", "diagnostics.json"))
     assert os.path.exists(os.path.join(run_dir, "validation", "plots", "gradient_norms.png"))
