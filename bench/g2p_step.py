@@ -42,8 +42,7 @@ def main(argv=None):
                                  batch_size=config["data"]["batch_size"], training=True).repeat()
     model = g2p.build_model(config, vocabularies)
     model.compile(optimizer=keras.optimizers.Adam(1e-3, clipnorm=1.0),
-                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True,
-                                                                  ignore_class=0),
+                  loss=g2p.loss(),
                   jit_compile=config["train"]["jit_compile"])
     model.fit(batches, steps_per_epoch=args.steps, epochs=1, verbose=0)  # trace, warm up
     wall, cpu = time.perf_counter(), time.process_time()

@@ -143,8 +143,21 @@ def train(config, run_dir, data=None, data_dir=None):
     training.ensure_prepared(config, run_dir, data, data_dir)
     prepared = load_prepared(config, run_dir)
     examples = splits(data_lib.load("classify", data=data, data_dir=data_dir), config)
-    d = config["data"]
     keras.utils.set_random_seed(config["train"]["seed"])
+    train_batches, valid_batches = training_batches(config, prepared, examples)
+    return training.fit(lambda: build_model(config, prepared), train_batches, valid_batches,
+                        config, run_dir, loss=loss(), metrics=["accuracy"],
+                        total_steps=total_steps(config, examples))
+
+
+# The pieces of `train` that the tuner's `ClassifyHyperModel` trains with too.
+def loss():
+    return keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+
+
+def training_batches(config, prepared, examples):
+    """`(train, validation)` batches of the `splits` examples."""
+    d = config["data"]
     options = {"unit": prepared["unit"], "batch_size": d["batch_size"],
                "max_length": d["max_length"]}
     train_batches = classify_inputs.batches(as_dataset(examples["train"]), prepared["tokens"],
@@ -152,12 +165,15 @@ def train(config, run_dir, data=None, data_dir=None):
                                             **options)
     valid_batches = classify_inputs.batches(as_dataset(examples["validation"]),
                                             prepared["tokens"], prepared["labels"], **options)
-    loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+    return train_batches, valid_batches
+
+
+def total_steps(config, examples):
+    """Optimizer steps of the whole run, for the cosine schedule."""
     # Bucketing leaves at most one short batch per bucket each epoch.
-    steps = -(-len(examples["train"]) // d["batch_size"]) + len(classify_inputs.BOUNDARIES) + 1
-    return training.fit(lambda: build_model(config, prepared), train_batches, valid_batches,
-                        config, run_dir, loss=loss, metrics=["accuracy"],
-                        total_steps=steps * config["train"]["epochs"])
+    steps = -(-len(examples["train"]) // config["data"]["batch_size"]) \
+        + len(classify_inputs.BOUNDARIES) + 1
+    return steps * config["train"]["epochs"]
 
 
 def load_trained(config, run_dir):

@@ -196,19 +196,35 @@ def train(config, run_dir, data=None, data_dir=None):
     training.ensure_prepared(config, run_dir, data, data_dir)
     series, prepared = load_prepared(run_dir)
     config = resolved(config, prepared)
-    d = config["data"]
-    scaled = normalise(series, prepared)
     keras.utils.set_random_seed(config["train"]["seed"])
-    sets, steps = {}, 0
-    for split in ("train", "validation"):
-        histories, targets, _ = split_windows(scaled, prepared, split, d["window"],
-                                              d["horizon"])
-        sets[split] = forecast_inputs.batches(histories, targets, batch_size=d["batch_size"],
-                                              training=split == "train", seed=d["seed"])
-        steps = steps or -(-len(targets) // d["batch_size"])  # training batches an epoch
-    return training.fit(lambda: build_model(config, d["horizon"]), sets["train"],
-                        sets["validation"], config, run_dir, loss="mse",
-                        total_steps=steps * config["train"]["epochs"])
+    train_batches, valid_batches = training_batches(config, series, prepared)
+    return training.fit(lambda: build_model(config, config["data"]["horizon"]), train_batches,
+                        valid_batches, config, run_dir, loss="mse",
+                        total_steps=total_steps(config, series, prepared))
+
+
+# The pieces of `train` that the tuner's `ForecastHyperModel` trains with too;
+# `config` has the series' window and horizon written in (`resolved`).
+def training_windows(config, series, prepared, split):
+    """`(histories [N, window], targets [N, horizon])` of `split`, normalised."""
+    d = config["data"]
+    return split_windows(normalise(series, prepared), prepared, split, d["window"],
+                         d["horizon"])[:2]
+
+
+def training_batches(config, series, prepared):
+    """`(train, validation)` batches of normalised windows."""
+    d = config["data"]
+    return tuple(forecast_inputs.batches(*training_windows(config, series, prepared, split),
+                                         batch_size=d["batch_size"],
+                                         training=split == "train", seed=d["seed"])
+                 for split in ("train", "validation"))
+
+
+def total_steps(config, series, prepared):
+    """Optimizer steps of the whole run, for the cosine schedule."""
+    _, targets = training_windows(config, series, prepared, "train")
+    return -(-len(targets) // config["data"]["batch_size"]) * config["train"]["epochs"]
 
 
 # ------------------------------------------------------------- serving

@@ -129,22 +129,44 @@ def train(config, run_dir, data=None, data_dir=None):
     training.ensure_prepared(config, run_dir, data, data_dir)
     vocabularies = load_vocabularies(run_dir)
     entries = splits(data_lib.load("g2p", data=data, data_dir=data_dir), config)
-    d = config["data"]
     keras.utils.set_random_seed(config["train"]["seed"])
+    train_batches, valid_batches = training_batches(config, vocabularies, entries)
+    return training.fit(lambda: build_model(config, vocabularies), train_batches,
+                        valid_batches, config, run_dir, loss=loss(),
+                        extra_callbacks=training_callbacks(config),
+                        total_steps=total_steps(config, entries))
+
+
+# The pieces of `train` that the tuner's `G2PHyperModel` trains with too.
+def loss():
+    """Cross-entropy of the next phoneme; padding (id 0) is ignored."""
+    return keras.losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=0)
+
+
+def training_batches(config, vocabularies, entries):
+    """`(train, validation)` batches of the `splits` entries."""
+    d = config["data"]
     train_batches = g2p_inputs.batches(as_dataset(entries["train"]), vocabularies,
                                        batch_size=d["batch_size"], training=True, seed=d["seed"])
     valid_batches = g2p_inputs.batches(as_dataset(entries["validation"]), vocabularies,
                                        batch_size=d["batch_size"])
-    loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=0)
+    return train_batches, valid_batches
+
+
+def total_steps(config, entries):
+    """Optimizer steps of the whole run, for the cosine schedule."""
     pairs = sum(len(prons) for prons in entries["train"].values())
     # Bucketing leaves at most one short batch per bucket each epoch.
-    steps = -(-pairs // d["batch_size"]) + len(g2p_inputs.BOUNDARIES) + 1
+    steps = -(-pairs // config["data"]["batch_size"]) + len(g2p_inputs.BOUNDARIES) + 1
+    return steps * config["train"]["epochs"]
+
+
+def training_callbacks(config):
+    """The task's own callbacks: scheduled sampling when it is on."""
     t = config["train"]
-    extra = [ScheduledSampling(t["scheduled_sampling"], t["epochs"])] \
-        if t["scheduled_sampling"] > 0 else []
-    return training.fit(lambda: build_model(config, vocabularies), train_batches,
-                        valid_batches, config, run_dir, loss=loss, extra_callbacks=extra,
-                        total_steps=steps * t["epochs"])
+    if t.get("scheduled_sampling", 0) > 0:
+        return [ScheduledSampling(t["scheduled_sampling"], t["epochs"])]
+    return []
 
 
 class ScheduledSampling(keras.callbacks.Callback):

@@ -11,13 +11,11 @@ norm (slides 54-55) and the batch size.
 The objective is the validation accuracy (DESIGN section 3).
 """
 
-import keras
 import keras_tuner
 
 from models.cells import CELLS
 from models.classifier import POOLINGS
 from pipeline import data as data_lib
-from pipeline.inputs import classify as classify_inputs
 from pipeline.tasks import classify
 from tuning.hypermodel import TaskHyperModel, choice
 
@@ -72,18 +70,13 @@ class ClassifyHyperModel(TaskHyperModel):
         return classify.build_model(config, self.prepared(config))
 
     def loss(self, config):
-        return keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+        return classify.loss()
+
+    def total_steps(self, config):
+        return classify.total_steps(config, self.examples(config))
 
     def metrics(self, config):
         return ["accuracy"]
 
     def datasets(self, config):
-        prepared, examples, d = self.prepared(config), self.examples(config), config["data"]
-        options = {"unit": prepared["unit"], "batch_size": d["batch_size"],
-                   "max_length": d["max_length"]}
-        train = classify_inputs.batches(classify.as_dataset(examples["train"]),
-                                        prepared["tokens"], prepared["labels"], training=True,
-                                        seed=d["seed"], **options)
-        valid = classify_inputs.batches(classify.as_dataset(examples["validation"]),
-                                        prepared["tokens"], prepared["labels"], **options)
-        return train, valid
+        return classify.training_batches(config, self.prepared(config), self.examples(config))

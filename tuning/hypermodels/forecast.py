@@ -16,7 +16,6 @@ import numpy as np
 
 from models.cells import CELLS
 from pipeline.errors import UsageError
-from pipeline.inputs import forecast as forecast_inputs
 from pipeline.tasks import forecast
 from tuning.hypermodel import TaskHyperModel, choice
 
@@ -65,10 +64,7 @@ class ForecastHyperModel(TaskHyperModel):
         return config
 
     def windows(self, config, split):
-        series, prepared = self.prepared()
-        d = self.resolved(config)["data"]
-        return forecast.split_windows(forecast.normalise(series, prepared), prepared, split,
-                                      d["window"], d["horizon"])[:2]
+        return forecast.training_windows(self.resolved(config), *self.prepared(), split)
 
     def build_model(self, config):
         config = self.resolved(config)
@@ -78,15 +74,10 @@ class ForecastHyperModel(TaskHyperModel):
         return "mse"
 
     def total_steps(self, config):
-        _, targets = self.windows(config, "train")
-        return -(-len(targets) // config["data"]["batch_size"]) * config["train"]["epochs"]
+        return forecast.total_steps(self.resolved(config), *self.prepared())
 
     def datasets(self, config):
-        d = config["data"]
-        return tuple(forecast_inputs.batches(*self.windows(config, split),
-                                             batch_size=d["batch_size"],
-                                             training=split == "train", seed=d["seed"])
-                     for split in ("train", "validation"))
+        return forecast.training_batches(self.resolved(config), *self.prepared())
 
     def validation_metrics(self, model, config):
         """`val_rmse` and `val_mae` of the validation forecasts, in the

@@ -26,7 +26,6 @@ decoding the validation words with the configuration's decoder after every
 epoch.
 """
 
-import keras
 import keras_tuner
 
 from models.attention.luong_attention import WINDOWS
@@ -35,7 +34,6 @@ from models.seq2seq.attentive_decoder import STYLES
 from models.seq2seq.seq2seq import ENCODERS
 from pipeline import data as data_lib
 from pipeline import g2p_scoring
-from pipeline.inputs import g2p as g2p_inputs
 from pipeline.tasks import g2p
 from tuning.hypermodel import TaskHyperModel, choice
 
@@ -111,28 +109,16 @@ class G2PHyperModel(TaskHyperModel):
         return g2p.build_model(config, self.vocabularies)
 
     def loss(self, config):
-        return keras.losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=0)
+        return g2p.loss()
 
     def total_steps(self, config):
-        """As `pipeline.tasks.g2p.train`: bucketing leaves at most one short
-        batch per bucket each epoch."""
-        pairs = sum(len(prons) for prons in self.splits(config)["train"].values())
-        steps = -(-pairs // config["data"]["batch_size"]) + len(g2p_inputs.BOUNDARIES) + 1
-        return steps * config["train"]["epochs"]
+        return g2p.total_steps(config, self.splits(config))
 
     def callbacks(self, config):
-        t = config["train"]
-        if t.get("scheduled_sampling", 0) > 0:
-            return [g2p.ScheduledSampling(t["scheduled_sampling"], t["epochs"])]
-        return []
+        return g2p.training_callbacks(config)
 
     def datasets(self, config):
-        entries, d = self.splits(config), config["data"]
-        train = g2p_inputs.batches(g2p.as_dataset(entries["train"]), self.vocabularies,
-                                   batch_size=d["batch_size"], training=True, seed=d["seed"])
-        valid = g2p_inputs.batches(g2p.as_dataset(entries["validation"]), self.vocabularies,
-                                   batch_size=d["batch_size"])
-        return train, valid
+        return g2p.training_batches(config, self.vocabularies, self.splits(config))
 
     def validation_metrics(self, model, config):
         """`val_wer` and `val_per` (stress kept) of the validation words,
