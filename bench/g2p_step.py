@@ -6,8 +6,14 @@ all threads) and the wall time per step over `--steps` steps, after the same
 number of warm-up steps. CPU time is the figure to compare on a shared
 machine: it moves far less with other jobs than wall time does.
 
+`--one-batch` trains on the first batch over and over: every step has
+the same shapes, so XLA (`--set train.jit_compile=true`) compiles once and
+the figure is the step itself. `--policy` sets a Keras mixed-precision
+policy (e.g. `mixed_bfloat16`, which CPUs with AMX can run natively).
+
     python -m bench.g2p_step --set data.batch_size=64
     python -m bench.g2p_step --set data.batch_size=128 --set model.decoder_units=128
+    python -m bench.g2p_step --one-batch --set train.jit_compile=true
 """
 
 import argparse
@@ -26,8 +32,14 @@ def main(argv=None):
     parser.add_argument("--preset", default="quick", help="configuration preset")
     parser.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=VALUE",
                         help="configuration override, as in the stage scripts")
+    parser.add_argument("--one-batch", action="store_true",
+                        help="repeat the first batch (fixed shapes) instead of the data")
+    parser.add_argument("--policy", default="float32",
+                        help="Keras dtype policy, e.g. mixed_bfloat16 or mixed_float16")
     args = parser.parse_args(argv)
     import keras
+
+    keras.mixed_precision.set_global_policy(args.policy)
 
     from pipeline import config as config_lib
     from pipeline import data as data_lib
@@ -39,7 +51,8 @@ def main(argv=None):
     entries = dict(list(train.items())[:20000])
     vocabularies = g2p_inputs.build_vocabularies(train)
     batches = g2p_inputs.batches(g2p.as_dataset(entries), vocabularies,
-                                 batch_size=config["data"]["batch_size"], training=True).repeat()
+                                 batch_size=config["data"]["batch_size"], training=True)
+    batches = (batches.take(1).cache() if args.one_batch else batches).repeat()
     model = g2p.build_model(config, vocabularies)
     model.compile(optimizer=keras.optimizers.Adam(1e-3, clipnorm=1.0),
                   loss=g2p.loss(),
@@ -49,7 +62,9 @@ def main(argv=None):
     model.fit(batches, steps_per_epoch=args.steps, epochs=1, verbose=0)
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     batch = config["data"]["batch_size"]
-    print(f"{' '.join(args.set) or 'preset ' + args.preset}: "
+    what = " ".join([*args.set, *(["--one-batch"] if args.one_batch else []),
+                     *([args.policy] if args.policy != "float32" else [])])
+    print(f"{what or 'preset ' + args.preset}: "
           f"{1000 * cpu / args.steps:.1f} ms CPU/step ({1000 * cpu / args.steps / batch:.2f} "
           f"ms/example), {1000 * wall / args.steps:.1f} ms wall/step")
     return 0
