@@ -10,16 +10,26 @@ from models.cells.base import RecurrentCell
 _UNKNOWN_LENGTH = 2**31 - 1
 
 
-def loop_length(steps):
-    """The `input_length` to give Keras' `backend.rnn` with `time_major=True`.
+def loop_length(steps, batch):
+    """The `input_length` to give Keras' `backend.rnn` with `time_major=True`,
+    from the static number of `steps` and `batch` size (None when unknown).
 
     Given None, `backend.rnn` takes `inputs.shape[1]`, which for time-major
     inputs is the batch size, and caps the loop at it: a graph with a fixed
-    batch and a variable time axis would run min(B, T) steps. An unknown
-    `steps` therefore becomes the int32 maximum, a bound only: the loop still
-    stops at the real number of steps.
+    batch and a variable time axis would run min(B, T) steps. So:
+
+    - known `steps`: `steps`;
+    - unknown `steps` and `batch`: None, and the loop runs the dynamic
+      number of steps (the case of `fit` on batches of any length);
+    - unknown `steps`, fixed `batch`: the int32 maximum, a bound only (the
+      loop still stops at the real number of steps). XLA cannot compile a
+      gradient through that loop: it sizes the loop's accumulators by the
+      bound. Give XLA static lengths there (pad to a fixed length), as the
+      `decode.xla` export does.
     """
-    return _UNKNOWN_LENGTH if steps is None else steps
+    if steps is not None:
+        return steps
+    return None if batch is None else _UNKNOWN_LENGTH
 
 
 @keras.saving.register_keras_serializable(package="rnnlab")
@@ -136,7 +146,7 @@ class Recurrent(keras.layers.RNN):
             go_backwards=self.go_backwards,
             mask=mask,
             unroll=self.unroll,
-            input_length=loop_length(sequences.shape[1]),
+            input_length=loop_length(sequences.shape[1], sequences.shape[0]),
             time_major=True,
             zero_output_for_mask=self.zero_output_for_mask,
             return_all_outputs=self.return_sequences,

@@ -226,7 +226,8 @@ class AttentiveDecoder(keras.layers.Layer):
         _, outputs, _ = backend.rnn(loop_step, inputs,
                                     [step_index] + self.carried(state) + previous,
                                     time_major=True,
-                                    input_length=loop_length(decoder_inputs.shape[1]))
+                                    input_length=loop_length(decoder_inputs.shape[1],
+                                                             decoder_inputs.shape[0]))
         outputs = ops.transpose(outputs, (1, 0, 2))  # [B, T, units + S]
         # The output layer needs no recurrence: one product for all steps.
         logits = self.output_layer(outputs[..., : self.units])  # [B, T, V]

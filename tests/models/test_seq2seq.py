@@ -100,6 +100,35 @@ def test_forward_compiles_with_xla():
     np.testing.assert_allclose(compiled(inputs), model(inputs), rtol=1e-5, atol=1e-5)
 
 
+def test_xla_fit_on_batches_of_any_length():
+    """`fit(jit_compile=True)` on batches whose size and length are unknown
+    while tracing, as the pipelines' padded batches are: XLA sizes a loop's
+    gradient accumulators by the loop's bound, so the encoder and decoder
+    loops must be bounded by the real length (`models.recurrent.loop_length`;
+    the int32 maximum asked for petabytes). Same weights after training as
+    without XLA."""
+    def batches():  # two batches of other sizes and lengths, padding trimmed
+        for rows, source, target in ((slice(0, 2), 4, 5), (slice(2, 3), 1, 2)):
+            yield ({"graphemes": SOURCE[rows, :source],
+                    "decoder_inputs": DECODER_INPUTS[rows, :target]}, TARGETS[rows, :target])
+
+    spec = tf.TensorSpec([None, None], tf.int64)
+    data = tf.data.Dataset.from_generator(
+        batches, output_signature=({"graphemes": spec, "decoder_inputs": spec}, spec))
+    trained = []
+    for jit in (False, True):
+        keras.utils.set_random_seed(0)
+        model = make("luong_general")
+        model.compile(keras.optimizers.SGD(0.5),
+                      keras.losses.SparseCategoricalCrossentropy(from_logits=True,
+                                                                 ignore_class=0),
+                      jit_compile=jit)
+        model.fit(data, epochs=2, verbose=0)
+        trained.append(model.get_weights())
+    for graph, xla in zip(*trained, strict=True):
+        np.testing.assert_allclose(xla, graph, rtol=1e-4, atol=1e-5)
+
+
 def test_bad_arguments():
     with pytest.raises(ValueError, match="Received"):
         Seq2Seq(10, 12, encoder="cnn")
