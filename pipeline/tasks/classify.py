@@ -395,7 +395,7 @@ def baselines(examples, labels, unit, config, split="test"):
     `examples["train"]` and scored on `examples[split]`."""
     b, max_length = config["baseline"], config["data"]["max_length"]
     train_labels = [label for _, label in examples["train"]]
-    test_labels = [label for _, label in examples[split]]
+    scored_labels = [label for _, label in examples[split]]
     majority = collections.Counter(train_labels).most_common(1)[0][0]
     order = b["char_order"] if unit == "char" else b["word_order"]
     nb = NaiveBayes(labels, order, alpha=b["alpha"], markers=unit == "char")
@@ -403,9 +403,9 @@ def baselines(examples, labels, unit, config, split="test"):
     predicted = nb.predict(token_lists([t for t, _ in examples[split]], unit, max_length))
     return {
         "majority": {"label": majority,
-                     **scores(test_labels, [majority] * len(test_labels), labels)},
+                     **scores(scored_labels, [majority] * len(scored_labels), labels)},
         "naive_bayes": {"order": order, "alpha": b["alpha"],
-                        **scores(test_labels, predicted, labels)},
+                        **scores(scored_labels, predicted, labels)},
     }
 
 

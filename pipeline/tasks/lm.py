@@ -358,17 +358,17 @@ def evaluate(config, run_dir, data=None, data_dir=None, split="test"):
     model, vocabulary = load_trained(run_dir)
     split_texts = texts(data_lib.load("lm", data=data, data_dir=data_dir), config)
     train_ids = lm_inputs.encode_text(split_texts["train"], vocabulary)
-    test_ids = lm_inputs.encode_text(split_texts[split], vocabulary)
-    if len(test_ids) < 2:
+    scored_ids = lm_inputs.encode_text(split_texts[split], vocabulary)
+    if len(scored_ids) < 2:
         raise UsageError(f"--set data.max_eval_chars: the {split} split needs 2 characters "
                          "or more")
     start = time.perf_counter()
-    model_bits = -model_log2_probabilities(model, test_ids, config["evaluate"]["window"])
+    model_bits = -model_log2_probabilities(model, scored_ids, config["evaluate"]["window"])
     model_seconds = time.perf_counter() - start
     start = time.perf_counter()
     ngram = fit_ngram(config, train_ids, len(vocabulary) + 2)
     ngram_fit_seconds = time.perf_counter() - start
-    ngram_bits = -ngram.log2_probabilities(test_ids)
+    ngram_bits = -ngram.log2_probabilities(scored_ids)
     metrics = {
         "bpc": float(model_bits.mean()),
         "ngram_bpc": float(ngram_bits.mean()),
