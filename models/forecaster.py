@@ -1,6 +1,7 @@
 """`Forecaster`: a window of a series in, the next H values out (direct)."""
 
 import keras
+import numpy as np
 from keras import ops
 
 from models.cells import make_cell
@@ -122,6 +123,46 @@ class Forecaster(keras.Model):
         for linear in self.linears:
             linear.build((input_shape[0], self.linear_window))
         self.built = True
+
+    def fit_linear(self, histories, targets):
+        """Starts every member from the least-squares linear forecast.
+
+        Solves the direct regressions ``y_{t+h} = a_h + b_h^T x_{t-L+1..t}``
+        (h = 1..H, L = `linear_window`) on the training windows in closed
+        form, writes them into each member's linear term, and zeroes the
+        read-outs: the untrained model then forecasts exactly what the
+        linear model does, and training adds only the nonlinear part the
+        data support (the hybrid of Zhang 2003, a linear model first and a
+        network for what it leaves). With `relative=True` the regression is
+        on the shifted window, as in `call`. A model without a linear term
+        is left unchanged.
+
+        Args:
+            histories: `[N, T]` or `[N, T, 1]` windows, in the units the
+                model is trained on.
+            targets: `[N, H]`.
+
+        Returns:
+            The `[1 + L, H]` coefficients (intercepts first), or None.
+
+        Reference:
+            Zhang (2003), "Time series forecasting using a hybrid ARIMA and
+            neural network model", Neurocomputing 50.
+        """
+        if not self.linears:
+            return None
+        x = np.asarray(histories, "float64").reshape(len(histories), -1)  # [N, T]
+        y = np.asarray(targets, "float64")  # [N, H]
+        if self.relative:
+            x, y = x - x[:, -1:], y - x[:, -1:]
+        design = np.concatenate([np.ones((len(x), 1)), x[:, -self.linear_window:]], axis=1)
+        coefficients = np.linalg.lstsq(design, y, rcond=None)[0]  # [1 + L, H]
+        for linear, readout in zip(self.linears, self.readouts, strict=True):
+            linear.kernel.assign(coefficients[1:].astype("float32"))
+            linear.bias.assign(coefficients[0].astype("float32"))
+            readout.kernel.assign(np.zeros(readout.kernel.shape, "float32"))
+            readout.bias.assign(np.zeros(readout.bias.shape, "float32"))
+        return coefficients
 
     def member(self, k, history, training=False):
         """Member k's forecast `[B, H]` of the (shifted) history `[B, T, 1]`."""

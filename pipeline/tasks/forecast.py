@@ -66,9 +66,11 @@ DEFAULTS = {
     # none, -1 = the series' default); level: "absolute" reads normalised
     # values, "last" forecasts changes from the last value ("" = the
     # series' default); members: independently trained forecasters averaged
-    # (models.forecaster)
+    # (models.forecaster); linear_init: "least_squares" starts the linear
+    # term from the closed-form direct regression and the network from zero
+    # (`Forecaster.fit_linear`), "random" from Keras' initialisers
     "model": {"cell": "lstm", "units": 16, "layers": 1, "dropout": 0.3, "linear_window": -1,
-              "level": "", "members": 1},
+              "level": "", "members": 1, "linear_init": "least_squares"},
     # schedule: "constant" or "cosine" (to zero over `epochs`; pipeline.training)
     "train": {"epochs": 300, "learning_rate": 1e-3, "schedule": "constant", "clipnorm": 1.0,
               "patience": 30, "seed": 0, "jit_compile": False},
@@ -122,6 +124,9 @@ def settings(config, prepared):
                          f"data.window={out['window']} (-1: the series' default)")
     if out["level"] not in ("absolute", "last"):
         raise UsageError(f"--set model.level={out['level']}: use absolute or last")
+    if m["linear_init"] not in ("least_squares", "random"):
+        raise UsageError(f"--set model.linear_init={m['linear_init']}: use least_squares "
+                         "or random")
     value = {key: b[key] or defaults[key] for key in b}
     out["order"] = arima_baseline.parse_order(value["order"], 3, "baseline.order")
     out["seasonal_order"] = arima_baseline.parse_order(value["seasonal_order"], 4,
@@ -176,8 +181,11 @@ def split_windows(series, prepared, split, window, horizon):
     return histories, targets, origins
 
 
-def build_model(config, horizon):
-    """The `Forecaster` the configuration describes, built."""
+def build_model(config, horizon, windows=None):
+    """The `Forecaster` the configuration describes, built; with the
+    training `windows` (`(histories, targets)`, normalised) and
+    `model.linear_init=least_squares`, started from the least-squares linear
+    forecast (`Forecaster.fit_linear`)."""
     from models.forecaster import Forecaster
 
     m = config["model"]
@@ -185,6 +193,8 @@ def build_model(config, horizon):
                        dropout=m["dropout"], linear_window=m["linear_window"],
                        relative=m["level"] == "last", members=m["members"], name="forecast")
     model(np.zeros((1, config["data"]["window"], 1), "float32"))
+    if windows is not None and m["linear_init"] == "least_squares":
+        model.fit_linear(*windows)
     return model
 
 
@@ -198,7 +208,9 @@ def train(config, run_dir, data=None, data_dir=None):
     config = resolved(config, prepared)
     keras.utils.set_random_seed(config["train"]["seed"])
     train_batches, valid_batches = training_batches(config, series, prepared)
-    return training.fit(lambda: build_model(config, config["data"]["horizon"]), train_batches,
+    windows = training_windows(config, series, prepared, "train")
+    return training.fit(lambda: build_model(config, config["data"]["horizon"], windows),
+                        train_batches,
                         valid_batches, config, run_dir, loss="mse",
                         total_steps=total_steps(config, series, prepared))
 

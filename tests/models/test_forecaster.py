@@ -55,6 +55,34 @@ def test_relative_forecasts_changes_from_the_last_value():
     np.testing.assert_allclose(model(X), np.repeat(X[:, -1, :], H, axis=1), rtol=1e-6)
 
 
+@pytest.mark.parametrize("relative", [False, True])
+def test_fit_linear_starts_from_the_least_squares_forecast(relative):
+    """After `fit_linear` every member forecasts what NumPy's least-squares
+    direct regression does, on the (shifted) last L values."""
+    rng = np.random.default_rng(4)
+    x = rng.normal(size=(40, T, 1)).astype("float32")
+    y = (x[:, -2:, 0] @ rng.normal(size=(2, H)) + rng.normal(size=(40, H))).astype("float32")
+    model = Forecaster(H, units=U, linear_window=2, relative=relative, members=2)
+    model(x)
+    model.fit_linear(x, y)
+    shift = x[:, -1, :] if relative else np.zeros((40, 1), "float32")  # [N, 1]
+    design = np.concatenate([np.ones((40, 1)), x[:, -2:, 0] - shift], axis=1)
+    coefficients = np.linalg.lstsq(design, y - shift, rcond=None)[0]
+    np.testing.assert_allclose(model(x), design @ coefficients + shift, rtol=1e-4, atol=1e-4)
+    # The fit is the best linear one: any change of its coefficients costs.
+    best = np.mean((np.asarray(model(x)) - y) ** 2)
+    model.linears[1].bias.assign(model.linears[1].bias + 0.1)
+    assert np.mean((np.asarray(model(x)) - y) ** 2) > best
+
+
+def test_fit_linear_leaves_a_model_without_linear_term_alone():
+    model = Forecaster(H, units=U)
+    model(X)
+    before = model(X)
+    assert model.fit_linear(X, np.zeros((B, H))) is None
+    np.testing.assert_allclose(model(X), before)
+
+
 def test_members_average_and_each_fits_the_targets_alone():
     """The forecast is the members' mean, and the training loss (compiled MSE
     of the mean plus the added spread) is the members' mean squared error."""

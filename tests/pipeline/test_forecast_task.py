@@ -160,7 +160,8 @@ def test_series_option_reaches_every_stage_and_its_defaults():
     s = forecast.settings(mine, {"source": "my.csv"})
     assert (s["window"], s["horizon"], s["linear_window"], s["order"]) == (7, 6, 0, (1, 1, 0))
     for bad in ("baseline.order=1,x", "baseline.trend=q", "baseline.harmonics=two",
-                "model.linear_window=25", "model.level=up", "data.horizon=-2"):
+                "model.linear_window=25", "model.level=up", "model.linear_init=zero",
+                "data.horizon=-2"):
         with pytest.raises(UsageError, match=bad.split("=")[0]):
             forecast.settings(resolve("forecast", "smoke", sets=[bad]), {"source": "my.csv"})
 

@@ -68,7 +68,8 @@ class ForecastHyperModel(TaskHyperModel):
 
     def build_model(self, config):
         config = self.resolved(config)
-        return forecast.build_model(config, config["data"]["horizon"])
+        return forecast.build_model(config, config["data"]["horizon"],
+                                    self.windows(config, "train"))
 
     def loss(self, config):
         return "mse"
