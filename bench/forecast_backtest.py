@@ -69,25 +69,19 @@ def write_fold(run_dir, series, prepared):
     atomic.write_json(os.path.join(data_dir, "prepared.json"), prepared)
 
 
-def lag_matrix(windows, lags):
-    """`[N, 1 + lags]`: a constant, then the last `lags` values of each window."""
-    import numpy as np
-
-    return np.concatenate([np.ones((len(windows), 1)), windows[:, -lags:]], axis=1)
-
-
 def references(series, prepared, window, horizon, lags, gamma, ridge):
     """`{name: [N, H] forecasts}` of the fold's test windows by the two
     least-squares references (module docstring)."""
     import numpy as np
 
+    from models.forecaster import direct_least_squares, lag_design
     from pipeline.tasks import forecast
 
     histories, targets, _ = forecast.split_windows(series, prepared, "train", window, horizon)
     test_histories = forecast.split_windows(series, prepared, "test", window, horizon)[0]
-    x, x_test = lag_matrix(histories, lags), lag_matrix(test_histories, lags)
-    coefficients = np.linalg.lstsq(x, targets, rcond=None)[0]  # [1 + p, H]
-    linear, linear_test = x @ coefficients, x_test @ coefficients  # [N, H]
+    coefficients = direct_least_squares(histories, targets, lags)  # [1 + p, H]
+    linear = lag_design(histories, lags) @ coefficients  # [N, H]
+    linear_test = lag_design(test_histories, lags) @ coefficients  # [N_test, H]
     # Kernel ridge on the residuals: alpha = (K + ridge I)^-1 r, f(x) = k(x)^T alpha.
     mean, std = histories.mean(), histories.std()
     z, z_test = (histories[:, -lags:] - mean) / std, (test_histories[:, -lags:] - mean) / std
@@ -101,7 +95,7 @@ def references(series, prepared, window, horizon, lags, gamma, ridge):
 
 
 def run_fold(config, series, prepared, block_start, length, fold_dir, args):
-    """`{name: (SSE, values)}` of the network, the baseline and the
+    """`({name: SSE}, values scored)` of the network, the baseline and the
     references on one block; trains the network in `fold_dir`."""
     import numpy as np
 

@@ -8,6 +8,21 @@ from models.cells import make_cell
 from models.recurrent import Recurrent
 
 
+def lag_design(windows, lags):
+    """`[N, 1 + lags]`: a constant, then the last `lags` values of each
+    window `[N, T]`, the design matrix of a direct linear forecast."""
+    windows = np.asarray(windows, "float64")
+    return np.concatenate([np.ones((len(windows), 1)), windows[:, -lags:]], axis=1)
+
+
+def direct_least_squares(windows, targets, lags):
+    """`[1 + lags, H]` coefficients (intercepts first) of the direct linear
+    regressions ``y_{t+h} = a_h + b_h^T x_{t-lags+1..t}``, h = 1..H, fitted
+    by least squares on windows `[N, T]` and targets `[N, H]`."""
+    return np.linalg.lstsq(lag_design(windows, lags), np.asarray(targets, "float64"),
+                           rcond=None)[0]
+
+
 @keras.saving.register_keras_serializable(package="rnnlab")
 class Forecaster(keras.Model):
     """Direct multi-step forecaster: a recurrent summary of the window, then
@@ -127,9 +142,9 @@ class Forecaster(keras.Model):
     def fit_linear(self, histories, targets):
         """Starts every member from the least-squares linear forecast.
 
-        Solves the direct regressions ``y_{t+h} = a_h + b_h^T x_{t-L+1..t}``
-        (h = 1..H, L = `linear_window`) on the training windows in closed
-        form, writes them into each member's linear term, and zeroes the
+        Solves the direct regressions of `direct_least_squares` (L =
+        `linear_window` lags) on the training windows in closed form,
+        writes them into each member's linear term, and zeroes the
         read-outs: the untrained model then forecasts exactly what the
         linear model does, and training adds only the nonlinear part the
         data support (the hybrid of Zhang 2003, a linear model first and a
@@ -155,8 +170,7 @@ class Forecaster(keras.Model):
         y = np.asarray(targets, "float64")  # [N, H]
         if self.relative:
             x, y = x - x[:, -1:], y - x[:, -1:]
-        design = np.concatenate([np.ones((len(x), 1)), x[:, -self.linear_window:]], axis=1)
-        coefficients = np.linalg.lstsq(design, y, rcond=None)[0]  # [1 + L, H]
+        coefficients = direct_least_squares(x, y, self.linear_window)  # [1 + L, H]
         for linear, readout in zip(self.linears, self.readouts, strict=True):
             linear.kernel.assign(coefficients[1:].astype("float32"))
             linear.bias.assign(coefficients[0].astype("float32"))

@@ -210,8 +210,7 @@ def train(config, run_dir, data=None, data_dir=None):
     train_batches, valid_batches = training_batches(config, series, prepared)
     windows = training_windows(config, series, prepared, "train")
     return training.fit(lambda: build_model(config, config["data"]["horizon"], windows),
-                        train_batches,
-                        valid_batches, config, run_dir, loss="mse",
+                        train_batches, valid_batches, config, run_dir, loss="mse",
                         total_steps=total_steps(config, series, prepared))
 
 
