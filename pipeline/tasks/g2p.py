@@ -51,6 +51,8 @@ PRESETS = {
     # full: a 2-layer 256-unit BiLSTM encoder and a 256-unit decoder, at the
     # quick preset's batch and rate; its step costs 1.75 times a quick step
     # in CPU time (`python -m bench.g2p_step --preset full --steps 15`).
+    # Dropout 0.3 scored 26.4% validation WER without stress against 25.4%
+    # for 0.2 (one full run each, see the README).
     "full": {"data": {"batch_size": 128},
              "model": {"units": 256, "encoder_layers": 2, "decoder_units": 256,
                        "dropout": 0.2},
