@@ -5,7 +5,9 @@ Training uses Adam with gradient clipping by global norm (seed 003 slide 54),
 a Keras progress bar, TensorBoard logs (`<run-dir>/logs`), a CSV history,
 the best weights by the monitored validation value, early stopping, and
 `keras.callbacks.BackupAndRestore`, so rerunning a killed train command
-continues from the last finished epoch.
+continues from the last finished epoch. Optionally (`train.ema`) the model
+that is validated, checkpointed and kept is an exponential moving average
+of the weights along the training trajectory (Polyak averaging).
 """
 
 import os
@@ -116,8 +118,28 @@ def ensure_prepared(config, run_dir, data=None, data_dir=None):
                         options=prepare.options_from_config(config))
 
 
+def ema_momentum(train_config):
+    """`train_config["ema"]`, the momentum of the weight average (0 = none).
+
+    With momentum m the averaged weights follow
+    w_avg <- m w_avg + (1 - m) w after every optimizer step (starting from
+    the first step's weights), an average over about 1 / (1 - m) steps:
+    Polyak and Juditsky 1992, as the exponential average of Keras'
+    `use_ema` optimizers.
+    """
+    from pipeline.errors import UsageError
+
+    momentum = train_config.get("ema", 0.0)
+    if not 0.0 <= momentum < 1.0:
+        raise UsageError(f"--set train.ema={momentum}: expected 0 (no averaging) "
+                         "or a momentum in (0, 1), such as 0.99")
+    return momentum
+
+
 def optimizer(train_config, total_steps=None):
-    """Adam with `learning_rate` and `clipnorm` (0 = no clipping).
+    """Adam with `learning_rate` and `clipnorm` (0 = no clipping), keeping
+    a moving average of the weights when `train_config["ema"]` is set
+    (`ema_momentum`).
 
     With `train_config["schedule"] == "cosine"` and `total_steps` known, the
     learning rate follows a cosine from `learning_rate` down to zero over the
@@ -128,15 +150,33 @@ def optimizer(train_config, total_steps=None):
     rate = train_config["learning_rate"]
     if train_config.get("schedule", "constant") == "cosine" and total_steps:
         rate = keras.optimizers.schedules.CosineDecay(rate, decay_steps=total_steps)
-    return keras.optimizers.Adam(rate, clipnorm=clipnorm)
+    momentum = ema_momentum(train_config)
+    return keras.optimizers.Adam(rate, clipnorm=clipnorm, use_ema=momentum > 0,
+                                 ema_momentum=momentum or 0.99)
+
+
+def ema_callbacks(train_config):
+    """With weight averaging on, the callback that puts the averaged weights
+    in the model for validation and from the end of each epoch to the start
+    of the next, so the callbacks after it (checkpoints, early stopping, the
+    tuner's objective) see and keep the averaged model; none otherwise."""
+    if not ema_momentum(train_config):
+        return []
+    return [keras.callbacks.SwapEMAWeights(swap_on_epoch=True)]
 
 
 def callbacks(run_dir, train_config, monitor="val_loss", mode="min"):
     """Backup-and-restore, best checkpoint, early stopping, TensorBoard and
-    CSV logging, all under `run_dir`."""
+    CSV logging, all under `run_dir`.
+
+    The backup comes before `ema_callbacks`, so it saves the training
+    weights (and their average in the optimizer) that resuming continues
+    from; the checkpoint and early stopping come after, so with averaging
+    they keep the best averaged weights."""
     checkpoints = os.path.join(run_dir, "checkpoints")
     return [
         keras.callbacks.BackupAndRestore(os.path.join(checkpoints, "backup")),
+        *ema_callbacks(train_config),
         keras.callbacks.ModelCheckpoint(os.path.join(checkpoints, "best.weights.h5"),
                                         monitor=monitor, mode=mode, save_best_only=True,
                                         save_weights_only=True),
@@ -165,8 +205,9 @@ def fit(build_model, train_batches, valid_batches, config, run_dir, *, loss, met
 
     `config["train"]` holds `epochs`, `learning_rate`, `clipnorm`,
     `patience`, `seed`, `jit_compile` and optionally `strategy` (one of
-    `STRATEGIES`, default `"default"`) and `schedule` (`"constant"` or
-    `"cosine"`; a cosine needs `total_steps`, the optimizer steps of the run).
+    `STRATEGIES`, default `"default"`), `schedule` (`"constant"` or
+    `"cosine"`; a cosine needs `total_steps`, the optimizer steps of the run)
+    and `ema` (`ema_momentum`).
     """
     t = config["train"]
     strategy = distribution(t.get("strategy", "default"))

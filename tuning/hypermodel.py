@@ -179,7 +179,8 @@ class TaskHyperModel(keras_tuner.HyperModel):
         train_batches, valid_batches = self.datasets(config)
         training.adapt_for_strategy(model, model.distribute_strategy, train_batches)
         name, direction = self.objective.name, self.objective.direction
-        first = [EpochMetrics(lambda: self.validation_metrics(model, config)),
+        first = [*training.ema_callbacks(config["train"]),  # the averaged weights, if any
+                 EpochMetrics(lambda: self.validation_metrics(model, config)),
                  keras.callbacks.EarlyStopping(monitor=name, mode=direction,
                                                patience=config["train"]["patience"]),
                  *self.callbacks(config)]

@@ -43,7 +43,7 @@ DEFAULTS = {
               "dropout": 0.1},
     # schedule: "constant" or "cosine" (pipeline.training.optimizer).
     "train": {"epochs": 10, "learning_rate": 1e-2, "schedule": "constant", "clipnorm": 1.0,
-              "patience": 2, "seed": 0, "jit_compile": False, "strategy": "default"},
+              "patience": 2, "seed": 0, "jit_compile": False, "strategy": "default", "ema": 0.0},
     # Naive Bayes n-gram orders 1..char_order (unit char) or 1..word_order
     # (unit word), Laplace smoothing alpha.
     "baseline": {"char_order": 3, "word_order": 2, "alpha": 1.0},

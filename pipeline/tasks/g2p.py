@@ -30,7 +30,7 @@ DEFAULTS = {
     # own sampled token instead of the gold one (0 = pure teacher forcing).
     "train": {"epochs": 10, "learning_rate": 2e-3, "schedule": "cosine", "clipnorm": 1.0,
               "patience": 3, "seed": 0, "jit_compile": False, "scheduled_sampling": 0.0,
-              "strategy": "default"},
+              "strategy": "default", "ema": 0.0},
     # max_input_length: longest word read (characters beyond it are cut);
     # xla: pad words to exactly max_input_length and compile the model and the
     # decoding with XLA (static shapes, the TPU route).

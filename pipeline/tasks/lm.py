@@ -40,7 +40,7 @@ DEFAULTS = {
               "recurrent_dropout": 0.0},
     "train": {"epochs": 40, "learning_rate": 3e-3, "clipnorm": 1.0, "patience": 4, "seed": 0,
               "jit_compile": False, "strategy": "default", "schedule": "constant",
-              "reduce_lr_patience": 1},
+              "reduce_lr_patience": 1, "ema": 0.0},
     "ngram": {"order": 5, "method": "kneser_ney"},
     "sample": {"seed": 0, "top_k": 0, "temperature": 0.8, "length": 200, "max_length": 2000,
                "max_prompt_length": 1000},

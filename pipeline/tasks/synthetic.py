@@ -57,7 +57,8 @@ DEFAULTS = {
     # flow_weight: weight of the Pascanu et al. (2013) regulariser (0 = off, slide 55);
     # strategy: one of pipeline.training.STRATEGIES.
     "train": {"epochs": 20, "learning_rate": 1e-3, "clipnorm": 1.0, "flow_weight": 0.0,
-              "patience": 5, "seed": 0, "jit_compile": False, "strategy": "default"},
+              "patience": 5, "seed": 0, "jit_compile": False, "strategy": "default",
+              "ema": 0.0},
     # examples: test examples the gradient norms are averaged over (0 = no diagnostics).
     "diagnostics": {"examples": 200},
 }
