@@ -34,7 +34,19 @@ def regression(examples, seed):
     return tf.data.Dataset.from_tensor_slices((x, y)).batch(4)
 
 
-def fit(tmp_path, momentum, epochs=3):
+class Interrupt(keras.callbacks.Callback):
+    """Stops the process's training as a kill would, at the start of an epoch."""
+
+    def __init__(self, epoch):
+        super().__init__()
+        self.epoch = epoch
+
+    def on_epoch_begin(self, epoch, logs=None):
+        if epoch == self.epoch:
+            raise KeyboardInterrupt
+
+
+def fit(tmp_path, momentum, epochs=3, interrupt=()):
     config = {"task": "forecast", "train": {"epochs": epochs, "learning_rate": 0.05,
                                             "clipnorm": 0.0, "patience": 10, "seed": 0,
                                             "jit_compile": False, "ema": momentum}}
@@ -42,7 +54,7 @@ def fit(tmp_path, momentum, epochs=3):
     record = RecordWeights()
     history = training.fit(lambda: keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)]),
                            regression(16, 0), regression(8, 1), config, str(tmp_path),
-                           loss="mse", extra_callbacks=[record])
+                           loss="mse", extra_callbacks=[record, *interrupt])
     kept = keras.saving.load_model(os.path.join(tmp_path, "model.keras"), compile=False)
     return history, record.steps, kept.get_weights()
 
@@ -67,6 +79,15 @@ def test_the_kept_model_is_the_average_at_the_best_epoch(tmp_path):
         saved.visit(lambda name: kernels.append(saved[name][()])
                     if isinstance(saved[name], h5py.Dataset) and saved[name].ndim == 2 else None)
     np.testing.assert_allclose(kernels[0], expected[0], rtol=1e-5, atol=1e-6)
+
+
+def test_a_resumed_run_ends_as_an_uninterrupted_one(tmp_path):
+    *_, uninterrupted = fit(tmp_path / "whole", MOMENTUM)
+    with pytest.raises(KeyboardInterrupt):
+        fit(tmp_path / "resumed", MOMENTUM, interrupt=[Interrupt(2)])
+    *_, resumed = fit(tmp_path / "resumed", MOMENTUM)  # the same command again
+    for got, want in zip(resumed, uninterrupted, strict=True):
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
 
 
 def test_validation_scores_the_averaged_weights(tmp_path):
