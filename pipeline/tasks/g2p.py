@@ -14,6 +14,7 @@ from pipeline import atomic, evaluation, training
 from pipeline import data as data_lib
 from pipeline import export as export_lib
 from pipeline import vocab as vocab_lib
+from pipeline.errors import UsageError
 from pipeline.inputs import g2p as g2p_inputs
 
 DEFAULTS = {
@@ -33,9 +34,11 @@ DEFAULTS = {
               "strategy": "default", "ema": 0.0},
     # max_input_length: longest word read (characters beyond it are cut);
     # xla: pad words to exactly max_input_length and compile the model and the
-    # decoding with XLA (static shapes, the TPU route).
+    # decoding with XLA (static shapes, the TPU route); ensemble: other run
+    # directories, comma-separated, whose models decode together with the
+    # run's (G2PServer; "" = the run's model alone).
     "decode": {"beam_width": 4, "length_penalty": 0.6, "max_length": 32,
-               "max_input_length": 48, "xla": False},
+               "max_input_length": 48, "xla": False, "ensemble": ""},
 }
 
 PRESETS = {
@@ -194,8 +197,16 @@ class G2PServer(tf.Module):
     characters outside the training vocabulary map to the out-of-vocabulary
     id. An empty word gets an empty pronunciation and score 0.
 
+    Several models decode as an ensemble: every step scores the next phoneme
+    by the mean of the models' log-probabilities, renormalised by the
+    decoder, i.e. the normalised geometric mean of their distributions (a
+    product of experts, Hinton 2002; ensembles of seq2seq models: Sutskever
+    et al. 2014, Wu et al. 2016). One search runs over the combined scores,
+    each model keeping its own state.
+
     Args:
-        model: a trained `Seq2Seq`.
+        model: a trained `Seq2Seq`, or a list of them trained with the same
+            vocabularies (an ensemble).
         vocabularies: `{"graphemes": [...], "phonemes": [...]}`.
         beam_width: 1 decodes greedily, more uses beam search.
         length_penalty: alpha of Wu et al. (2016) eq. (14).
@@ -212,7 +223,8 @@ class G2PServer(tf.Module):
         super().__init__()
         from models.decoding import BeamSearchDecoder, GreedyDecoder
 
-        self.model = model
+        self.models = list(model) if isinstance(model, (list, tuple)) else [model]
+        self.model = self.models[0]
         self.max_input_length = max_input_length
         self.xla = xla
         self.decode_ids = tf.function(self._decode_ids, jit_compile=True, autograph=False) \
@@ -247,13 +259,18 @@ class G2PServer(tf.Module):
         return ids, chars.row_lengths()
 
     def step(self, ids, state, t):
-        logits, state = self.model.decoder_step(ids, state, t)
-        return tf.cast(logits, tf.float32) + self.forbidden, state
+        """The decoders' `step_fn`: the models' mean log-probabilities
+        `[N, V]` (one model: its own), forbidden tokens masked, and their
+        states (a tuple, one per model)."""
+        outputs = [m.decoder_step(ids, s, t) for m, s in zip(self.models, state, strict=True)]
+        log_probs = [tf.nn.log_softmax(tf.cast(logits, tf.float32)) for logits, _ in outputs]
+        mean = tf.add_n(log_probs) / len(log_probs)  # [N, V]
+        return mean + self.forbidden, tuple(s for _, s in outputs)
 
     def _decode_ids(self, ids):
         """Character ids `[B, S]` -> the best phoneme ids `[B, T]`, their
         scores `[B]` and lengths `[B]`."""
-        state = self.model.initial_decoder_state(ids)
+        state = tuple(m.initial_decoder_state(ids) for m in self.models)
         start = tf.fill(tf.shape(ids)[:1], self.start_id)
         best, score, best_len = self.decoder(self.step, state, start)[:3]
         if len(best.shape) == 3:  # beam search: best first
@@ -279,9 +296,32 @@ class G2PServer(tf.Module):
 
 
 def make_server(config, run_dir):
-    """The `G2PServer` of a trained run with the configured decoding."""
+    """The `G2PServer` of a trained run with the configured decoding: the
+    run's model alone, or with the models of the runs `decode.ensemble`
+    names, which must share the run's vocabularies."""
     model, vocabularies = load_trained(run_dir)
-    return G2PServer(model, vocabularies, **config["decode"])
+    models = [model]
+    for other in ensemble_runs(config):
+        if not os.path.exists(os.path.join(other, "model.keras")):
+            raise UsageError(f"--set decode.ensemble: {other} holds no trained model "
+                             "(model.keras); list run directories of trained G2P runs")
+        other_model, other_vocabularies = load_trained(other)
+        if other_vocabularies != vocabularies:
+            raise UsageError(f"--set decode.ensemble: {other} has other vocabularies than "
+                             f"{run_dir}; ensemble runs prepared from the same data")
+        models.append(other_model)
+    return G2PServer(models, vocabularies, **decoding(config))
+
+
+def ensemble_runs(config):
+    """The run directories `decode.ensemble` lists (comma-separated)."""
+    return [path.strip() for path in config["decode"]["ensemble"].split(",") if path.strip()]
+
+
+def decoding(config):
+    """`G2PServer`'s decoding options from `config["decode"]` (all but the
+    ensemble, which `make_server` loads)."""
+    return {k: v for k, v in config["decode"].items() if k != "ensemble"}
 
 
 def predict(server, words, batch_size=256):
@@ -368,10 +408,11 @@ def export(config, run_dir, directory):
     """Writes the SavedModel of a trained run into `directory` (which must not
     exist; the caller renames it into place). Returns the metadata dict."""
     server = make_server(config, run_dir)
-    model = server.model
-    export_lib.write_archive(directory, [model, server.chars, server.phones, server.phone_names],
+    export_lib.write_archive(directory,
+                             [*server.models, server.chars, server.phones, server.phone_names],
                              {"serving_default": serving_endpoint(server)})
-    return {"model": model.get_config(), "decode": dict(config["decode"]),
+    return {"model": server.model.get_config(), "decode": dict(config["decode"]),
+            "ensemble": [m.get_config() for m in server.models[1:]],
             "inputs": {"words": "string [B]"},
             "outputs": {"phonemes": "string [B], space-separated ARPAbet",
                         "score": "float32 [B], length-normalised log-probability"}}

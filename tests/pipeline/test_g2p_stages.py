@@ -4,16 +4,20 @@ imported (DESIGN section 5)."""
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 import tensorflow as tf
 
 from pipeline import data as data_lib
 from pipeline import export as export_stage
 from pipeline import run as run_stage
+from pipeline import training
 from pipeline.config import resolve
+from pipeline.errors import UsageError
 from pipeline.tasks import g2p
 from tests.pipeline.evaluate_split import evaluate_validation
 
@@ -70,14 +74,33 @@ def test_run_writes_metrics_plots_and_a_versioned_export(smoke_run):
     assert metadata["task"] == "g2p" and "wer" in metadata["metrics"]
 
 
-def test_export_loads_without_the_project_and_matches_in_process(smoke_run):
-    run_dir, export_dir = smoke_run
-    path = os.path.join(export_dir, "g2p", "1")
+@pytest.fixture(scope="module")
+def other_run(smoke_run, tmp_path_factory):
+    """A second trained run of the same data for ensembles: the smoke run's
+    model with its weights perturbed (cheaper than training another)."""
+    other = str(tmp_path_factory.mktemp("other") / "run")
+    shutil.copytree(smoke_run[0], other)
+    model = training.load_trained(other)
+    rng = np.random.default_rng(1)
+    model.set_weights([w + rng.normal(0.0, 0.3, w.shape).astype(w.dtype)
+                       for w in model.get_weights()])
+    training.save_model(model, other)
+    return other
+
+
+def serve_blocked(path, words):
+    """The export's answers for `words`, from a process that cannot import
+    the project."""
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
-    result = subprocess.run([sys.executable, "-c", LOAD_BLOCKED, path, json.dumps(ODD)],
+    result = subprocess.run([sys.executable, "-c", LOAD_BLOCKED, path, json.dumps(words)],
                             cwd="/", env=env, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-2000:]
-    served = json.loads(result.stdout.strip().splitlines()[-1])
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_export_loads_without_the_project_and_matches_in_process(smoke_run):
+    run_dir, export_dir = smoke_run
+    served = serve_blocked(os.path.join(export_dir, "g2p", "1"), ODD)
     local = g2p.predict_words(resolve("g2p", "smoke"), run_dir, ODD)
     assert served["phonemes"] == [p for _, p, _ in local]
     assert served["score"] == pytest.approx([s for _, _, s in local], abs=1e-4)
@@ -144,6 +167,53 @@ def test_fixed_length_export_compiles_with_xla_and_answers_the_same(smoke_run, t
     local = g2p.predict_words(resolve("g2p", "smoke"), run_dir, words)
     assert [p.decode() for p in out["phonemes"].numpy()] == [p for _, p, _ in local]
     assert out["score"].numpy().tolist() == pytest.approx([s for _, _, s in local], abs=1e-4)
+
+
+def test_ensemble_step_is_the_mean_of_the_models_log_probabilities(smoke_run, other_run):
+    config = resolve("g2p", "smoke", sets=[f"decode.ensemble={other_run}"])
+    server = g2p.make_server(config, smoke_run[0])
+    assert len(server.models) == 2
+    ids, _ = server.encode_words(tf.constant(["cat", "dog"]))
+    state = tuple(m.initial_decoder_state(ids) for m in server.models)
+    start = tf.fill([2], server.start_id)
+    got, new_state = server.step(start, state, tf.constant(0))
+    singles = [tf.nn.log_softmax(m.decoder_step(start, s, tf.constant(0))[0]).numpy()
+               for m, s in zip(server.models, state, strict=True)]
+    allowed = server.forbidden.numpy() == 0
+    np.testing.assert_allclose(got.numpy()[:, allowed], np.mean(singles, 0)[:, allowed],
+                               rtol=1e-5, atol=1e-5)
+    assert not np.allclose(singles[0], singles[1], atol=1e-3)  # two different models
+    assert len(new_state) == 2
+
+
+def test_ensemble_export_loads_without_the_project_and_matches_in_process(
+        smoke_run, other_run, tmp_path):
+    run_dir, _ = smoke_run
+    config = resolve("g2p", "smoke", sets=[f"decode.ensemble={other_run}"])
+    path = export_stage.export("g2p", config, run_dir, str(tmp_path))
+    served = serve_blocked(path, ODD)
+    local = g2p.predict_words(config, run_dir, ODD)
+    assert served["phonemes"] == [p for _, p, _ in local]
+    assert served["score"] == pytest.approx([s for _, _, s in local], abs=1e-4)
+    with open(os.path.join(path, "assets.extra", "metadata.json"), encoding="utf-8") as handle:
+        assert len(json.load(handle)["ensemble"]) == 1
+
+
+def test_ensemble_of_a_missing_or_foreign_run_is_a_usage_error(smoke_run, other_run, tmp_path):
+    missing = str(tmp_path / "missing")
+    with pytest.raises(UsageError, match="decode.ensemble: .*missing holds no trained model"):
+        g2p.make_server(resolve("g2p", "smoke", sets=[f"decode.ensemble={missing}"]),
+                        smoke_run[0])
+    foreign = str(tmp_path / "foreign")
+    shutil.copytree(other_run, foreign)
+    vocabulary = os.path.join(foreign, "data", "vocab_phonemes.json")
+    with open(vocabulary, encoding="utf-8") as handle:
+        phonemes = json.load(handle)
+    with open(vocabulary, "w", encoding="utf-8") as handle:
+        json.dump(phonemes[::-1], handle)
+    with pytest.raises(UsageError, match="other vocabularies"):
+        g2p.make_server(resolve("g2p", "smoke", sets=[f"decode.ensemble={foreign}"]),
+                        smoke_run[0])
 
 
 def test_compare_writes_a_report_with_one_row_per_variant(lexicon, tmp_path):
