@@ -12,9 +12,9 @@ import tensorflow as tf
 
 from pipeline import atomic, evaluation, training
 from pipeline import data as data_lib
+from pipeline import ensemble as ensemble_lib
 from pipeline import export as export_lib
 from pipeline import vocab as vocab_lib
-from pipeline.errors import UsageError
 from pipeline.inputs import g2p as g2p_inputs
 
 DEFAULTS = {
@@ -34,11 +34,11 @@ DEFAULTS = {
               "strategy": "default", "ema": 0.0},
     # max_input_length: longest word read (characters beyond it are cut);
     # xla: pad words to exactly max_input_length and compile the model and the
-    # decoding with XLA (static shapes, the TPU route); ensemble: other run
-    # directories, comma-separated, whose models decode together with the
-    # run's (G2PServer; "" = the run's model alone).
+    # decoding with XLA (static shapes, the TPU route).
     "decode": {"beam_width": 4, "length_penalty": 0.6, "max_length": 32,
-               "max_input_length": 48, "xla": False, "ensemble": ""},
+               "max_input_length": 48, "xla": False},
+    # runs: other runs whose models decode with this one's (pipeline.ensemble).
+    "ensemble": dict(ensemble_lib.DEFAULTS),
 }
 
 PRESETS = {
@@ -297,31 +297,9 @@ class G2PServer(tf.Module):
 
 def make_server(config, run_dir):
     """The `G2PServer` of a trained run with the configured decoding: the
-    run's model alone, or with the models of the runs `decode.ensemble`
-    names, which must share the run's vocabularies."""
-    model, vocabularies = load_trained(run_dir)
-    models = [model]
-    for other in ensemble_runs(config):
-        if not os.path.exists(os.path.join(other, "model.keras")):
-            raise UsageError(f"--set decode.ensemble: {other} holds no trained model "
-                             "(model.keras); list run directories of trained G2P runs")
-        other_model, other_vocabularies = load_trained(other)
-        if other_vocabularies != vocabularies:
-            raise UsageError(f"--set decode.ensemble: {other} has other vocabularies than "
-                             f"{run_dir}; ensemble runs prepared from the same data")
-        models.append(other_model)
-    return G2PServer(models, vocabularies, **decoding(config))
-
-
-def ensemble_runs(config):
-    """The run directories `decode.ensemble` lists (comma-separated)."""
-    return [path.strip() for path in config["decode"]["ensemble"].split(",") if path.strip()]
-
-
-def decoding(config):
-    """`G2PServer`'s decoding options from `config["decode"]` (all but the
-    ensemble, which `make_server` loads)."""
-    return {k: v for k, v in config["decode"].items() if k != "ensemble"}
+    run's model, with those of the runs `ensemble.runs` lists."""
+    models, vocabularies = ensemble_lib.load(config, run_dir, load_trained)
+    return G2PServer(models, vocabularies, **config["decode"])
 
 
 def predict(server, words, batch_size=256):
@@ -412,7 +390,8 @@ def export(config, run_dir, directory):
                              [*server.models, server.chars, server.phones, server.phone_names],
                              {"serving_default": serving_endpoint(server)})
     return {"model": server.model.get_config(), "decode": dict(config["decode"]),
-            "ensemble": [m.get_config() for m in server.models[1:]],
+            "ensemble": {**config["ensemble"],
+                         "models": [m.get_config() for m in server.models[1:]]},
             "inputs": {"words": "string [B]"},
             "outputs": {"phonemes": "string [B], space-separated ARPAbet",
                         "score": "float32 [B], length-normalised log-probability"}}

@@ -28,6 +28,7 @@ import tensorflow as tf
 
 from pipeline import atomic, conditional_lm, evaluation, training
 from pipeline import data as data_lib
+from pipeline import ensemble as ensemble_lib
 from pipeline import export as export_lib
 from pipeline import vocab as vocab_lib
 from pipeline.errors import UsageError
@@ -45,6 +46,8 @@ DEFAULTS = {
     "sample": {"seed": 0, "top_k": 0, "temperature": 0.8, "length": 200, "max_length": 2000,
                "max_prompt_length": 1000},
     "evaluate": {"window": 1024},
+    # runs: other runs mixed with this one (pipeline.ensemble).
+    "ensemble": dict(ensemble_lib.DEFAULTS),
     "conditional": {"enabled": True, "data": "", "mode": "both", "embedding_dim": 32,
                     "units": 256, "layers": 1, "dropout": 0.1, "batch_size": 128, "epochs": 10,
                     "max_word_length": 24, "max_train_words": 0, "max_eval_words": 0,
@@ -224,7 +227,8 @@ class LMServer(tf.Module):
     request and seed give the same text.
 
     Args:
-        model: a trained `CharLanguageModel` (unconditional).
+        model: a trained `CharLanguageModel` (unconditional), or a
+            `models.lm.LanguageModelMixture` of them.
         vocabulary: its character list (`pipeline.vocab`).
         top_k, max_length, max_prompt_length: as above.
     """
@@ -289,8 +293,25 @@ def load_trained(run_dir):
     return training.load_trained(run_dir), load_vocabulary(run_dir)
 
 
+def load_for_use(config, run_dir):
+    """`(model, members, vocabulary)`: the run's trained model, or with
+    `ensemble.runs` the mixture of it and those runs' models
+    (`models.lm.LanguageModelMixture`); `members` lists the Keras models."""
+    from models.lm import LanguageModelMixture
+
+    members, vocabulary = ensemble_lib.load(config, run_dir, load_trained)
+    model = members[0] if len(members) == 1 else LanguageModelMixture(members)
+    return model, members, vocabulary
+
+
 def make_server(config, run_dir):
-    model, vocabulary = load_trained(run_dir)
+    """The `LMServer` of a trained run (and `ensemble.runs`), configured by
+    `config["sample"]`."""
+    model, _, vocabulary = load_for_use(config, run_dir)
+    return sampling_server(config, model, vocabulary)
+
+
+def sampling_server(config, model, vocabulary):
     s = config["sample"]
     return LMServer(model, vocabulary, top_k=s["top_k"], max_length=s["max_length"],
                     max_prompt_length=s["max_prompt_length"])
@@ -323,8 +344,8 @@ def model_log2_probabilities(model, ids, window=1024):
     # batch with a dynamic time axis makes `models.Recurrent` run min(B, T)
     # steps only; see the report of issue 5.)
     ids_spec = tf.TensorSpec([None, None], tf.int32)
-    state_specs = [[tf.TensorSpec([None, size], model.compute_dtype)
-                    for size in rnn.cell.state_size] for rnn in model.rnns]
+    state_specs = tf.nest.map_structure(lambda s: tf.TensorSpec([None, *s.shape[1:]], s.dtype),
+                                        model.initial_states(1))
 
     @tf.function(input_signature=[ids_spec, ids_spec, state_specs])
     def score(x, y, states):
@@ -361,7 +382,7 @@ def evaluate(config, run_dir, data=None, data_dir=None, split="test"):
     the conditional model's scores (test split only). Writes `metrics.json`
     and `plots/bits_per_character.png` (`pipeline.evaluation.output_dir`).
     """
-    model, vocabulary = load_trained(run_dir)
+    model, _, vocabulary = load_for_use(config, run_dir)
     split_texts = texts(data_lib.load("lm", data=data, data_dir=data_dir), config)
     train_ids = lm_inputs.encode_text(split_texts["train"], vocabulary)
     scored_ids = lm_inputs.encode_text(split_texts[split], vocabulary)
@@ -384,14 +405,14 @@ def evaluate(config, run_dir, data=None, data_dir=None, split="test"):
         "model_score_seconds": model_seconds,
         "ngram_fit_seconds": ngram_fit_seconds,
         "ngram": dict(config["ngram"]), "split": split,
+        "ensemble": dict(config["ensemble"]),
     }
     seconds_path = os.path.join(run_dir, "train_seconds.json")
     if os.path.exists(seconds_path):
         with open(seconds_path, encoding="utf-8") as handle:
             metrics.update(json.load(handle))
     s = config["sample"]
-    server = LMServer(model, vocabulary, top_k=s["top_k"], max_length=s["max_length"],
-                      max_prompt_length=s["max_prompt_length"])
+    server = sampling_server(config, model, vocabulary)
     metrics["samples"] = dict(zip(SAMPLE_PROMPTS, generate(
         server, SAMPLE_PROMPTS, s["length"], s["temperature"], s["seed"]), strict=True))
     if config["conditional"]["enabled"] and split == "test":
@@ -429,14 +450,14 @@ def plot_bits(model_bits, ngram_bits, config, path):
 def export(config, run_dir, directory):
     """Writes the SavedModel of a trained run into `directory`; returns the
     metadata dict."""
-    model, vocabulary = load_trained(run_dir)
+    model, members, vocabulary = load_for_use(config, run_dir)
+    server = sampling_server(config, model, vocabulary)
     s = config["sample"]
-    server = LMServer(model, vocabulary, top_k=s["top_k"], max_length=s["max_length"],
-                      max_prompt_length=s["max_prompt_length"])
     serve, serve_seeded = serving_endpoints(server, s["seed"])
-    export_lib.write_archive(directory, [model, server.chars, server.char_names],
+    export_lib.write_archive(directory, [*members, server.chars, server.char_names],
                              {"serving_default": serve, "generate_with_seed": serve_seeded})
-    return {"model": model.get_config(), "sample": dict(s),
+    return {"model": members[0].get_config(), "sample": dict(s),
+            "ensemble": {**config["ensemble"], "models": [m.get_config() for m in members[1:]]},
             "inputs": {"prompt": "string [B]", "length": "int32 []",
                        "temperature": "float32 [] (0 or less: greedy)"},
             "outputs": {"text": "string [B], the sampled continuation (prompt excluded)"},

@@ -15,10 +15,10 @@ import tensorflow as tf
 from pipeline import data as data_lib
 from pipeline import export as export_stage
 from pipeline import run as run_stage
-from pipeline import training
 from pipeline.config import resolve
 from pipeline.errors import UsageError
 from pipeline.tasks import g2p
+from tests.pipeline.ensemble_runs import perturbed_copy
 from tests.pipeline.evaluate_split import evaluate_validation
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -76,16 +76,7 @@ def test_run_writes_metrics_plots_and_a_versioned_export(smoke_run):
 
 @pytest.fixture(scope="module")
 def other_run(smoke_run, tmp_path_factory):
-    """A second trained run of the same data for ensembles: the smoke run's
-    model with its weights perturbed (cheaper than training another)."""
-    other = str(tmp_path_factory.mktemp("other") / "run")
-    shutil.copytree(smoke_run[0], other)
-    model = training.load_trained(other)
-    rng = np.random.default_rng(1)
-    model.set_weights([w + rng.normal(0.0, 0.3, w.shape).astype(w.dtype)
-                       for w in model.get_weights()])
-    training.save_model(model, other)
-    return other
+    return perturbed_copy(smoke_run[0], tmp_path_factory.mktemp("other") / "run")
 
 
 def serve_blocked(path, words):
@@ -170,7 +161,7 @@ def test_fixed_length_export_compiles_with_xla_and_answers_the_same(smoke_run, t
 
 
 def test_ensemble_step_is_the_mean_of_the_models_log_probabilities(smoke_run, other_run):
-    config = resolve("g2p", "smoke", sets=[f"decode.ensemble={other_run}"])
+    config = resolve("g2p", "smoke", sets=[f"ensemble.runs={other_run}"])
     server = g2p.make_server(config, smoke_run[0])
     assert len(server.models) == 2
     ids, _ = server.encode_words(tf.constant(["cat", "dog"]))
@@ -189,20 +180,20 @@ def test_ensemble_step_is_the_mean_of_the_models_log_probabilities(smoke_run, ot
 def test_ensemble_export_loads_without_the_project_and_matches_in_process(
         smoke_run, other_run, tmp_path):
     run_dir, _ = smoke_run
-    config = resolve("g2p", "smoke", sets=[f"decode.ensemble={other_run}"])
+    config = resolve("g2p", "smoke", sets=[f"ensemble.runs={other_run}"])
     path = export_stage.export("g2p", config, run_dir, str(tmp_path))
     served = serve_blocked(path, ODD)
     local = g2p.predict_words(config, run_dir, ODD)
     assert served["phonemes"] == [p for _, p, _ in local]
     assert served["score"] == pytest.approx([s for _, _, s in local], abs=1e-4)
     with open(os.path.join(path, "assets.extra", "metadata.json"), encoding="utf-8") as handle:
-        assert len(json.load(handle)["ensemble"]) == 1
+        assert len(json.load(handle)["ensemble"]["models"]) == 1
 
 
 def test_ensemble_of_a_missing_or_foreign_run_is_a_usage_error(smoke_run, other_run, tmp_path):
     missing = str(tmp_path / "missing")
-    with pytest.raises(UsageError, match="decode.ensemble: .*missing holds no trained model"):
-        g2p.make_server(resolve("g2p", "smoke", sets=[f"decode.ensemble={missing}"]),
+    with pytest.raises(UsageError, match="ensemble.runs: .*missing holds no trained model"):
+        g2p.make_server(resolve("g2p", "smoke", sets=[f"ensemble.runs={missing}"]),
                         smoke_run[0])
     foreign = str(tmp_path / "foreign")
     shutil.copytree(other_run, foreign)
@@ -212,7 +203,7 @@ def test_ensemble_of_a_missing_or_foreign_run_is_a_usage_error(smoke_run, other_
     with open(vocabulary, "w", encoding="utf-8") as handle:
         json.dump(phonemes[::-1], handle)
     with pytest.raises(UsageError, match="other vocabularies"):
-        g2p.make_server(resolve("g2p", "smoke", sets=[f"decode.ensemble={foreign}"]),
+        g2p.make_server(resolve("g2p", "smoke", sets=[f"ensemble.runs={foreign}"]),
                         smoke_run[0])
 
 

@@ -13,6 +13,7 @@ import pytest
 import tensorflow as tf
 
 from pipeline import data as data_lib
+from pipeline import export as export_stage
 from pipeline import generate as generate_stage
 from pipeline import predict as predict_stage
 from pipeline import run as run_stage
@@ -22,6 +23,7 @@ from pipeline.errors import run_cli
 from pipeline.inputs import lm as lm_inputs
 from pipeline.ngram import CharNGram
 from pipeline.tasks import lm
+from tests.pipeline.ensemble_runs import perturbed_copy
 from tests.pipeline.evaluate_split import evaluate_validation
 
 PROMPTS = ["", "The ", "日本語 ☃", "x" * 3000, "def f(a):\n\treturn a\n"]
@@ -143,15 +145,20 @@ def load_text(path):
         return handle.read()
 
 
-def test_export_loads_without_the_project_and_matches_in_process(smoke_run):
-    run_dir, export_dir = smoke_run
-    request = {"prompts": PROMPTS, "length": 25, "temperature": 0.7}
+def serve_blocked(path, request):
+    """The export's answers to `request`, from a process that cannot import
+    the project."""
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
-    result = subprocess.run([sys.executable, "-c", LOAD_BLOCKED,
-                             os.path.join(export_dir, "lm", "1"), json.dumps(request)],
+    result = subprocess.run([sys.executable, "-c", LOAD_BLOCKED, path, json.dumps(request)],
                             cwd="/", env=env, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-2000:]
-    served = json.loads(result.stdout.strip().splitlines()[-1])
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_export_loads_without_the_project_and_matches_in_process(smoke_run):
+    run_dir, export_dir = smoke_run
+    served = serve_blocked(os.path.join(export_dir, "lm", "1"),
+                           {"prompts": PROMPTS, "length": 25, "temperature": 0.7})
     assert served["inputs"] == ["length", "prompt", "temperature"]
     assert served["outputs"] == ["text"]
     config = resolve("lm", "smoke")
@@ -162,6 +169,34 @@ def test_export_loads_without_the_project_and_matches_in_process(smoke_run):
     vocabulary = set(lm.load_vocabulary(run_dir))
     assert all(set(t) <= vocabulary for t in served["text"])  # never OOV or padding
     assert served["empty"] == [""]
+
+
+@pytest.fixture(scope="module")
+def other_run(smoke_run, tmp_path_factory):
+    return perturbed_copy(smoke_run[0], tmp_path_factory.mktemp("other") / "run")
+
+
+def test_an_ensemble_scores_the_mean_probability_of_its_models(smoke_run, other_run, text_file):
+    config = resolve("lm", "smoke", sets=[f"ensemble.runs={other_run}"])
+    mixture, members, vocabulary = lm.load_for_use(config, smoke_run[0])
+    assert len(members) == 2
+    ids = lm_inputs.encode_text(load_text(text_file)[:300], vocabulary)
+    each = [lm.model_log2_probabilities(m, ids, window=100) for m in members]
+    assert np.abs(each[0] - each[1]).mean() > 0.05  # two different models
+    np.testing.assert_allclose(lm.model_log2_probabilities(mixture, ids, window=100),
+                               np.log2(np.mean(np.exp2(each), axis=0)), rtol=1e-4, atol=1e-5)
+
+
+def test_an_ensemble_export_loads_without_the_project_and_samples_as_in_process(
+        smoke_run, other_run, tmp_path):
+    config = resolve("lm", "smoke", sets=[f"ensemble.runs={other_run}"])
+    path = export_stage.export("lm", config, smoke_run[0], str(tmp_path))
+    served = serve_blocked(path, {"prompts": PROMPTS, "length": 25, "temperature": 0.7})
+    local = lm.generate(lm.make_server(config, smoke_run[0]), PROMPTS, 25, 0.7,
+                        config["sample"]["seed"])
+    alone = lm.generate(lm.make_server(resolve("lm", "smoke"), smoke_run[0]), PROMPTS, 25, 0.7,
+                        config["sample"]["seed"])
+    assert served["text"] == local != alone
 
 
 def test_export_has_no_device_specific_ops(smoke_run):

@@ -125,8 +125,7 @@ class G2PHyperModel(TaskHyperModel):
         decoded as the evaluate stage decodes."""
         references = self.splits(config)["validation"]
         if self._decoder[0] is not model:  # trace once per model, not per epoch
-            server = g2p.G2PServer(model, self.vocabularies, **g2p.decoding(config))
-            self._decoder = (model, server)
+            self._decoder = (model, g2p.G2PServer(model, self.vocabularies, **config["decode"]))
         predictions = g2p.predict(self._decoder[1], sorted(references))
         scores = g2p_scoring.score_all(predictions, references)
         return {"val_wer": scores["wer"], "val_per": scores["per"]}
