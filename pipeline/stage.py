@@ -49,6 +49,9 @@ def resolve(args):
     resolved = config.resolve(args.task, args.preset, args.config, args.set)
     if strategy:
         resolved["train"]["strategy"] = strategy
+    from pipeline import training
+
+    training.ema_momentum(resolved["train"])  # a bad train.ema stops before any work
     return resolved
 
 

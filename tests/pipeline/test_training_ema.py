@@ -3,6 +3,8 @@ is validated, checkpointed and kept is the exponential moving average of the
 weights the optimizer steps through, w_avg <- m w_avg + (1 - m) w."""
 
 import os
+import subprocess
+import sys
 
 import h5py
 import keras
@@ -14,6 +16,7 @@ from pipeline import training
 from pipeline.errors import UsageError
 
 MOMENTUM = 0.5
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 class RecordWeights(keras.callbacks.Callback):
@@ -103,6 +106,19 @@ def test_validation_scores_the_averaged_weights(tmp_path):
 def test_a_momentum_outside_0_1_is_a_usage_error(momentum):
     with pytest.raises(UsageError, match="train.ema"):
         training.optimizer({"learning_rate": 1e-3, "ema": momentum})
+
+
+def test_the_train_command_rejects_a_bad_momentum_before_writing(tmp_path):
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    run_dir = tmp_path / "run"
+    result = subprocess.run([sys.executable, "-m", "pipeline.train", "--task", "synthetic",
+                             "--preset", "smoke", "--set", "train.ema=1", "--run-dir",
+                             str(run_dir)], cwd=ROOT, env=env, capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert len(lines) == 1 and "train.ema=1.0" in lines[0]
+    assert not run_dir.exists()
 
 
 def test_no_averaging_by_default():
