@@ -207,3 +207,27 @@ class CharNGram:
         windows = np.column_stack([np.tile(history, (len(candidates), 1)).reshape(
             len(candidates), self.order - 1), candidates])
         return np.concatenate([[0.0], self.probabilities(windows)])
+
+
+def refitted_log2_probabilities(train_ids, ids, segment, **kwargs):
+    """log2 p(ids[t] | history) for t = 1..N-1 (`[N-1]`) from an n-gram
+    model that keeps counting the text it scores: the peer of dynamic
+    evaluation (`models.lm.dynamic_log2_probabilities`).
+
+    The stream is cut into segments of `segment` characters, as there;
+    each is scored by a `CharNGram(**kwargs)` fitted on `train_ids` followed
+    by every character before the segment, so both models have seen the
+    same text when they score a character. (The one stream joins the
+    training text to the scored prefix: the n-1 n-grams across the join are
+    counted too.)
+    """
+    if segment < 1:
+        raise ValueError(f"`segment` must be at least 1. Received: segment={segment}")
+    train_ids = np.asarray(train_ids, dtype=np.int64)
+    ids = np.asarray(ids, dtype=np.int64)
+    windows = CharNGram(**kwargs).windows(ids)  # [N-1, n]
+    out = []
+    for start in range(0, len(windows), segment):
+        model = CharNGram(**kwargs).fit(np.concatenate([train_ids, ids[:start + 1]]))
+        out.append(np.log2(model.probabilities(windows[start:start + segment])))
+    return np.concatenate(out) if out else np.zeros(0)

@@ -52,6 +52,9 @@ def resolve(args):
     from pipeline import training
 
     training.ema_momentum(resolved["train"])  # a bad train.ema stops before any work
+    check = getattr(task_module(args.task), "check_config", None)
+    if check:
+        check(resolved)  # so do a task's own bad options
     return resolved
 
 

@@ -45,7 +45,12 @@ DEFAULTS = {
     "ngram": {"order": 5, "method": "kneser_ney"},
     "sample": {"seed": 0, "top_k": 0, "temperature": 0.8, "length": 200, "max_length": 2000,
                "max_prompt_length": 1000},
-    "evaluate": {"window": 1024},
+    # dynamic_*: dynamic evaluation (`models.lm.dynamic_log2_probabilities`),
+    # reported beside the static scores when the learning rate is above 0.
+    # 1.0 with no decay was chosen on the validation split of the full
+    # preset (see the README); segments of 50 characters.
+    "evaluate": {"window": 1024, "dynamic_learning_rate": 0.0, "dynamic_decay": 0.0,
+                 "dynamic_segment": 50},
     # runs: other runs mixed with this one (pipeline.ensemble).
     "ensemble": dict(ensemble_lib.DEFAULTS),
     "conditional": {"enabled": True, "data": "", "mode": "both", "embedding_dim": 32,
@@ -335,6 +340,41 @@ def inference_batch(config, run_dir, data=None, data_dir=None, prompts=4):
 
 
 # ------------------------------------------------------------ evaluation
+def check_config(config):
+    """Raises a UsageError naming the flag for bad `evaluate.dynamic_*`
+    options (`pipeline.stage.resolve` calls it before any work)."""
+    e = config["evaluate"]
+    checks = (("dynamic_learning_rate", e["dynamic_learning_rate"] >= 0, "0 (off) or above"),
+              ("dynamic_decay", 0 <= e["dynamic_decay"] <= 1, "in [0, 1]"),
+              ("dynamic_segment", e["dynamic_segment"] >= 1, "1 or more characters"))
+    for name, ok, expected in checks:
+        if not ok:
+            raise UsageError(f"--set evaluate.{name}={e[name]}: expected {expected}")
+
+
+def dynamic_bits(config, members, train_ids, scored_ids, vocabulary_size):
+    """Bits per character of the scored ids under dynamic evaluation: the
+    models' (each adapting on its own, then mixed as in
+    `models.lm.LanguageModelMixture`), and the refitted n-gram's
+    (`pipeline.ngram.refitted_log2_probabilities`), with their seconds."""
+    from models.lm import dynamic_log2_probabilities
+    from pipeline.ngram import refitted_log2_probabilities
+
+    e = config["evaluate"]
+    start = time.perf_counter()
+    log2_p = np.stack([dynamic_log2_probabilities(
+        m, scored_ids, e["dynamic_learning_rate"], decay=e["dynamic_decay"],
+        segment=e["dynamic_segment"]) for m in members])  # [M, N-1]
+    model_bits = math.log2(len(members)) - np.logaddexp2.reduce(log2_p, axis=0)
+    model_seconds = time.perf_counter() - start
+    start = time.perf_counter()
+    n = config["ngram"]
+    ngram_bits = -refitted_log2_probabilities(train_ids, scored_ids, e["dynamic_segment"],
+                                              vocabulary_size=vocabulary_size,
+                                              order=n["order"], method=n["method"])
+    return model_bits, ngram_bits, model_seconds, time.perf_counter() - start
+
+
 def model_log2_probabilities(model, ids, window=1024):
     """log2 p(ids[t] | ids[:t]) for t = 1..N-1 (`[N-1]`): one stream read
     window by window with the state carried across, so every character sees
@@ -382,7 +422,8 @@ def evaluate(config, run_dir, data=None, data_dir=None, split="test"):
     the conditional model's scores (test split only). Writes `metrics.json`
     and `plots/bits_per_character.png` (`pipeline.evaluation.output_dir`).
     """
-    model, _, vocabulary = load_for_use(config, run_dir)
+    check_config(config)
+    model, members, vocabulary = load_for_use(config, run_dir)
     split_texts = texts(data_lib.load("lm", data=data, data_dir=data_dir), config)
     train_ids = lm_inputs.encode_text(split_texts["train"], vocabulary)
     scored_ids = lm_inputs.encode_text(split_texts[split], vocabulary)
@@ -407,6 +448,18 @@ def evaluate(config, run_dir, data=None, data_dir=None, split="test"):
         "ngram": dict(config["ngram"]), "split": split,
         "ensemble": dict(config["ensemble"]),
     }
+    n = config["ngram"]
+    curves = [(model_bits, config["model"]["cell"]),
+              (ngram_bits, f"{n['order']}-gram {n['method']}")]
+    if config["evaluate"]["dynamic_learning_rate"] > 0:
+        dynamic, refitted, dynamic_seconds, refit_seconds = dynamic_bits(
+            config, members, train_ids, scored_ids, len(vocabulary) + 2)
+        metrics.update({
+            "bpc_dynamic": float(dynamic.mean()), "ngram_bpc_refitted": float(refitted.mean()),
+            "bpc_dynamic_ratio": float(dynamic.mean() / refitted.mean()),
+            "dynamic_score_seconds": dynamic_seconds, "ngram_refit_seconds": refit_seconds})
+        curves += [(dynamic, f"{config['model']['cell']}, dynamic evaluation"),
+                   (refitted, f"{n['order']}-gram, refitted as it reads")]
     seconds_path = os.path.join(run_dir, "train_seconds.json")
     if os.path.exists(seconds_path):
         with open(seconds_path, encoding="utf-8") as handle:
@@ -418,25 +471,23 @@ def evaluate(config, run_dir, data=None, data_dir=None, split="test"):
     if config["conditional"]["enabled"] and split == "test":
         metrics.update(conditional_lm.evaluate(config, run_dir, data_dir))
     atomic.write_json(evaluation.metrics_path(run_dir, split), metrics)
-    plot_bits(model_bits, ngram_bits, config,
-              os.path.join(evaluation.plots_dir(run_dir, split), "bits_per_character.png"))
+    plot_bits(curves, os.path.join(evaluation.plots_dir(run_dir, split), "bits_per_character.png"))
     return metrics
 
 
-def plot_bits(model_bits, ngram_bits, config, path):
-    """Bits per character along the test text, a running mean over 500
-    characters, for the model and the n-gram."""
+def plot_bits(curves, path):
+    """Bits per character along the scored text, a running mean over 500
+    characters, for each `(bits, name)` of `curves` (the model, the n-gram,
+    and with dynamic evaluation their adapting versions)."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    width = max(1, min(500, len(model_bits) // 10))
+    width = max(1, min(500, len(curves[0][0]) // 10))
     kernel = np.ones(width) / width
     fig, ax = plt.subplots(figsize=(8, 3))
-    n = config["ngram"]
-    for bits, name in ((model_bits, config["model"]["cell"]),
-                       (ngram_bits, f"{n['order']}-gram {n['method']}")):
+    for bits, name in curves:
         label = f"{name} (mean {bits.mean():.3f})"
         ax.plot(np.convolve(bits, kernel, mode="valid"), label=label, linewidth=0.8)
     ax.set_xlabel("character of the scored split")

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from models.lm import dynamic_log2_probabilities
 from pipeline import data as data_lib
 from pipeline import export as export_stage
 from pipeline import generate as generate_stage
@@ -21,7 +22,7 @@ from pipeline import training
 from pipeline.config import resolve
 from pipeline.errors import run_cli
 from pipeline.inputs import lm as lm_inputs
-from pipeline.ngram import CharNGram
+from pipeline.ngram import CharNGram, refitted_log2_probabilities
 from pipeline.tasks import lm
 from tests.pipeline.ensemble_runs import perturbed_copy
 from tests.pipeline.evaluate_split import evaluate_validation
@@ -185,6 +186,43 @@ def test_an_ensemble_scores_the_mean_probability_of_its_models(smoke_run, other_
     assert np.abs(each[0] - each[1]).mean() > 0.05  # two different models
     np.testing.assert_allclose(lm.model_log2_probabilities(mixture, ids, window=100),
                                np.log2(np.mean(np.exp2(each), axis=0)), rtol=1e-4, atol=1e-5)
+
+
+def test_dynamic_evaluation_of_an_ensemble_next_to_the_refitted_ngram(smoke_run, other_run,
+                                                                     text_file):
+    """`--set evaluate.dynamic_learning_rate`: each model adapts on its own
+    and the mixture is their mean probability; the n-gram peer refits on
+    the same segments. The static scores are unchanged beside them."""
+    flags = ["--data", text_file, "--set", f"ensemble.runs={other_run}",
+             "--set", "evaluate.dynamic_learning_rate=0.5", "--set", "evaluate.dynamic_segment=20"]
+    metrics = evaluate_validation("lm", smoke_run[0], *flags)
+    config = resolve("lm", "smoke", sets=[f"ensemble.runs={other_run}"])
+    _, members, vocabulary = lm.load_for_use(config, smoke_run[0])
+    texts = lm.texts(data_lib.load("lm", data=text_file), config)
+    train_ids = lm_inputs.encode_text(texts["train"], vocabulary)
+    ids = lm_inputs.encode_text(texts["validation"], vocabulary)
+    each = [dynamic_log2_probabilities(m, ids, 0.5, segment=20) for m in members]
+    expected = -np.log2(np.mean(np.exp2(each), axis=0)).mean()
+    assert metrics["bpc_dynamic"] == pytest.approx(expected, rel=1e-4)
+    refitted = -refitted_log2_probabilities(train_ids, ids, 20, vocabulary_size=len(vocabulary)
+                                            + 2, order=5).mean()
+    assert metrics["ngram_bpc_refitted"] == pytest.approx(refitted, rel=1e-9)
+    assert metrics["bpc_dynamic_ratio"] == pytest.approx(expected / refitted, rel=1e-4)
+    static = evaluate_validation("lm", smoke_run[0], *flags[:4])
+    assert metrics["bpc"] == pytest.approx(static["bpc"], rel=1e-6)
+    assert "bpc_dynamic" not in static
+
+
+@pytest.mark.parametrize("flag", ["evaluate.dynamic_learning_rate=-1",
+                                  "evaluate.dynamic_segment=0", "evaluate.dynamic_decay=2"])
+def test_bad_dynamic_options_stop_before_anything_is_written(flag, text_file, tmp_path, capsys):
+    run_dir = tmp_path / "run"
+    args = ["--task", "lm", "--preset", "smoke", "--data", text_file, "--run-dir", str(run_dir),
+            "--set", flag]
+    assert run_cli(run_stage.main, args) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and flag in err
+    assert not run_dir.exists()
 
 
 def test_an_ensemble_export_loads_without_the_project_and_samples_as_in_process(

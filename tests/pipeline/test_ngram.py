@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from pipeline.ngram import CharNGram
+from pipeline.ngram import CharNGram, refitted_log2_probabilities
 
 V = 7  # ids 1..6 are symbols
 
@@ -104,3 +104,30 @@ def test_rejects_bad_input():
         CharNGram(V, order=2).fit([0, 1, 2])
     with pytest.raises(ValueError, match="not fitted"):
         CharNGram(V).log2_probabilities([1, 2, 3])
+
+
+@pytest.mark.parametrize("segment", [1, 4, 100])
+def test_refitted_model_counts_the_text_before_each_segment(segment):
+    """Each character is scored by the model fitted on the training text
+    followed by the scored text up to the segment the character is in."""
+    rng = np.random.default_rng(0)
+    train, ids = rng.integers(1, V, 200), rng.integers(1, V, 23)
+    got = refitted_log2_probabilities(train, ids, segment, vocabulary_size=V, order=3)
+    assert got.shape == (22,)
+    for t in range(1, len(ids)):  # target ids[t], in the segment starting at target t0
+        t0 = (t - 1) // segment * segment + 1
+        model = CharNGram(V, order=3).fit(np.concatenate([train, ids[:t0]]))
+        window = model.windows(ids)[t - 1]
+        assert got[t - 1] == pytest.approx(np.log2(model.probabilities(window[None])[0]))
+    static = CharNGram(V, order=3).fit(np.concatenate([train, ids[:1]])).log2_probabilities(ids)
+    np.testing.assert_allclose(got[:segment], static[:segment])
+
+
+def test_refitting_learns_a_phrase_that_the_training_text_lacks():
+    train = np.tile([2, 3], 100)
+    ids = np.tile([4, 5, 6], 30)
+    static = -CharNGram(V, order=3).fit(train).log2_probabilities(ids)
+    refitted = -refitted_log2_probabilities(train, ids, 10, vocabulary_size=V, order=3)
+    assert refitted[30:].mean() < 0.5 < 2.0 < static[30:].mean()
+    with pytest.raises(ValueError, match="segment"):
+        refitted_log2_probabilities(train, ids, 0, vocabulary_size=V)
