@@ -5,16 +5,17 @@
   vector (initial state, extra input, or both).
 - `Sampler`, `next_ids`: temperature and top-k sampling with stateless
   seeds, one character at a time.
-- `dynamic_log2_probabilities`: scores with dynamic evaluation (the model
-  keeps learning from the text it scores).
+- `log2_probabilities`, `dynamic_log2_probabilities`: the scores of a text
+  stream, static or with dynamic evaluation (the model keeps learning from
+  the text it scores).
 - `LanguageModelMixture`: several trained models as one (their mean
   probability), for scoring and sampling.
 """
 
 from models.lm.char_language_model import CONDITION_MODES, CharLanguageModel
-from models.lm.dynamic_evaluation import dynamic_log2_probabilities
 from models.lm.mixture import LanguageModelMixture
 from models.lm.sampler import Sampler, next_ids
+from models.lm.scoring import dynamic_log2_probabilities, log2_probabilities
 
 __all__ = ["CONDITION_MODES", "CharLanguageModel", "LanguageModelMixture", "Sampler",
-           "dynamic_log2_probabilities", "next_ids"]
+           "dynamic_log2_probabilities", "log2_probabilities", "next_ids"]

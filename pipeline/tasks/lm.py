@@ -375,36 +375,6 @@ def dynamic_bits(config, members, train_ids, scored_ids, vocabulary_size):
     return model_bits, ngram_bits, model_seconds, time.perf_counter() - start
 
 
-def model_log2_probabilities(model, ids, window=1024):
-    """log2 p(ids[t] | ids[:t]) for t = 1..N-1 (`[N-1]`): one stream read
-    window by window with the state carried across, so every character sees
-    its whole history, exactly as the n-gram's scores are laid out."""
-
-    # Batch and time both dynamic: one trace for every window. (A static
-    # batch with a dynamic time axis makes `models.Recurrent` run min(B, T)
-    # steps only; see the report of issue 5.)
-    ids_spec = tf.TensorSpec([None, None], tf.int32)
-    state_specs = tf.nest.map_structure(lambda s: tf.TensorSpec([None, *s.shape[1:]], s.dtype),
-                                        model.initial_states(1))
-
-    @tf.function(input_signature=[ids_spec, ids_spec, state_specs])
-    def score(x, y, states):
-        logits, states = model.forward(x, states)  # [1, W, V]
-        log_p = tf.nn.log_softmax(tf.cast(logits, tf.float32))
-        return tf.gather(log_p, y, batch_dims=2)[0] / LN2, states  # [W]
-
-    ids = np.asarray(ids, np.int32)
-    states = model.initial_states(1)
-    out = []
-    for start in range(0, len(ids) - 1, window):
-        x = ids[start:start + window][None]  # [1, W]
-        y = ids[start + 1:start + window + 1][None]
-        x = x[:, : y.shape[1]]
-        bits, states = score(tf.constant(x), tf.constant(y), states)
-        out.append(bits.numpy())
-    return np.concatenate(out) if out else np.zeros(0)
-
-
 def fit_ngram(config, train_ids, vocabulary_size):
     from pipeline.ngram import CharNGram
 
@@ -422,6 +392,8 @@ def evaluate(config, run_dir, data=None, data_dir=None, split="test"):
     the conditional model's scores (test split only). Writes `metrics.json`
     and `plots/bits_per_character.png` (`pipeline.evaluation.output_dir`).
     """
+    from models.lm import log2_probabilities
+
     check_config(config)
     model, members, vocabulary = load_for_use(config, run_dir)
     split_texts = texts(data_lib.load("lm", data=data, data_dir=data_dir), config)
@@ -431,7 +403,7 @@ def evaluate(config, run_dir, data=None, data_dir=None, split="test"):
         raise UsageError(f"--set data.max_eval_chars: the {split} split needs 2 characters "
                          "or more")
     start = time.perf_counter()
-    model_bits = -model_log2_probabilities(model, scored_ids, config["evaluate"]["window"])
+    model_bits = -log2_probabilities(model, scored_ids, config["evaluate"]["window"])
     model_seconds = time.perf_counter() - start
     start = time.perf_counter()
     ngram = fit_ngram(config, train_ids, len(vocabulary) + 2)

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from models.lm import dynamic_log2_probabilities
+from models.lm import dynamic_log2_probabilities, log2_probabilities
 from pipeline import data as data_lib
 from pipeline import export as export_stage
 from pipeline import generate as generate_stage
@@ -132,8 +132,8 @@ def test_scores_do_not_depend_on_the_window(smoke_run, text_file):
     run_dir, _ = smoke_run
     model, vocabulary = lm.load_trained(run_dir)
     ids = lm_inputs.encode_text(load_text(text_file)[:300], vocabulary)
-    whole = lm.model_log2_probabilities(model, ids, window=1000)
-    np.testing.assert_allclose(lm.model_log2_probabilities(model, ids, window=7), whole,
+    whole = log2_probabilities(model, ids, window=1000)
+    np.testing.assert_allclose(log2_probabilities(model, ids, window=7), whole,
                                rtol=1e-4, atol=1e-5)
     logits, _ = model.forward(ids[None, :-1].astype("int32"))
     log_p = tf.nn.log_softmax(logits)[0].numpy()
@@ -182,9 +182,9 @@ def test_an_ensemble_scores_the_mean_probability_of_its_models(smoke_run, other_
     mixture, members, vocabulary = lm.load_for_use(config, smoke_run[0])
     assert len(members) == 2
     ids = lm_inputs.encode_text(load_text(text_file)[:300], vocabulary)
-    each = [lm.model_log2_probabilities(m, ids, window=100) for m in members]
+    each = [log2_probabilities(m, ids, window=100) for m in members]
     assert np.abs(each[0] - each[1]).mean() > 0.05  # two different models
-    np.testing.assert_allclose(lm.model_log2_probabilities(mixture, ids, window=100),
+    np.testing.assert_allclose(log2_probabilities(mixture, ids, window=100),
                                np.log2(np.mean(np.exp2(each), axis=0)), rtol=1e-4, atol=1e-5)
 
 

@@ -1,5 +1,10 @@
-"""Dynamic evaluation: a language model that keeps learning from the text
-it scores."""
+"""Scoring a text stream with a character language model: statically, and
+with dynamic evaluation (the model keeps learning from the text it scores).
+
+Both read one stream in consecutive segments with the recurrent state
+carried across, so every character is scored given its whole history, as
+the n-gram baseline's scores are laid out (`pipeline.ngram`).
+"""
 
 import math
 
@@ -7,6 +12,55 @@ import numpy as np
 import tensorflow as tf
 
 LN2 = math.log(2.0)
+
+# Batch and time both dynamic: one trace for every segment. (A static batch
+# with a dynamic time axis makes `models.Recurrent` run min(B, T) steps
+# only; see the report of issue 5.)
+IDS_SPEC = tf.TensorSpec([None, None], tf.int32)
+
+
+def state_signature(model):
+    """TensorSpecs of `model.initial_states` with a dynamic batch."""
+    return tf.nest.map_structure(lambda s: tf.TensorSpec([None, *s.shape[1:]], s.dtype),
+                                 model.initial_states(1))
+
+
+def segments(ids, length):
+    """`(x [1, S], y [1, S])` int32 pairs covering the stream `ids` (1-D):
+    y = x shifted by one, S = `length` except for the last."""
+    ids = np.asarray(ids, np.int32)
+    for start in range(0, len(ids) - 1, length):
+        y = ids[start + 1:start + length + 1]
+        yield tf.constant(ids[start:start + len(y)][None]), tf.constant(y[None])
+
+
+def gathered_log2(logits, y):
+    """log2 p(y) `[S]` of logits `[1, S, V]` and targets `[1, S]`."""
+    log_p = tf.nn.log_softmax(tf.cast(logits, tf.float32))
+    return tf.gather(log_p, y, batch_dims=2)[0] / LN2
+
+
+def log2_probabilities(model, ids, window=1024):
+    """log2 p(ids[t] | ids[:t]) for t = 1..N-1 (`[N-1]`), read `window`
+    characters at a time.
+
+    Args:
+        model: an unconditional `CharLanguageModel` or a
+            `LanguageModelMixture`.
+        ids: int id stream `[N]`.
+        window: characters per call (the scores do not depend on it).
+    """
+
+    @tf.function(input_signature=[IDS_SPEC, IDS_SPEC, state_signature(model)])
+    def score(x, y, states):
+        logits, states = model.forward(x, states)  # [1, W, V]
+        return gathered_log2(logits, y), states  # [W]
+
+    states, out = model.initial_states(1), []
+    for x, y in segments(ids, window):
+        bits, states = score(x, y, states)
+        out.append(bits.numpy())
+    return np.concatenate(out) if out else np.zeros(0)
 
 
 def dynamic_log2_probabilities(model, ids, learning_rate, decay=0.0, segment=50):
@@ -50,33 +104,25 @@ def dynamic_log2_probabilities(model, ids, learning_rate, decay=0.0, segment=50)
                          f"learning_rate={learning_rate}, decay={decay}, segment={segment}")
     variables = model.trainable_variables
     trained = [tf.constant(v.numpy()) for v in variables]
-    ids_spec = tf.TensorSpec([1, None], tf.int32)
-    state_specs = tf.nest.map_structure(lambda s: tf.TensorSpec([None, *s.shape[1:]], s.dtype),
-                                        model.initial_states(1))
     eta = tf.constant(learning_rate, tf.float32)
     lam = tf.constant(decay, tf.float32)
 
-    @tf.function(input_signature=[ids_spec, ids_spec, state_specs])
+    @tf.function(input_signature=[IDS_SPEC, IDS_SPEC, state_signature(model)])
     def score_then_learn(x, y, states):
         with tf.GradientTape() as tape:
             logits, states = model.forward(x, states)  # [1, S, V]
-            log_p = tf.nn.log_softmax(tf.cast(logits, tf.float32))
-            log_p = tf.gather(log_p, y, batch_dims=2)[0]  # [S]
-            loss = -tf.reduce_mean(log_p)
+            bits = gathered_log2(logits, y)  # [S]
+            loss = -tf.reduce_mean(bits) * LN2  # nats
         grads = tape.gradient(loss, variables)
         for v, g, v0 in zip(variables, grads, trained, strict=True):
             w = v.value
             v.assign(w - eta * tf.convert_to_tensor(g) + lam * (v0 - w))
-        return log_p / LN2, tf.nest.map_structure(tf.stop_gradient, states)
+        return bits, tf.nest.map_structure(tf.stop_gradient, states)
 
-    ids = np.asarray(ids, np.int32)
-    states = model.initial_states(1)
-    out = []
+    states, out = model.initial_states(1), []
     try:
-        for start in range(0, len(ids) - 1, segment):
-            y = ids[start + 1:start + segment + 1]
-            x = ids[start:start + len(y)]
-            bits, states = score_then_learn(tf.constant(x[None]), tf.constant(y[None]), states)
+        for x, y in segments(ids, segment):
+            bits, states = score_then_learn(x, y, states)
             out.append(bits.numpy())
     finally:
         for v, v0 in zip(variables, trained, strict=True):

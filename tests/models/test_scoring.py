@@ -1,11 +1,13 @@
-"""`models.lm.dynamic_log2_probabilities`: scoring while learning from the
-scored text (Krause et al. 2018)."""
+"""`models.lm.scoring`: a text stream's scores, static and with dynamic
+evaluation (learning from the scored text, Krause et al. 2018). The static
+scores' independence of the window is checked on a trained model in
+`tests/pipeline/test_lm_task.py`."""
 
 import numpy as np
 import pytest
 import tensorflow as tf
 
-from models.lm import CharLanguageModel, dynamic_log2_probabilities
+from models.lm import CharLanguageModel, dynamic_log2_probabilities, log2_probabilities
 
 V = 9
 
@@ -69,11 +71,15 @@ def test_matches_the_update_rule_and_restores_the_weights(eta, lam, segment):
     assert np.abs(got[segment:] - static[segment:]).max() > 1e-3
 
 
-def test_learning_rate_zero_is_static_scoring():
+def test_static_scores_and_learning_rate_zero():
     model = make()
     ids = stream(40)
+    static = static_log2(model, ids)
+    for window in (1, 6, 100):
+        np.testing.assert_allclose(log2_probabilities(model, ids, window), static,
+                                   rtol=1e-4, atol=1e-5)
     np.testing.assert_allclose(dynamic_log2_probabilities(model, ids, 0.0, segment=6),
-                               static_log2(model, ids), rtol=1e-4, atol=1e-5)
+                               static, rtol=1e-4, atol=1e-5)
 
 
 def test_a_prefix_is_scored_without_seeing_what_follows():
