@@ -26,6 +26,7 @@ OPTIONS = {  # --set keys this stage understands, with their types
     "synthetic.problem": str,
     "synthetic.length": int,
     "classify.unit": str,
+    "g2p.stress": str,
 }
 #: The subset of OPTIONS that choose the data (passed to `pipeline.data.load`);
 #: the rest shape what prepare fits.
@@ -78,7 +79,12 @@ def prepare(task, data=None, data_dir=None, run_dir=None, options=None):
     if task == "g2p":
         from pipeline.inputs import g2p
 
-        vocabularies = g2p.build_vocabularies(train)
+        stress = options.get("g2p.stress", "keep")
+        if stress not in g2p.STRESS:
+            raise UsageError(f"--set g2p.stress={stress}: use {' or '.join(g2p.STRESS)}")
+        vocabularies = g2p.build_vocabularies(g2p.without_stress(train) if stress == "strip"
+                                              else train)
+        prepared["stress"] = stress
     elif task == "lm":
         from pipeline.inputs import lm
 

@@ -9,5 +9,7 @@ exported SavedModel and under XLA. See `Decoder` for the contract.
 from models.decoding.beam_search_decoder import BeamSearchDecoder, length_penalty
 from models.decoding.decoder import PAD_ID, Decoder
 from models.decoding.greedy_decoder import GreedyDecoder
+from models.decoding.group_marginal import group_marginal
 
-__all__ = ["PAD_ID", "BeamSearchDecoder", "Decoder", "GreedyDecoder", "length_penalty"]
+__all__ = ["PAD_ID", "BeamSearchDecoder", "Decoder", "GreedyDecoder", "group_marginal",
+           "length_penalty"]

@@ -12,6 +12,9 @@ from pipeline import vocab as vocab_lib
 from pipeline.inputs import transforms
 
 START, END = "<s>", "</s>"
+#: `g2p.stress`: train on the pronunciations as given, or with the stress
+#: digits stripped (the model then predicts phonemes without stress).
+STRESS = ("keep", "strip")
 #: Word-length bucket boundaries of the batches.
 BOUNDARIES = (6, 8, 10, 12, 16)
 
@@ -35,6 +38,16 @@ def build_vocabularies(entries):
         "graphemes": vocab_lib.build_vocabulary(chars),
         "phonemes": vocab_lib.build_vocabulary(phones, reserved=(START, END)),
     }
+
+
+def without_stress(entries):
+    """`{word: [pronunciation]}` with the stress digits stripped from every
+    vowel (`AH0` -> `AH`) and the pronunciations that become equal merged,
+    in their first order."""
+    from pipeline.g2p_scoring import strip_stress
+
+    return {word: list(dict.fromkeys(" ".join(strip_stress(p.split())) for p in prons))
+            for word, prons in entries.items()}
 
 
 def pairs(dataset):

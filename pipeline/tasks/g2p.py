@@ -4,6 +4,7 @@ The stage scripts stay short (parse flags, call one function here); the
 logic lives here where tests can reach it.
 """
 
+import json
 import os
 
 import keras
@@ -35,10 +36,17 @@ DEFAULTS = {
     # max_input_length: longest word read (characters beyond it are cut);
     # xla: pad words to exactly max_input_length and compile the model and the
     # decoding with XLA (static shapes, the TPU route).
+    # stress_marginal: search over phonemes without stress, each scored by the
+    # summed probability of its stress variants, emitting the likeliest variant
+    # (models.decoding.group_marginal).
     "decode": {"beam_width": 4, "length_penalty": 0.6, "max_length": 32,
-               "max_input_length": 48, "xla": False},
+               "max_input_length": 48, "xla": False, "stress_marginal": False},
     # runs: other runs whose models decode with this one's (pipeline.ensemble).
     "ensemble": dict(ensemble_lib.DEFAULTS),
+    # stress: "keep" trains on the pronunciations as given; "strip" on them
+    # with the stress digits removed (a prepare option: the phoneme vocabulary
+    # then has no stress, and the stress-kept scores are not defined).
+    "g2p": {"stress": "keep"},
 }
 
 PRESETS = {
@@ -78,6 +86,29 @@ COMPARE_METRICS = ("wer_no_stress", "per_no_stress", "wer", "per")
 SAMPLE_WORDS = ["hello", "world", "pronunciation", "tensorflow", "keras", "recurrent"]
 
 
+def check_config(config):
+    """Raises a UsageError naming the flag for a bad `g2p.stress`
+    (`pipeline.stage.resolve` calls it before any work)."""
+    from pipeline.errors import UsageError
+
+    stress = config["g2p"]["stress"]
+    if stress not in g2p_inputs.STRESS:
+        raise UsageError(f"--set g2p.stress={stress}: use {' or '.join(g2p_inputs.STRESS)}")
+
+
+def check_prepared(config, run_dir):
+    """Raises a UsageError if the run was prepared with another `g2p.stress`
+    than the configuration asks for (runs prepared before the option kept it)."""
+    from pipeline.errors import UsageError
+
+    with open(os.path.join(run_dir, "data", "prepared.json"), encoding="utf-8") as handle:
+        prepared = json.load(handle).get("stress", "keep")
+    wanted = config["g2p"]["stress"]
+    if prepared != wanted:
+        raise UsageError(f"--set g2p.stress={wanted}: {run_dir} was prepared with "
+                         f"g2p.stress={prepared}; pass that or use another --run-dir")
+
+
 def load_vocabularies(run_dir):
     data_dir = os.path.join(run_dir, "data")
     return {name: vocab_lib.load_vocabulary(os.path.join(data_dir, f"vocab_{name}.json"))
@@ -110,13 +141,17 @@ def subset(entries, limit, seed):
 
 
 def splits(task_data, config):
-    """The train, validation and test entries the configuration asks for."""
+    """The train, validation and test entries the configuration asks for;
+    with `g2p.stress=strip` all without stress."""
     d = config["data"]
-    return {
+    chosen = {
         "train": subset(task_data.splits["train"], d["max_train_words"], d["seed"]),
         "validation": subset(task_data.splits["validation"], d["max_eval_words"], d["seed"]),
         "test": subset(task_data.splits["test"], d["max_eval_words"], d["seed"]),
     }
+    if config["g2p"]["stress"] == "strip":
+        chosen = {name: g2p_inputs.without_stress(entries) for name, entries in chosen.items()}
+    return chosen
 
 
 def as_dataset(entries):
@@ -132,6 +167,7 @@ def train(config, run_dir, data=None, data_dir=None):
     (`keras.callbacks.BackupAndRestore`). Returns the Keras history dict.
     """
     training.ensure_prepared(config, run_dir, data, data_dir)
+    check_prepared(config, run_dir)
     vocabularies = load_vocabularies(run_dir)
     entries = splits(data_lib.load("g2p", data=data, data_dir=data_dir), config)
     keras.utils.set_random_seed(config["train"]["seed"])
@@ -216,12 +252,16 @@ class G2PServer(tf.Module):
             and the decoding see static shapes, and compile them with XLA
             (`tf.function(jit_compile=True)`); the string handling around
             them stays outside XLA. The batch dimension stays dynamic.
+        stress_marginal: choose each phoneme by the summed probability of
+            its stress variants (`AH0`, `AH1`, `AH2` as one `AH`) and emit
+            its most probable variant (`models.decoding.group_marginal`).
     """
 
     def __init__(self, model, vocabularies, beam_width=4, length_penalty=0.6, max_length=32,
-                 max_input_length=48, xla=False):
+                 max_input_length=48, xla=False, stress_marginal=False):
         super().__init__()
         from models.decoding import BeamSearchDecoder, GreedyDecoder
+        from pipeline.g2p_scoring import strip_stress
 
         self.models = list(model) if isinstance(model, (list, tuple)) else [model]
         self.model = self.models[0]
@@ -240,6 +280,9 @@ class G2PServer(tf.Module):
         forbidden = np.zeros(len(vocabularies["phonemes"]) + 2, "float32")
         forbidden[[0, 1, self.start_id]] = -1e9
         self.forbidden = tf.constant(forbidden)
+        # the class of every phoneme id; the reserved ids 0 and 1 are their own
+        self.stress_classes = (["\0pad", "\0oov", *strip_stress(vocabularies["phonemes"])]
+                               if stress_marginal else None)
         if beam_width == 1:
             self.decoder = GreedyDecoder(max_length=max_length, end_id=end_id)
         else:
@@ -260,12 +303,17 @@ class G2PServer(tf.Module):
 
     def step(self, ids, state, t):
         """The decoders' `step_fn`: the models' mean log-probabilities
-        `[N, V]` (one model: its own), forbidden tokens masked, and their
-        states (a tuple, one per model)."""
+        `[N, V]` (one model: its own), forbidden tokens masked, stress
+        variants summed with `stress_marginal`, and the models' states (a
+        tuple, one per model)."""
         outputs = [m.decoder_step(ids, s, t) for m, s in zip(self.models, state, strict=True)]
         log_probs = [tf.nn.log_softmax(tf.cast(logits, tf.float32)) for logits, _ in outputs]
-        mean = tf.add_n(log_probs) / len(log_probs)  # [N, V]
-        return mean + self.forbidden, tuple(s for _, s in outputs)
+        scores = tf.add_n(log_probs) / len(log_probs) + self.forbidden  # [N, V]
+        if self.stress_classes is not None:
+            from models.decoding import group_marginal
+
+            scores = group_marginal(scores, self.stress_classes)
+        return scores, tuple(s for _, s in outputs)
 
     def _decode_ids(self, ids):
         """Character ids `[B, S]` -> the best phoneme ids `[B, T]`, their
@@ -322,16 +370,22 @@ def evaluate(config, run_dir, data=None, data_dir=None, plot_words=4, split="tes
     attention plots (`pipeline.evaluation.output_dir`).
 
     Returns the metrics dict: WER and PER with stress kept and removed
-    (DESIGN section 3), the number of words, and a sample of errors.
+    (DESIGN section 3), the number of words, and a sample of errors. A model
+    trained without stress (`g2p.stress=strip`) has no stress-kept scores:
+    `wer` and `per` are None.
     """
     from pipeline import g2p_scoring
 
+    check_prepared(config, run_dir)
     entries = splits(data_lib.load("g2p", data=data, data_dir=data_dir), config)[split]
     server = make_server(config, run_dir)
     model, vocabularies = server.model, load_vocabularies(run_dir)
     predictions = predict(server, sorted(entries))
     metrics = g2p_scoring.score_all(predictions, entries)
-    metrics["errors"] = g2p_scoring.errors(predictions, entries, 20)
+    stress = config["g2p"]["stress"] == "keep"
+    if not stress:
+        metrics.update(wer=None, per=None)
+    metrics["errors"] = g2p_scoring.errors(predictions, entries, 20, stress=stress)
     metrics["decode"] = dict(config["decode"])
     metrics["split"] = split
     atomic.write_json(evaluation.metrics_path(run_dir, split), metrics)

@@ -16,7 +16,7 @@ from pipeline import data as data_lib
 from pipeline import export as export_stage
 from pipeline import run as run_stage
 from pipeline.config import resolve
-from pipeline.errors import UsageError
+from pipeline.errors import UsageError, run_cli
 from pipeline.tasks import g2p
 from tests.pipeline.ensemble_runs import perturbed_copy
 from tests.pipeline.evaluate_split import evaluate_validation
@@ -224,8 +224,54 @@ def test_compare_writes_a_report_with_one_row_per_variant(lexicon, tmp_path):
 
 def test_compare_rejects_an_unknown_variant(tmp_path):
     from pipeline import compare
-    from pipeline.errors import UsageError
+    from pipeline.errors import UsageError, run_cli
 
     with pytest.raises(UsageError, match="unknown variant"):
         compare.main(["--task", "g2p", "--preset", "smoke", "--models", "luong,lstm",
                       "--run-dir", str(tmp_path)])
+
+
+def test_stress_marginal_step_sums_each_vowels_stress_variants(smoke_run):
+    config = resolve("g2p", "smoke", sets=["decode.stress_marginal=true"])
+    server, plain = g2p.make_server(config, smoke_run[0]), g2p.make_server(
+        resolve("g2p", "smoke"), smoke_run[0])
+    ids, _ = server.encode_words(tf.constant(["cat", "dog"]))
+    state = (server.model.initial_decoder_state(ids),)
+    start = tf.fill([2], server.start_id)
+    joint = server.step(start, state, tf.constant(0))[0].numpy()
+    probs = np.exp(plain.step(start, state, tf.constant(0))[0].numpy())  # [2, V]
+    classes = np.array(server.stress_classes)
+    for name in ("AH", "IY", "K"):
+        members = np.flatnonzero(classes == name)
+        kept = members[joint[:, members].argmax(-1)]  # the emitted variant, per row
+        assert (kept == members[probs[:, members].argmax(-1)]).all()
+        np.testing.assert_allclose(np.exp(joint[[0, 1], kept]), probs[:, members].sum(-1),
+                                   rtol=1e-4)
+    answers = g2p.predict_words(config, smoke_run[0], ["cat", "hello"])
+    assert all(p for _, p, _ in answers)
+
+
+def test_stress_strip_trains_and_scores_without_stress(lexicon, tmp_path):
+    run_dir = str(tmp_path / "run")
+    flags = ["--task", "g2p", "--preset", "smoke", "--data", lexicon, "--run-dir", run_dir,
+             "--export-dir", str(tmp_path / "saved"), "--set", "g2p.stress=strip"]
+    assert run_stage.main(flags) == 0
+    with open(os.path.join(run_dir, "data", "vocab_phonemes.json"), encoding="utf-8") as handle:
+        phonemes = json.load(handle)
+    assert "AH" in phonemes and not any(p[-1].isdigit() for p in phonemes)
+    with open(os.path.join(run_dir, "metrics.json"), encoding="utf-8") as handle:
+        metrics = json.load(handle)
+    assert metrics["wer"] is None and metrics["per"] is None
+    assert 0.0 <= metrics["wer_no_stress"] <= 1.0
+    # the run's stress setting must be passed again; another one is refused
+    with pytest.raises(UsageError, match="prepared with g2p.stress=strip"):
+        g2p.evaluate(resolve("g2p", "smoke"), run_dir, data=lexicon)
+
+
+def test_bad_stress_option_exits_2_before_writing(tmp_path, capsys):
+    run_dir = tmp_path / "run"
+    assert run_cli(run_stage.main, ["--task", "g2p", "--preset", "smoke", "--run-dir",
+                                    str(run_dir), "--set", "g2p.stress=drop"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "g2p.stress=drop" in err
+    assert not run_dir.exists()
