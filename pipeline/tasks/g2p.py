@@ -439,6 +439,7 @@ def serving_endpoint(server):
 def export(config, run_dir, directory):
     """Writes the SavedModel of a trained run into `directory` (which must not
     exist; the caller renames it into place). Returns the metadata dict."""
+    check_prepared(config, run_dir)
     server = make_server(config, run_dir)
     export_lib.write_archive(directory,
                              [*server.models, server.chars, server.phones, server.phone_names],
@@ -447,7 +448,10 @@ def export(config, run_dir, directory):
             "ensemble": {**config["ensemble"],
                          "models": [m.get_config() for m in server.models[1:]]},
             "inputs": {"words": "string [B]"},
-            "outputs": {"phonemes": "string [B], space-separated ARPAbet",
+            "stress": config["g2p"]["stress"],
+            "outputs": {"phonemes": "string [B], space-separated ARPAbet"
+                                    + (" without stress" if config["g2p"]["stress"] == "strip"
+                                       else ""),
                         "score": "float32 [B], length-normalised log-probability"}}
 
 

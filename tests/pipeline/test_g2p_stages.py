@@ -224,7 +224,6 @@ def test_compare_writes_a_report_with_one_row_per_variant(lexicon, tmp_path):
 
 def test_compare_rejects_an_unknown_variant(tmp_path):
     from pipeline import compare
-    from pipeline.errors import UsageError, run_cli
 
     with pytest.raises(UsageError, match="unknown variant"):
         compare.main(["--task", "g2p", "--preset", "smoke", "--models", "luong,lstm",
@@ -263,6 +262,9 @@ def test_stress_strip_trains_and_scores_without_stress(lexicon, tmp_path):
         metrics = json.load(handle)
     assert metrics["wer"] is None and metrics["per"] is None
     assert 0.0 <= metrics["wer_no_stress"] <= 1.0
+    with open(tmp_path / "saved" / "g2p" / "1" / "assets.extra" / "metadata.json",
+              encoding="utf-8") as handle:
+        assert json.load(handle)["stress"] == "strip"
     # the run's stress setting must be passed again; another one is refused
     with pytest.raises(UsageError, match="prepared with g2p.stress=strip"):
         g2p.evaluate(resolve("g2p", "smoke"), run_dir, data=lexicon)

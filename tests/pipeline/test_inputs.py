@@ -24,6 +24,12 @@ def test_g2p_vocabularies_reserve_start_and_end():
     assert set(vocabs["graphemes"]) == set("catdogreadntisblhm")
 
 
+def test_g2p_without_stress_strips_digits_and_merges_what_becomes_equal():
+    entries = {"either": ["IY1 DH ER0", "IY2 DH ER0", "AY1 DH ER0"], "b": ["B IY1"]}
+    assert g2p.without_stress(entries) == {"either": ["IY DH ER", "AY DH ER"], "b": ["B IY"]}
+    assert entries["b"] == ["B IY1"]  # the input is left alone
+
+
 def test_g2p_batches_teacher_forcing_and_padding():
     vocabs = g2p.build_vocabularies(G2P)
     batches = list(g2p.batches(g2p_dataset(G2P), vocabs, batch_size=3, boundaries=(4,)))
