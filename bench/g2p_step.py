@@ -55,7 +55,7 @@ def main(argv=None):
     batches = (batches.take(1).cache() if args.one_batch else batches).repeat()
     model = g2p.build_model(config, vocabularies)
     model.compile(optimizer=keras.optimizers.Adam(1e-3, clipnorm=1.0),
-                  loss=g2p.loss(),
+                  loss=g2p.loss(config["train"]["label_smoothing"]),
                   jit_compile=config["train"]["jit_compile"])
     model.fit(batches, steps_per_epoch=args.steps, epochs=1, verbose=0)  # trace, warm up
     wall, cpu = time.perf_counter(), time.process_time()

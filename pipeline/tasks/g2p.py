@@ -30,9 +30,10 @@ DEFAULTS = {
     # scheduled_sampling: the probability, reached at the last epoch and
     # raised linearly from 0 at the first, that training feeds the decoder its
     # own sampled token instead of the gold one (0 = pure teacher forcing).
+    # label_smoothing: epsilon of the targets (pipeline.losses; 0 = none).
     "train": {"epochs": 10, "learning_rate": 2e-3, "schedule": "cosine", "clipnorm": 1.0,
               "patience": 3, "seed": 0, "jit_compile": False, "scheduled_sampling": 0.0,
-              "strategy": "default", "ema": 0.0},
+              "strategy": "default", "ema": 0.0, "label_smoothing": 0.0},
     # max_input_length: longest word read (characters beyond it are cut);
     # xla: pad words to exactly max_input_length and compile the model and the
     # decoding with XLA (static shapes, the TPU route).
@@ -87,13 +88,17 @@ SAMPLE_WORDS = ["hello", "world", "pronunciation", "tensorflow", "keras", "recur
 
 
 def check_config(config):
-    """Raises a UsageError naming the flag for a bad `g2p.stress`
-    (`pipeline.stage.resolve` calls it before any work)."""
+    """Raises a UsageError naming the flag for a bad `g2p.stress` or
+    `train.label_smoothing` (`pipeline.stage.resolve` calls it before any
+    work)."""
     from pipeline.errors import UsageError
 
     stress = config["g2p"]["stress"]
     if stress not in g2p_inputs.STRESS:
         raise UsageError(f"--set g2p.stress={stress}: use {' or '.join(g2p_inputs.STRESS)}")
+    smoothing = config["train"]["label_smoothing"]
+    if not 0.0 <= smoothing < 1.0:
+        raise UsageError(f"--set train.label_smoothing={smoothing}: expected a value in [0, 1)")
 
 
 def check_prepared(config, run_dir):
@@ -173,14 +178,20 @@ def train(config, run_dir, data=None, data_dir=None):
     keras.utils.set_random_seed(config["train"]["seed"])
     train_batches, valid_batches = training_batches(config, vocabularies, entries)
     return training.fit(lambda: build_model(config, vocabularies), train_batches,
-                        valid_batches, config, run_dir, loss=loss(),
+                        valid_batches, config, run_dir,
+                        loss=loss(config["train"]["label_smoothing"]),
                         extra_callbacks=training_callbacks(config),
                         total_steps=total_steps(config, entries))
 
 
 # The pieces of `train` that the tuner's `G2PHyperModel` trains with too.
-def loss():
-    """Cross-entropy of the next phoneme; padding (id 0) is ignored."""
+def loss(label_smoothing=0.0):
+    """Cross-entropy of the next phoneme, label-smoothed by `label_smoothing`
+    (`pipeline.losses`); padding (id 0) is ignored."""
+    if label_smoothing:
+        from pipeline.losses import SmoothedSparseCrossentropy
+
+        return SmoothedSparseCrossentropy(label_smoothing, ignore_class=0)
     return keras.losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=0)
 
 

@@ -109,7 +109,7 @@ class G2PHyperModel(TaskHyperModel):
         return g2p.build_model(config, self.vocabularies)
 
     def loss(self, config):
-        return g2p.loss()
+        return g2p.loss(config["train"]["label_smoothing"])
 
     def total_steps(self, config):
         return g2p.total_steps(config, self.splits(config))
