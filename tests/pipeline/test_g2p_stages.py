@@ -251,9 +251,11 @@ def test_stress_marginal_step_sums_each_vowels_stress_variants(smoke_run):
 
 
 def test_stress_strip_trains_and_scores_without_stress(lexicon, tmp_path):
+    """Also trains with label smoothing (`pipeline.losses`, tested there)."""
     run_dir = str(tmp_path / "run")
     flags = ["--task", "g2p", "--preset", "smoke", "--data", lexicon, "--run-dir", run_dir,
-             "--export-dir", str(tmp_path / "saved"), "--set", "g2p.stress=strip"]
+             "--export-dir", str(tmp_path / "saved"), "--set", "g2p.stress=strip",
+             "--set", "train.label_smoothing=0.1"]
     assert run_stage.main(flags) == 0
     with open(os.path.join(run_dir, "data", "vocab_phonemes.json"), encoding="utf-8") as handle:
         phonemes = json.load(handle)
@@ -270,10 +272,11 @@ def test_stress_strip_trains_and_scores_without_stress(lexicon, tmp_path):
         g2p.evaluate(resolve("g2p", "smoke"), run_dir, data=lexicon)
 
 
-def test_bad_stress_option_exits_2_before_writing(tmp_path, capsys):
+@pytest.mark.parametrize("flag", ["g2p.stress=drop", "train.label_smoothing=1"])
+def test_bad_stress_or_smoothing_exits_2_before_writing(flag, tmp_path, capsys):
     run_dir = tmp_path / "run"
     assert run_cli(run_stage.main, ["--task", "g2p", "--preset", "smoke", "--run-dir",
-                                    str(run_dir), "--set", "g2p.stress=drop"]) == 2
+                                    str(run_dir), "--set", flag]) == 2
     err = capsys.readouterr().err.strip()
-    assert len(err.splitlines()) == 1 and "g2p.stress=drop" in err
+    assert len(err.splitlines()) == 1 and flag in err
     assert not run_dir.exists()
