@@ -28,8 +28,9 @@ def group_marginal(log_probs, groups):
     Args:
         log_probs: float32 `[N, V]`, log-probabilities of the V tokens (masked
             tokens may hold large negative values).
-        groups: int sequence of length V, the class of every token (tokens of
-            one class share a value; any integers).
+        groups: sequence of length V, the class of every token: tokens of
+            one class share a value (integers or strings, e.g. the phoneme
+            without its stress digit).
 
     Returns:
         float32 `[N, V]`: at the most probable token of each class (the first
