@@ -62,6 +62,24 @@ def loader_options(task, options):
             if key.startswith(prefix) and key in LOADER_OPTIONS}
 
 
+def check_prepared_option(run_dir, option, wanted, default=None):
+    """Returns the value of the prepare option `option` (`"task.key"`, saved
+    as `key` in `prepared.json`) that `run_dir` was prepared with, `default`
+    for runs prepared before the option existed.
+
+    Raises:
+        UsageError: the run was prepared with another value than `wanted`.
+    """
+    import json
+
+    with open(os.path.join(run_dir, "data", "prepared.json"), encoding="utf-8") as handle:
+        value = json.load(handle).get(option.partition(".")[2], default)
+    if value != wanted:
+        raise UsageError(f"--set {option}={wanted}: {run_dir} was prepared with "
+                         f"{option}={value}; pass that or use another --run-dir")
+    return value
+
+
 def prepare(task, data=None, data_dir=None, run_dir=None, options=None):
     """Builds the data of `task` and writes `<run_dir>/data/`; returns
     `(task_data, prepared)` where `prepared` is what `prepared.json` holds."""

@@ -19,7 +19,6 @@ dependency beyond NumPy and SciPy.
 """
 
 import collections
-import json
 import os
 
 import keras
@@ -30,7 +29,7 @@ from pipeline import atomic, evaluation, training
 from pipeline import data as data_lib
 from pipeline import export as export_lib
 from pipeline import vocab as vocab_lib
-from pipeline.errors import DataError, UsageError
+from pipeline.errors import DataError
 from pipeline.inputs import classify as classify_inputs
 
 DEFAULTS = {
@@ -83,13 +82,10 @@ def load_prepared(config, run_dir):
         UsageError: the run was prepared with another `classify.unit` than
             the configuration asks for.
     """
+    from pipeline.prepare import check_prepared_option
+
     data_dir = os.path.join(run_dir, "data")
-    with open(os.path.join(data_dir, "prepared.json"), encoding="utf-8") as handle:
-        unit = json.load(handle)["unit"]
-    wanted = config["classify"]["unit"]
-    if unit != wanted:
-        raise UsageError(f"--set classify.unit={wanted}: {run_dir} was prepared with "
-                         f"classify.unit={unit}; pass that or use another --run-dir")
+    unit = check_prepared_option(run_dir, "classify.unit", config["classify"]["unit"])
     return {name: vocab_lib.load_vocabulary(os.path.join(data_dir, f"vocab_{name}.json"))
             for name in ("tokens", "labels")} | {"unit": unit}
 

@@ -4,7 +4,6 @@ The stage scripts stay short (parse flags, call one function here); the
 logic lives here where tests can reach it.
 """
 
-import json
 import os
 
 import keras
@@ -104,14 +103,9 @@ def check_config(config):
 def check_prepared(config, run_dir):
     """Raises a UsageError if the run was prepared with another `g2p.stress`
     than the configuration asks for (runs prepared before the option kept it)."""
-    from pipeline.errors import UsageError
+    from pipeline.prepare import check_prepared_option
 
-    with open(os.path.join(run_dir, "data", "prepared.json"), encoding="utf-8") as handle:
-        prepared = json.load(handle).get("stress", "keep")
-    wanted = config["g2p"]["stress"]
-    if prepared != wanted:
-        raise UsageError(f"--set g2p.stress={wanted}: {run_dir} was prepared with "
-                         f"g2p.stress={prepared}; pass that or use another --run-dir")
+    check_prepared_option(run_dir, "g2p.stress", config["g2p"]["stress"], default="keep")
 
 
 def load_vocabularies(run_dir):
