@@ -15,6 +15,8 @@ START, END = "<s>", "</s>"
 #: `g2p.stress`: train on the pronunciations as given, or with the stress
 #: digits stripped (the model then predicts phonemes without stress).
 STRESS = ("keep", "strip")
+#: `g2p.direction`: the order the decoder emits the phonemes in.
+DIRECTIONS = ("l2r", "r2l")
 #: Word-length bucket boundaries of the batches.
 BOUNDARIES = (6, 8, 10, 12, 16)
 
@@ -47,6 +49,14 @@ def without_stress(entries):
     from pipeline.g2p_scoring import strip_stress
 
     return {word: list(dict.fromkeys(" ".join(strip_stress(p.split())) for p in prons))
+            for word, prons in entries.items()}
+
+
+def reversed_phonemes(entries):
+    """`{word: [pronunciation]}` with every pronunciation's phonemes in
+    reverse order (`K AE1 T` -> `T AE1 K`): the targets of a right-to-left
+    decoder."""
+    return {word: [" ".join(reversed(p.split())) for p in prons]
             for word, prons in entries.items()}
 
 

@@ -46,7 +46,10 @@ DEFAULTS = {
     # stress: "keep" trains on the pronunciations as given; "strip" on them
     # with the stress digits removed (a prepare option: the phoneme vocabulary
     # then has no stress, and the stress-kept scores are not defined).
-    "g2p": {"stress": "keep"},
+    # direction: "l2r" trains the decoder to emit the phonemes first to last;
+    # "r2l" last to first (the reversed model that `decode.rerank_runs`
+    # rescores with; its own answers are turned back around).
+    "g2p": {"stress": "keep", "direction": "l2r"},
 }
 
 PRESETS = {
@@ -95,6 +98,10 @@ def check_config(config):
     stress = config["g2p"]["stress"]
     if stress not in g2p_inputs.STRESS:
         raise UsageError(f"--set g2p.stress={stress}: use {' or '.join(g2p_inputs.STRESS)}")
+    direction = config["g2p"]["direction"]
+    if direction not in g2p_inputs.DIRECTIONS:
+        raise UsageError(f"--set g2p.direction={direction}: use "
+                         f"{' or '.join(g2p_inputs.DIRECTIONS)}")
     smoothing = config["train"]["label_smoothing"]
     if not 0.0 <= smoothing < 1.0:
         raise UsageError(f"--set train.label_smoothing={smoothing}: expected a value in [0, 1)")
@@ -141,7 +148,8 @@ def subset(entries, limit, seed):
 
 def splits(task_data, config):
     """The train, validation and test entries the configuration asks for;
-    with `g2p.stress=strip` all without stress."""
+    with `g2p.stress=strip` all without stress, with `g2p.direction=r2l`
+    every pronunciation reversed."""
     d = config["data"]
     chosen = {
         "train": subset(task_data.splits["train"], d["max_train_words"], d["seed"]),
@@ -150,6 +158,8 @@ def splits(task_data, config):
     }
     if config["g2p"]["stress"] == "strip":
         chosen = {name: g2p_inputs.without_stress(entries) for name, entries in chosen.items()}
+    if config["g2p"]["direction"] == "r2l":
+        chosen = {name: g2p_inputs.reversed_phonemes(entries) for name, entries in chosen.items()}
     return chosen
 
 
