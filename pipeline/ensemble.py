@@ -19,7 +19,12 @@ DEFAULTS = {"runs": ""}
 
 def run_dirs(config):
     """The run directories `ensemble.runs` lists (comma-separated)."""
-    return [path.strip() for path in config["ensemble"]["runs"].split(",") if path.strip()]
+    return parse_runs(config["ensemble"]["runs"])
+
+
+def parse_runs(text):
+    """The directories of a comma-separated list, blanks dropped."""
+    return [path.strip() for path in text.split(",") if path.strip()]
 
 
 def load(config, run_dir, load_trained):
@@ -28,15 +33,22 @@ def load(config, run_dir, load_trained):
     `(model, vocabulary)`, and the run's vocabulary. A listed directory that
     holds no trained model, or whose vocabulary differs, is a usage error."""
     model, vocabulary = load_trained(run_dir)
-    models = [model]
-    for other in run_dirs(config):
+    others = load_others(run_dirs(config), run_dir, vocabulary, load_trained,
+                         flag="ensemble.runs", task=config["task"])
+    return [model, *others], vocabulary
+
+
+def load_others(paths, run_dir, vocabulary, load_trained, *, flag, task):
+    """The trained models of the runs `paths`, which must share `run_dir`'s
+    `vocabulary`; a usage error names `--set flag` otherwise."""
+    models = []
+    for other in paths:
         if not os.path.exists(os.path.join(other, "model.keras")):
-            raise UsageError(f"--set ensemble.runs: {other} holds no trained model "
-                             f"(model.keras); list run directories of trained {config['task']} "
-                             "runs")
+            raise UsageError(f"--set {flag}: {other} holds no trained model "
+                             f"(model.keras); list run directories of trained {task} runs")
         other_model, other_vocabulary = load_trained(other)
         if other_vocabulary != vocabulary:
-            raise UsageError(f"--set ensemble.runs: {other} has other vocabularies than "
-                             f"{run_dir}; ensemble runs prepared from the same data")
+            raise UsageError(f"--set {flag}: {other} has other vocabularies than "
+                             f"{run_dir}; list runs prepared from the same data")
         models.append(other_model)
-    return models, vocabulary
+    return models

@@ -1,6 +1,7 @@
 """`Seq2Seq`: encoder-decoder with attention, for grapheme-to-phoneme and kin."""
 
 import keras
+import tensorflow as tf
 from keras import ops
 
 from models.seq2seq.attentive_decoder import AttentiveDecoder
@@ -119,6 +120,46 @@ class Seq2Seq(keras.Model):
         """Teacher-forced logits `[B, T, V]` and attention weights `[B, T, S]`."""
         memory, mask, summary = self.encode(inputs["graphemes"], training=training)
         return self.decoder(inputs["decoder_inputs"], memory, mask, summary, training=training)
+
+    def sequence_log_probs(self, graphemes, ids, lengths, start_id, end_id, ended=None,
+                           logit_bias=None):
+        """Teacher-forced ``log P(Y | X)`` of whole target sequences `[N]`.
+
+        ``log P(Y | X) = sum_t log P(y_t | y_<t, X)`` over the tokens and
+        the end token (seed 002 slide 19's factorisation), in float32.
+
+        Args:
+            graphemes: int `[N, S]` source ids.
+            ids: int `[N, T]` target tokens, without the start and end
+                tokens; anything after `lengths` is ignored.
+            lengths: int `[N]` tokens of each target (at most T).
+            start_id, end_id: the decoder's start and end token ids.
+            ended: optional bool `[N]`; where false the end token is not
+                scored (an unfinished hypothesis). Default: all true.
+            logit_bias: optional float `[V]` added to the logits before the
+                softmax, e.g. -1e9 on the tokens a decoder never emits, so
+                the probabilities are those of the decoder's own choice.
+        """
+        ids = tf.cast(ids, "int32")
+        lengths = tf.cast(lengths, "int32")
+        steps = tf.shape(ids)[1]
+        positions = tf.range(steps + 1)[None, :]  # [1, T + 1]
+        ids = ids * tf.cast(positions[:, :-1] < lengths[:, None], "int32")  # padding after
+        padded = tf.pad(ids, [[0, 0], [0, 1]])  # [N, T + 1]
+        starts = tf.fill([tf.shape(ids)[0], 1], start_id)
+        decoder_inputs = tf.concat([starts, ids], axis=1)  # <s> y_1 ... y_T  [N, T + 1]
+        targets = tf.where(positions == lengths[:, None], end_id, padded)  # y_1 ... </s>
+        logits = tf.cast(self({"graphemes": graphemes, "decoder_inputs": decoder_inputs}),
+                         "float32")  # [N, T + 1, V]
+        if logit_bias is not None:
+            logits = logits + logit_bias
+        log_probs = tf.nn.log_softmax(logits)  # [N, T + 1, V]
+        picked = tf.gather(log_probs, targets, batch_dims=2)  # [N, T + 1]
+        scored = positions < lengths[:, None]
+        end = positions == lengths[:, None]
+        if ended is not None:
+            end = end & tf.cast(ended, "bool")[:, None]
+        return tf.reduce_sum(tf.where(scored | end, picked, 0.0), axis=1)  # [N]
 
     def initial_decoder_state(self, graphemes):
         """The decoding state of a batch of sources (a dict, batch first)."""

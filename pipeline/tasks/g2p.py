@@ -46,10 +46,14 @@ DEFAULTS = {
     # stress: "keep" trains on the pronunciations as given; "strip" on them
     # with the stress digits removed (a prepare option: the phoneme vocabulary
     # then has no stress, and the stress-kept scores are not defined).
-    # direction: "l2r" trains the decoder to emit the phonemes first to last;
-    # "r2l" last to first (the reversed model that `decode.rerank_runs`
-    # rescores with; its own answers are turned back around).
+    # direction: "l2r" trains the decoder to emit the phonemes first to last,
+    # "r2l" last to first (a training option: the later stages read it from
+    # the run's config.json and turn the answers back around).
     "g2p": {"stress": "keep", "direction": "l2r"},
+    # runs: other runs whose models rescore the beam's hypotheses (either
+    # direction), weight: their share w of the score, the searching models
+    # having 1 - w (models.decoding.rerank).
+    "rerank": {"runs": "", "weight": 0.5},
 }
 
 PRESETS = {
@@ -90,9 +94,9 @@ SAMPLE_WORDS = ["hello", "world", "pronunciation", "tensorflow", "keras", "recur
 
 
 def check_config(config):
-    """Raises a UsageError naming the flag for a bad `g2p.stress` or
-    `train.label_smoothing` (`pipeline.stage.resolve` calls it before any
-    work)."""
+    """Raises a UsageError naming the flag for a bad `g2p.stress`,
+    `g2p.direction`, `rerank` setting or `train.label_smoothing`
+    (`pipeline.stage.resolve` calls it before any work)."""
     from pipeline.errors import UsageError
 
     stress = config["g2p"]["stress"]
@@ -102,6 +106,12 @@ def check_config(config):
     if direction not in g2p_inputs.DIRECTIONS:
         raise UsageError(f"--set g2p.direction={direction}: use "
                          f"{' or '.join(g2p_inputs.DIRECTIONS)}")
+    weight = config["rerank"]["weight"]
+    if not 0.0 <= weight <= 1.0:
+        raise UsageError(f"--set rerank.weight={weight}: expected a value in [0, 1]")
+    if config["rerank"]["runs"] and config["decode"]["beam_width"] < 2:
+        raise UsageError("--set rerank.runs: reranking needs a beam; set "
+                         "decode.beam_width to 2 or more")
     smoothing = config["train"]["label_smoothing"]
     if not 0.0 <= smoothing < 1.0:
         raise UsageError(f"--set train.label_smoothing={smoothing}: expected a value in [0, 1)")
@@ -148,8 +158,7 @@ def subset(entries, limit, seed):
 
 def splits(task_data, config):
     """The train, validation and test entries the configuration asks for;
-    with `g2p.stress=strip` all without stress, with `g2p.direction=r2l`
-    every pronunciation reversed."""
+    with `g2p.stress=strip` all without stress."""
     d = config["data"]
     chosen = {
         "train": subset(task_data.splits["train"], d["max_train_words"], d["seed"]),
@@ -158,8 +167,6 @@ def splits(task_data, config):
     }
     if config["g2p"]["stress"] == "strip":
         chosen = {name: g2p_inputs.without_stress(entries) for name, entries in chosen.items()}
-    if config["g2p"]["direction"] == "r2l":
-        chosen = {name: g2p_inputs.reversed_phonemes(entries) for name, entries in chosen.items()}
     return chosen
 
 
@@ -179,6 +186,8 @@ def train(config, run_dir, data=None, data_dir=None):
     check_prepared(config, run_dir)
     vocabularies = load_vocabularies(run_dir)
     entries = splits(data_lib.load("g2p", data=data, data_dir=data_dir), config)
+    if config["g2p"]["direction"] == "r2l":
+        entries = {name: g2p_inputs.reversed_phonemes(split) for name, split in entries.items()}
     keras.utils.set_random_seed(config["train"]["seed"])
     train_batches, valid_batches = training_batches(config, vocabularies, entries)
     return training.fit(lambda: build_model(config, vocabularies), train_batches,
@@ -270,16 +279,32 @@ class G2PServer(tf.Module):
         stress_marginal: choose each phoneme by the summed probability of
             its stress variants (`AH0`, `AH1`, `AH2` as one `AH`) and emit
             its most probable variant (`models.decoding.group_marginal`).
+        reverse: the models emit the phonemes last to first
+            (`g2p.direction=r2l`); the answers are turned back around.
+        rerankers: `(model, reverse)` pairs, models (of either direction)
+            that rescore the beam's hypotheses together with the searching
+            models (`models.decoding.rerank`); needs `beam_width` > 1.
+        rerank_weight: the rerankers' share w of the score (each of them
+            w / their number, each searching model (1 - w) / theirs).
     """
 
     def __init__(self, model, vocabularies, beam_width=4, length_penalty=0.6, max_length=32,
-                 max_input_length=48, xla=False, stress_marginal=False):
+                 max_input_length=48, xla=False, stress_marginal=False, reverse=False,
+                 rerankers=(), rerank_weight=0.5):
         super().__init__()
+        if rerankers and beam_width < 2:
+            raise ValueError("`rerankers` need a beam search (beam_width > 1). "
+                             f"Received: beam_width={beam_width}")
         from models.decoding import BeamSearchDecoder, GreedyDecoder
         from pipeline.g2p_scoring import strip_stress
 
         self.models = list(model) if isinstance(model, (list, tuple)) else [model]
         self.model = self.models[0]
+        self.reverse = reverse
+        self.rerank_models = [m for m, _ in rerankers]
+        self.rerank_reverse = [r != reverse for _, r in rerankers]  # against the search's order
+        self.rerank_weight = rerank_weight
+        self.length_penalty = length_penalty
         self.max_input_length = max_input_length
         self.xla = xla
         self.decode_ids = tf.function(self._decode_ids, jit_compile=True, autograph=False) \
@@ -290,7 +315,7 @@ class G2PServer(tf.Module):
         self.chars(tf.constant([""]))  # build the lookups (export tracks built layers)
         self.phone_names(tf.constant([0], tf.int64))
         self.start_id = int(self.phones(g2p_inputs.START))
-        end_id = int(self.phones(g2p_inputs.END))
+        self.end_id = end_id = int(self.phones(g2p_inputs.END))
         # Never emit padding, the out-of-vocabulary token or the start token.
         forbidden = np.zeros(len(vocabularies["phonemes"]) + 2, "float32")
         forbidden[[0, 1, self.start_id]] = -1e9
@@ -337,8 +362,39 @@ class G2PServer(tf.Module):
         start = tf.fill(tf.shape(ids)[:1], self.start_id)
         best, score, best_len = self.decoder(self.step, state, start)[:3]
         if len(best.shape) == 3:  # beam search: best first
+            if self.rerank_models:
+                best, score, best_len = self.rerank(ids, best, score, best_len)
             best, score, best_len = best[:, 0], score[:, 0], best_len[:, 0]
+        if self.reverse:  # emitted last to first
+            best = tf.reverse_sequence(best, best_len, seq_axis=1, batch_axis=0)
         return best, tf.cast(score, tf.float32), best_len
+
+    def rerank(self, ids, hypotheses, scores, lengths):
+        """The beam's `[B, K, T]` hypotheses reordered by the searching
+        models and the rerankers together (`models.decoding.rerank`): each
+        model scores whole hypotheses (the forbidden tokens masked, as in
+        the search), and the scores mix with the weights. For one searching
+        model and `rerank_weight` 0 that is the search's own score; an
+        ensemble's search renormalises the mean at every step instead."""
+        from models.decoding import rerank
+
+        sources = tf.repeat(ids, tf.shape(hypotheses)[1], axis=0)  # [B * K, S], row b * K + k
+
+        def scorer(model, reverse):
+            def score(tokens, token_lengths, ended):  # [N, T], [N], [N] -> [N]
+                if reverse:
+                    tokens = tf.reverse_sequence(tokens, token_lengths, seq_axis=1, batch_axis=0)
+                return model.sequence_log_probs(sources, tokens, token_lengths, self.start_id,
+                                                self.end_id, ended, logit_bias=self.forbidden)
+            return score
+
+        own = (1.0 - self.rerank_weight) / len(self.models)
+        other = self.rerank_weight / len(self.rerank_models)
+        scorers = [scorer(m, False) for m in self.models]
+        scorers += [scorer(m, r) for m, r in zip(self.rerank_models, self.rerank_reverse,
+                                                  strict=True)]
+        weights = [own] * len(self.models) + [other] * len(self.rerank_models)
+        return rerank(hypotheses, lengths, scores, scorers, weights, self.length_penalty)
 
     # autograph=False: nothing here branches on tensors (the decoders run their
     # own tf.while_loop), and autograph re-reads source files when it traces,
@@ -360,9 +416,36 @@ class G2PServer(tf.Module):
 
 def make_server(config, run_dir):
     """The `G2PServer` of a trained run with the configured decoding: the
-    run's model, with those of the runs `ensemble.runs` lists."""
+    run's model, with those of the runs `ensemble.runs` lists (trained in
+    the same direction), reranked by those of `rerank.runs`."""
+    from pipeline.errors import UsageError
+
     models, vocabularies = ensemble_lib.load(config, run_dir, load_trained)
-    return G2PServer(models, vocabularies, **config["decode"])
+    direction = trained_direction(run_dir)
+    for other in ensemble_lib.run_dirs(config):
+        if trained_direction(other) != direction:
+            raise UsageError(f"--set ensemble.runs: {other} was trained with g2p.direction="
+                             f"{trained_direction(other)}, {run_dir} with {direction}; one "
+                             "search needs one direction (rescore with rerank.runs instead)")
+    rerank_runs = ensemble_lib.parse_runs(config["rerank"]["runs"])
+    rerank_models = ensemble_lib.load_others(rerank_runs, run_dir, vocabularies, load_trained,
+                                             flag="rerank.runs", task="g2p")
+    rerankers = [(m, trained_direction(d) == "r2l")
+                 for m, d in zip(rerank_models, rerank_runs, strict=True)]
+    return G2PServer(models, vocabularies, **config["decode"], reverse=direction == "r2l",
+                     rerankers=rerankers, rerank_weight=config["rerank"]["weight"])
+
+
+def trained_direction(run_dir):
+    """The `g2p.direction` a run was trained with (its `config.json`; runs
+    from before the option are "l2r")."""
+    import json
+
+    path = os.path.join(run_dir, "config.json")
+    if not os.path.exists(path):
+        return "l2r"
+    with open(path, encoding="utf-8") as f:
+        return json.load(f).get("g2p", {}).get("direction", "l2r")
 
 
 def predict(server, words, batch_size=256):
@@ -457,12 +540,18 @@ def export(config, run_dir, directory):
     check_prepared(config, run_dir)
     server = make_server(config, run_dir)
     export_lib.write_archive(directory,
-                             [*server.models, server.chars, server.phones, server.phone_names],
+                             [*server.models, *server.rerank_models, server.chars,
+                              server.phones, server.phone_names],
                              {"serving_default": serving_endpoint(server)})
     return {"model": server.model.get_config(), "decode": dict(config["decode"]),
             "ensemble": {**config["ensemble"],
                          "models": [m.get_config() for m in server.models[1:]]},
             "inputs": {"words": "string [B]"},
+            "rerank": {"weight": config["rerank"]["weight"],
+                       "models": [m.get_config() for m in server.rerank_models],
+                       "directions": ["r2l" if r != server.reverse else "l2r"
+                                      for r in server.rerank_reverse]},
+            "direction": "r2l" if server.reverse else "l2r",
             "stress": config["g2p"]["stress"],
             "outputs": {"phonemes": "string [B], space-separated ARPAbet"
                                     + (" without stress" if config["g2p"]["stress"] == "strip"

@@ -15,6 +15,7 @@ import tensorflow as tf
 from pipeline import data as data_lib
 from pipeline import export as export_stage
 from pipeline import run as run_stage
+from pipeline import train as train_stage
 from pipeline.config import resolve
 from pipeline.errors import UsageError, run_cli
 from pipeline.tasks import g2p
@@ -272,11 +273,119 @@ def test_stress_strip_trains_and_scores_without_stress(lexicon, tmp_path):
         g2p.evaluate(resolve("g2p", "smoke"), run_dir, data=lexicon)
 
 
-@pytest.mark.parametrize("flag", ["g2p.stress=drop", "train.label_smoothing=1"])
-def test_bad_stress_or_smoothing_exits_2_before_writing(flag, tmp_path, capsys):
+@pytest.mark.parametrize(("flags", "named"), [
+    (["g2p.stress=drop"], "g2p.stress=drop"),
+    (["train.label_smoothing=1"], "train.label_smoothing=1"),
+    (["g2p.direction=up"], "g2p.direction=up"),
+    (["rerank.weight=2"], "rerank.weight=2"),
+    (["rerank.runs=elsewhere", "decode.beam_width=1"], "rerank.runs"),
+])
+def test_bad_g2p_option_exits_2_before_writing(flags, named, tmp_path, capsys):
     run_dir = tmp_path / "run"
+    sets = [arg for flag in flags for arg in ("--set", flag)]
     assert run_cli(run_stage.main, ["--task", "g2p", "--preset", "smoke", "--run-dir",
-                                    str(run_dir), "--set", flag]) == 2
+                                    str(run_dir), *sets]) == 2
     err = capsys.readouterr().err.strip()
-    assert len(err.splitlines()) == 1 and flag in err
+    assert len(err.splitlines()) == 1 and named in err
     assert not run_dir.exists()
+
+
+@pytest.fixture(scope="module")
+def r2l_run(lexicon, tmp_path_factory):
+    """A smoke run trained right to left (`g2p.direction=r2l`)."""
+    run_dir = str(tmp_path_factory.mktemp("r2l") / "run")
+    assert train_stage.main(["--task", "g2p", "--preset", "smoke", "--data", lexicon,
+                             "--run-dir", run_dir, "--set", "g2p.direction=r2l"]) == 0
+    return run_dir
+
+
+def answers(server, words):
+    return [p.decode() for p in server(tf.constant(words))[0].numpy()]
+
+
+def test_r2l_training_reads_reversed_pronunciations(lexicon, tmp_path, monkeypatch):
+    seen = {}
+
+    def capture(config, vocabularies, entries):
+        seen.update(entries)
+        raise KeyboardInterrupt  # stop before training
+
+    monkeypatch.setattr(g2p, "training_batches", capture)
+    config = resolve("g2p", "smoke", sets=["g2p.direction=r2l"])
+    with pytest.raises(KeyboardInterrupt):
+        g2p.train(config, str(tmp_path / "run"), data=lexicon)
+    forward = g2p.splits(data_lib.load("g2p", data=lexicon), resolve("g2p", "smoke"))
+    for split in ("train", "validation"):
+        word = sorted(forward[split])[0]
+        assert seen[split][word] == [" ".join(p.split()[::-1]) for p in forward[split][word]]
+
+
+def test_r2l_run_answers_in_reading_order(r2l_run):
+    config = resolve("g2p", "smoke")
+    server = g2p.make_server(config, r2l_run)
+    assert g2p.trained_direction(r2l_run) == "r2l" and server.reverse
+    raw = g2p.G2PServer(server.model, g2p.load_vocabularies(r2l_run), **config["decode"])
+    words = ["cat", "hello", "abacus", "o'neil"]
+    assert answers(server, words) == [" ".join(p.split()[::-1]) for p in answers(raw, words)]
+
+
+def test_rerank_scores_with_both_directions(smoke_run, r2l_run):
+    """The reranked answer is the beam's hypothesis with the best mean of the
+    two models' log-probabilities (the right-to-left one reading it
+    backwards) over the length penalty."""
+    from models.decoding import length_penalty
+
+    config = resolve("g2p", "smoke", sets=[f"rerank.runs={r2l_run}", "rerank.weight=0.5"])
+    server = g2p.make_server(config, smoke_run[0])
+    forward, backward = server.model, server.rerank_models[0]
+    assert server.rerank_reverse == [True]
+    words = ["cat", "hello", "abacus", "zebra", "o'neil"]
+    ids, _ = server.encode_words(tf.constant(words))
+    state = (forward.initial_decoder_state(ids),)
+    hyps, _, lengths = server.decoder(server.step, state, tf.fill([len(words)], server.start_id))
+    hyps, lengths = hyps.numpy(), lengths.numpy()
+    assert hyps.shape[2] == 12  # decode.max_length of the smoke preset
+    want = []
+    for b in range(len(words)):
+        totals = []
+        for k in range(hyps.shape[1]):
+            y, n = hyps[b, k, : lengths[b, k]], lengths[b, k]
+            pair = [m.sequence_log_probs(ids[b : b + 1], tf.constant([tokens]), tf.constant([n]),
+                                         server.start_id, server.end_id, tf.constant([n < 12]),
+                                         server.forbidden).numpy()[0]
+                    for m, tokens in ((forward, y), (backward, y[::-1]))]
+            totals.append(np.mean(pair) / length_penalty(n + (n < 12), 0.6).numpy())
+        best = hyps[b, int(np.argmax(totals)), : lengths[b, int(np.argmax(totals))]]
+        want.append(" ".join(p.decode() for p in server.phone_names(tf.constant(best)).numpy()))
+    assert answers(server, words) == want
+
+
+def test_rerank_weight_0_answers_as_the_plain_search(smoke_run, r2l_run):
+    """With no weight on the rerankers the searching model's teacher-forced
+    scores are the beam's own, so the order (and the score) stays."""
+    config = resolve("g2p", "smoke", sets=[f"rerank.runs={r2l_run}", "rerank.weight=0"])
+    words = ["cat", "hello", "abacus", "zebra", "naïve", ""]
+    got = g2p.predict_words(config, smoke_run[0], words)
+    plain = g2p.predict_words(resolve("g2p", "smoke"), smoke_run[0], words)
+    assert [p for _, p, _ in got] == [p for _, p, _ in plain]
+    assert [s for _, _, s in got] == pytest.approx([s for _, _, s in plain], abs=1e-4)
+
+
+def test_rerank_export_loads_without_the_project_and_matches_in_process(
+        smoke_run, r2l_run, tmp_path):
+    run_dir, _ = smoke_run
+    config = resolve("g2p", "smoke", sets=[f"rerank.runs={r2l_run}"])
+    path = export_stage.export("g2p", config, run_dir, str(tmp_path))
+    served = serve_blocked(path, ODD)
+    local = g2p.predict_words(config, run_dir, ODD)
+    assert served["phonemes"] == [p for _, p, _ in local]
+    assert served["score"] == pytest.approx([s for _, _, s in local], abs=1e-4)
+    with open(os.path.join(path, "assets.extra", "metadata.json"), encoding="utf-8") as handle:
+        metadata = json.load(handle)
+    assert metadata["direction"] == "l2r" and metadata["rerank"]["directions"] == ["r2l"]
+
+
+def test_ensemble_of_two_directions_is_a_usage_error(smoke_run, r2l_run):
+    with pytest.raises(UsageError, match="ensemble.runs: .*g2p.direction=r2l"):
+        g2p.make_server(resolve("g2p", "smoke", sets=[f"ensemble.runs={r2l_run}"]),
+                        smoke_run[0])
