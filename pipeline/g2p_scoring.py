@@ -139,6 +139,24 @@ def score(predictions, references, stress=True):
     return {"wer": wrong / words, "per": errors_total / length_total, "words": words}
 
 
+def oracle_wer(nbest, references, stress=True):
+    """The n-best oracle WER: the fraction of words none of whose hypotheses
+    equals a reference pronunciation (the least WER that reranking the
+    lists could reach).
+
+    Args:
+        nbest: `{word: ["P H ...", ...]}`, each word's hypotheses.
+        references: as in `score`.
+        stress: as in `score`.
+    """
+    if not references:
+        raise ValueError("No words to score: `references` is empty.")
+    wrong = sum(not any(_score_word(h, _references(word, references), stress)[0]
+                        for h in nbest.get(word, [""]))
+                for word in references)
+    return wrong / len(references)
+
+
 def score_all(predictions, references):
     """Both scores of DESIGN section 3: stress kept and stress removed.
 

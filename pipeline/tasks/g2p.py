@@ -358,16 +358,26 @@ class G2PServer(tf.Module):
     def _decode_ids(self, ids):
         """Character ids `[B, S]` -> the best phoneme ids `[B, T]`, their
         scores `[B]` and lengths `[B]`."""
+        hypotheses, scores, lengths = self.search(ids)
+        return hypotheses[:, 0], scores[:, 0], lengths[:, 0]
+
+    def search(self, ids):
+        """Character ids `[B, S]` -> the hypotheses `[B, K, T]` in reading
+        order, best first (K = 1 greedy), their scores `[B, K]` (float32)
+        and lengths `[B, K]`; reranked when there are rerankers."""
         state = tuple(m.initial_decoder_state(ids) for m in self.models)
         start = tf.fill(tf.shape(ids)[:1], self.start_id)
-        best, score, best_len = self.decoder(self.step, state, start)[:3]
-        if len(best.shape) == 3:  # beam search: best first
-            if self.rerank_models:
-                best, score, best_len = self.rerank(ids, best, score, best_len)
-            best, score, best_len = best[:, 0], score[:, 0], best_len[:, 0]
+        hypotheses, scores, lengths = self.decoder(self.step, state, start)[:3]
+        if len(hypotheses.shape) == 2:  # greedy: one hypothesis
+            hypotheses, scores, lengths = hypotheses[:, None], scores[:, None], lengths[:, None]
+        elif self.rerank_models:
+            hypotheses, scores, lengths = self.rerank(ids, hypotheses, scores, lengths)
         if self.reverse:  # emitted last to first
-            best = tf.reverse_sequence(best, best_len, seq_axis=1, batch_axis=0)
-        return best, tf.cast(score, tf.float32), best_len
+            shape = tf.shape(hypotheses)
+            flat = tf.reverse_sequence(tf.reshape(hypotheses, [-1, shape[2]]),
+                                       tf.reshape(lengths, [-1]), seq_axis=1, batch_axis=0)
+            hypotheses = tf.reshape(flat, shape)
+        return hypotheses, tf.cast(scores, tf.float32), lengths
 
     def rerank(self, ids, hypotheses, scores, lengths):
         """The beam's `[B, K, T]` hypotheses reordered by the searching
@@ -395,6 +405,17 @@ class G2PServer(tf.Module):
                                                   strict=True)]
         weights = [own] * len(self.models) + [other] * len(self.rerank_models)
         return rerank(hypotheses, lengths, scores, scorers, weights, self.length_penalty)
+
+    @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name="words")],
+                 autograph=False)
+    def nbest(self, words):
+        """`(phonemes [B, K] string, score [B, K] float32)`: every
+        hypothesis the search kept, best first (not part of the export)."""
+        ids, _ = self.encode_words(words)
+        hypotheses, scores, lengths = self.search(ids)
+        mask = tf.sequence_mask(lengths, tf.shape(hypotheses)[2])
+        tokens = tf.ragged.boolean_mask(self.phone_names(hypotheses), mask)
+        return tf.strings.reduce_join(tokens, axis=-1, separator=" "), scores
 
     # autograph=False: nothing here branches on tensors (the decoders run their
     # own tf.while_loop), and autograph re-reads source files when it traces,
@@ -458,6 +479,17 @@ def predict(server, words, batch_size=256):
     return out
 
 
+def predict_nbest(server, words, batch_size=256):
+    """`{word: ["P H ...", ...]}`, every hypothesis of the search, best first."""
+    out = {}
+    for start in range(0, len(words), batch_size):
+        chunk = words[start : start + batch_size]
+        phonemes, _ = server.nbest(tf.constant(chunk))
+        out.update(zip(chunk, ([p.decode() for p in row] for row in phonemes.numpy()),
+                       strict=True))
+    return out
+
+
 def load_trained(run_dir):
     """The trained model of a run, and its vocabularies."""
     return training.load_trained(run_dir), load_vocabularies(run_dir)
@@ -468,7 +500,9 @@ def evaluate(config, run_dir, data=None, data_dir=None, plot_words=4, split="tes
     attention plots (`pipeline.evaluation.output_dir`).
 
     Returns the metrics dict: WER and PER with stress kept and removed
-    (DESIGN section 3), the number of words, and a sample of errors. A model
+    (DESIGN section 3), the number of words, the n-best oracle WER (the
+    words none of the search's `nbest` hypotheses gets right), and a sample
+    of errors. A model
     trained without stress (`g2p.stress=strip`) has no stress-kept scores:
     `wer` and `per` are None.
     """
@@ -478,11 +512,16 @@ def evaluate(config, run_dir, data=None, data_dir=None, plot_words=4, split="tes
     entries = splits(data_lib.load("g2p", data=data, data_dir=data_dir), config)[split]
     server = make_server(config, run_dir)
     model, vocabularies = server.model, load_vocabularies(run_dir)
-    predictions = predict(server, sorted(entries))
+    nbest = predict_nbest(server, sorted(entries))
+    predictions = {word: hypotheses[0] for word, hypotheses in nbest.items()}
     metrics = g2p_scoring.score_all(predictions, entries)
+    # the n-best oracle: what reranking the search's lists could reach at best
+    metrics["nbest"] = len(next(iter(nbest.values())))
+    metrics["oracle_wer"] = g2p_scoring.oracle_wer(nbest, entries)
+    metrics["oracle_wer_no_stress"] = g2p_scoring.oracle_wer(nbest, entries, stress=False)
     stress = config["g2p"]["stress"] == "keep"
     if not stress:
-        metrics.update(wer=None, per=None)
+        metrics.update(wer=None, per=None, oracle_wer=None)
     metrics["errors"] = g2p_scoring.errors(predictions, entries, 20, stress=stress)
     metrics["decode"] = dict(config["decode"])
     metrics["split"] = split

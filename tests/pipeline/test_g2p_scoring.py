@@ -5,7 +5,14 @@ import sys
 
 import pytest
 
-from pipeline.g2p_scoring import edit_distance, errors, score, score_all, strip_stress
+from pipeline.g2p_scoring import (
+    edit_distance,
+    errors,
+    oracle_wer,
+    score,
+    score_all,
+    strip_stress,
+)
 
 # Four words, every value below worked out by hand:
 #   read  right: equals the second reference.
@@ -86,6 +93,23 @@ def test_score_all():
         "per_no_stress": 4 / 11,
         "words": 4,
     }
+
+
+def test_oracle_wer_counts_words_no_hypothesis_gets_right():
+    nbest = {
+        "read": ["R EY1 D", "R EH1 D"],  # the second hypothesis is right
+        "cat": ["K AE0 T", "K AA1 T"],  # right only without stress
+        "abc": ["EY1 B IY1"],  # wrong
+        # "the": no hypotheses, wrong
+    }
+    assert oracle_wer(nbest, REFERENCES) == 3 / 4
+    assert oracle_wer(nbest, REFERENCES, stress=False) == 2 / 4
+    # the first hypotheses alone score as `score` does
+    firsts = {word: hypotheses[0] for word, hypotheses in nbest.items()}
+    assert oracle_wer({w: [h] for w, h in firsts.items()}, REFERENCES) == score(
+        firsts, REFERENCES)["wer"]
+    with pytest.raises(ValueError, match="No words"):
+        oracle_wer(nbest, {})
 
 
 def test_any_reference_counts_as_correct():

@@ -66,6 +66,9 @@ def test_run_writes_metrics_plots_and_a_versioned_export(smoke_run):
     for key in ("wer", "per", "wer_no_stress", "per_no_stress"):
         assert 0.0 <= metrics[key] <= 1.0 or key.startswith("per")
     assert metrics["words"] > 0
+    # the smoke preset's beam of 2: the oracle is at most the top-1 WER
+    assert metrics["nbest"] == 2
+    assert metrics["oracle_wer_no_stress"] <= metrics["wer_no_stress"]
     assert os.listdir(os.path.join(run_dir, "plots"))
     assert os.path.isdir(os.path.join(run_dir, "logs"))
     assert sorted(os.listdir(os.path.join(export_dir, "g2p"))) == ["1"]
@@ -327,6 +330,10 @@ def test_r2l_run_answers_in_reading_order(r2l_run):
     raw = g2p.G2PServer(server.model, g2p.load_vocabularies(r2l_run), **config["decode"])
     words = ["cat", "hello", "abacus", "o'neil"]
     assert answers(server, words) == [" ".join(p.split()[::-1]) for p in answers(raw, words)]
+    nbest, raw_nbest = server.nbest(tf.constant(words))[0], raw.nbest(tf.constant(words))[0]
+    assert nbest.numpy().shape == (4, 2)
+    assert [[p.decode() for p in row] for row in nbest.numpy()] == [
+        [" ".join(p.decode().split()[::-1]) for p in row] for row in raw_nbest.numpy()]
 
 
 def test_rerank_scores_with_both_directions(smoke_run, r2l_run):
