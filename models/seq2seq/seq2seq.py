@@ -122,14 +122,14 @@ class Seq2Seq(keras.Model):
         return self.decoder(inputs["decoder_inputs"], memory, mask, summary, training=training)
 
     def sequence_log_probs(self, graphemes, ids, lengths, start_id, end_id, ended=None,
-                           logit_bias=None):
+                           logit_bias=None, repeats=1):
         """Teacher-forced ``log P(Y | X)`` of whole target sequences `[N]`.
 
         ``log P(Y | X) = sum_t log P(y_t | y_<t, X)`` over the tokens and
         the end token (seed 002 slide 19's factorisation), in float32.
 
         Args:
-            graphemes: int `[N, S]` source ids.
+            graphemes: int `[N / repeats, S]` source ids.
             ids: int `[N, T]` target tokens, without the start and end
                 tokens; anything after `lengths` is ignored.
             lengths: int `[N]` tokens of each target (at most T).
@@ -139,6 +139,9 @@ class Seq2Seq(keras.Model):
             logit_bias: optional float `[V]` added to the logits before the
                 softmax, e.g. -1e9 on the tokens a decoder never emits, so
                 the probabilities are those of the decoder's own choice.
+            repeats: targets per source: rows `b * repeats` to
+                `b * repeats + repeats - 1` of `ids` are read against source
+                `b`, which is encoded once (an n-best list per word).
         """
         ids = tf.cast(ids, "int32")
         lengths = tf.cast(lengths, "int32")
@@ -149,8 +152,10 @@ class Seq2Seq(keras.Model):
         starts = tf.fill([tf.shape(ids)[0], 1], start_id)
         decoder_inputs = tf.concat([starts, ids], axis=1)  # <s> y_1 ... y_T  [N, T + 1]
         targets = tf.where(positions == lengths[:, None], end_id, padded)  # y_1 ... </s>
-        logits = tf.cast(self({"graphemes": graphemes, "decoder_inputs": decoder_inputs}),
-                         "float32")  # [N, T + 1, V]
+        memory, mask, summary = (tf.repeat(x, repeats, axis=0)
+                                 for x in self.encode(graphemes))  # [N, ...]
+        logits, _ = self.decoder(decoder_inputs, memory, mask, summary)
+        logits = tf.cast(logits, "float32")  # [N, T + 1, V]
         if logit_bias is not None:
             logits = logits + logit_bias
         log_probs = tf.nn.log_softmax(logits)  # [N, T + 1, V]

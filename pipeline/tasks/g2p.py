@@ -388,14 +388,15 @@ class G2PServer(tf.Module):
         ensemble's search renormalises the mean at every step instead."""
         from models.decoding import rerank
 
-        sources = tf.repeat(ids, tf.shape(hypotheses)[1], axis=0)  # [B * K, S], row b * K + k
+        width = self.decoder.beam_width  # K hypotheses per word
 
         def scorer(model, reverse):
             def score(tokens, token_lengths, ended):  # [N, T], [N], [N] -> [N]
                 if reverse:
                     tokens = tf.reverse_sequence(tokens, token_lengths, seq_axis=1, batch_axis=0)
-                return model.sequence_log_probs(sources, tokens, token_lengths, self.start_id,
-                                                self.end_id, ended, logit_bias=self.forbidden)
+                return model.sequence_log_probs(ids, tokens, token_lengths, self.start_id,
+                                                self.end_id, ended, logit_bias=self.forbidden,
+                                                repeats=width)
             return score
 
         own = (1.0 - self.rerank_weight) / len(self.models)

@@ -111,3 +111,8 @@ def test_sequence_log_probs_equal_the_stepwise_decoder():
         previous = ids[:, t] if t < 4 else previous
     np.testing.assert_allclose(got, want, rtol=1e-5)
     np.testing.assert_allclose(unfinished, [want[0] - ends[0], want[1]], rtol=1e-5)
+    # two targets per source, the source encoded once: the same scores
+    twice = model.sequence_log_probs(graphemes, tf.repeat(ids, 2, axis=0),
+                                     tf.repeat(lengths, 2, axis=0), start_id, end_id,
+                                     repeats=2).numpy()
+    np.testing.assert_allclose(twice, np.repeat(want, 2), rtol=1e-5)
