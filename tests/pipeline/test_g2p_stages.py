@@ -392,6 +392,16 @@ def test_rerank_export_loads_without_the_project_and_matches_in_process(
     assert metadata["direction"] == "l2r" and metadata["rerank"]["directions"] == ["r2l"]
 
 
+def test_rerank_compiles_with_xla_and_answers_the_same(smoke_run, r2l_run):
+    sets = [f"rerank.runs={r2l_run}", "decode.max_input_length=24"]
+    words = ["cat", "hello", "abacus", "zebra", "o'neil"]
+    eager = g2p.predict_words(resolve("g2p", "smoke", sets=sets), smoke_run[0], words)
+    compiled = g2p.predict_words(resolve("g2p", "smoke", sets=[*sets, "decode.xla=true"]),
+                                 smoke_run[0], words)
+    assert [p for _, p, _ in compiled] == [p for _, p, _ in eager]
+    assert [s for _, _, s in compiled] == pytest.approx([s for _, _, s in eager], abs=1e-4)
+
+
 def test_ensemble_of_two_directions_is_a_usage_error(smoke_run, r2l_run):
     with pytest.raises(UsageError, match="ensemble.runs: .*g2p.direction=r2l"):
         g2p.make_server(resolve("g2p", "smoke", sets=[f"ensemble.runs={r2l_run}"]),
