@@ -181,17 +181,24 @@ def test_ensemble_step_is_the_mean_of_the_models_log_probabilities(smoke_run, ot
     assert len(new_state) == 2
 
 
-def test_ensemble_export_loads_without_the_project_and_matches_in_process(
-        smoke_run, other_run, tmp_path):
-    run_dir, _ = smoke_run
-    config = resolve("g2p", "smoke", sets=[f"ensemble.runs={other_run}"])
-    path = export_stage.export("g2p", config, run_dir, str(tmp_path))
+def export_matches_in_process(config, run_dir, directory):
+    """Exports the run with `config`, checks that a process that cannot
+    import the project gets the in-process answers for `ODD`, and returns
+    the export's metadata."""
+    path = export_stage.export("g2p", config, run_dir, str(directory))
     served = serve_blocked(path, ODD)
     local = g2p.predict_words(config, run_dir, ODD)
     assert served["phonemes"] == [p for _, p, _ in local]
     assert served["score"] == pytest.approx([s for _, _, s in local], abs=1e-4)
     with open(os.path.join(path, "assets.extra", "metadata.json"), encoding="utf-8") as handle:
-        assert len(json.load(handle)["ensemble"]["models"]) == 1
+        return json.load(handle)
+
+
+def test_ensemble_export_loads_without_the_project_and_matches_in_process(
+        smoke_run, other_run, tmp_path):
+    config = resolve("g2p", "smoke", sets=[f"ensemble.runs={other_run}"])
+    metadata = export_matches_in_process(config, smoke_run[0], tmp_path)
+    assert len(metadata["ensemble"]["models"]) == 1
 
 
 def test_ensemble_of_a_missing_or_foreign_run_is_a_usage_error(smoke_run, other_run, tmp_path):
@@ -380,15 +387,8 @@ def test_rerank_weight_0_answers_as_the_plain_search(smoke_run, r2l_run):
 
 def test_rerank_export_loads_without_the_project_and_matches_in_process(
         smoke_run, r2l_run, tmp_path):
-    run_dir, _ = smoke_run
     config = resolve("g2p", "smoke", sets=[f"rerank.runs={r2l_run}"])
-    path = export_stage.export("g2p", config, run_dir, str(tmp_path))
-    served = serve_blocked(path, ODD)
-    local = g2p.predict_words(config, run_dir, ODD)
-    assert served["phonemes"] == [p for _, p, _ in local]
-    assert served["score"] == pytest.approx([s for _, _, s in local], abs=1e-4)
-    with open(os.path.join(path, "assets.extra", "metadata.json"), encoding="utf-8") as handle:
-        metadata = json.load(handle)
+    metadata = export_matches_in_process(config, smoke_run[0], tmp_path)
     assert metadata["direction"] == "l2r" and metadata["rerank"]["directions"] == ["r2l"]
 
 
