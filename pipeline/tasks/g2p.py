@@ -52,8 +52,9 @@ DEFAULTS = {
     "g2p": {"stress": "keep", "direction": "l2r"},
     # runs: other runs whose models rescore the beam's hypotheses (either
     # direction), weight: their share w of the score, the searching models
-    # having 1 - w (models.decoding.rerank).
-    "rerank": {"runs": "", "weight": 0.5},
+    # having 1 - w (models.decoding.rerank); propose: those that read in the
+    # other direction also search, and both n-best lists are rescored.
+    "rerank": {"runs": "", "weight": 0.5, "propose": False},
 }
 
 PRESETS = {
@@ -112,6 +113,9 @@ def check_config(config):
     if config["rerank"]["runs"] and config["decode"]["beam_width"] < 2:
         raise UsageError("--set rerank.runs: reranking needs a beam; set "
                          "decode.beam_width to 2 or more")
+    if config["rerank"]["propose"] and not config["rerank"]["runs"]:
+        raise UsageError("--set rerank.propose=true: name the runs that propose in "
+                         "--set rerank.runs")
     smoothing = config["train"]["label_smoothing"]
     if not 0.0 <= smoothing < 1.0:
         raise UsageError(f"--set train.label_smoothing={smoothing}: expected a value in [0, 1)")
@@ -286,11 +290,16 @@ class G2PServer(tf.Module):
             models (`models.decoding.rerank`); needs `beam_width` > 1.
         rerank_weight: the rerankers' share w of the score (each of them
             w / their number, each searching model (1 - w) / theirs).
+        propose: the rerankers that read in the other direction search too,
+            as an ensemble of their own, and their n-best list joins the
+            first one before the rescoring (2K hypotheses a word, a
+            hypothesis both lists hold kept once): the joint n-best
+            rescoring of Liu et al. (2016), section 3.
     """
 
     def __init__(self, model, vocabularies, beam_width=4, length_penalty=0.6, max_length=32,
                  max_input_length=48, xla=False, stress_marginal=False, reverse=False,
-                 rerankers=(), rerank_weight=0.5):
+                 rerankers=(), rerank_weight=0.5, propose=False):
         super().__init__()
         if rerankers and beam_width < 2:
             raise ValueError("`rerankers` need a beam search (beam_width > 1). "
@@ -304,6 +313,10 @@ class G2PServer(tf.Module):
         self.rerank_models = [m for m, _ in rerankers]
         self.rerank_reverse = [r != reverse for _, r in rerankers]  # against the search's order
         self.rerank_weight = rerank_weight
+        self.proposers = [m for m, r in zip(self.rerank_models, self.rerank_reverse, strict=True)
+                          if r] if propose else []
+        if propose and not self.proposers:
+            raise ValueError("`propose` needs a reranker that reads in the other direction")
         self.length_penalty = length_penalty
         self.max_input_length = max_input_length
         self.xla = xla
@@ -346,7 +359,11 @@ class G2PServer(tf.Module):
         `[N, V]` (one model: its own), forbidden tokens masked, stress
         variants summed with `stress_marginal`, and the models' states (a
         tuple, one per model)."""
-        outputs = [m.decoder_step(ids, s, t) for m, s in zip(self.models, state, strict=True)]
+        return self.ensemble_step(self.models, ids, state, t)
+
+    def ensemble_step(self, models, ids, state, t):
+        """`step` for the given models (the proposing rerankers' search)."""
+        outputs = [m.decoder_step(ids, s, t) for m, s in zip(models, state, strict=True)]
         log_probs = [tf.nn.log_softmax(tf.cast(logits, tf.float32)) for logits, _ in outputs]
         scores = tf.add_n(log_probs) / len(log_probs) + self.forbidden  # [N, V]
         if self.stress_classes is not None:
@@ -363,21 +380,39 @@ class G2PServer(tf.Module):
 
     def search(self, ids):
         """Character ids `[B, S]` -> the hypotheses `[B, K, T]` in reading
-        order, best first (K = 1 greedy), their scores `[B, K]` (float32)
-        and lengths `[B, K]`; reranked when there are rerankers."""
-        state = tuple(m.initial_decoder_state(ids) for m in self.models)
-        start = tf.fill(tf.shape(ids)[:1], self.start_id)
-        hypotheses, scores, lengths = self.decoder(self.step, state, start)[:3]
+        order, best first (K = 1 greedy, 2 * beam_width with `propose`),
+        their scores `[B, K]` (float32) and lengths `[B, K]`; reranked when
+        there are rerankers."""
+        hypotheses, scores, lengths = self.search_with(ids, self.models)
         if len(hypotheses.shape) == 2:  # greedy: one hypothesis
             hypotheses, scores, lengths = hypotheses[:, None], scores[:, None], lengths[:, None]
         elif self.rerank_models:
+            if self.proposers:
+                hypotheses, scores, lengths = self.join_proposals(ids, hypotheses, scores,
+                                                                  lengths)
             hypotheses, scores, lengths = self.rerank(ids, hypotheses, scores, lengths)
         if self.reverse:  # emitted last to first
-            shape = tf.shape(hypotheses)
-            flat = tf.reverse_sequence(tf.reshape(hypotheses, [-1, shape[2]]),
-                                       tf.reshape(lengths, [-1]), seq_axis=1, batch_axis=0)
-            hypotheses = tf.reshape(flat, shape)
+            hypotheses = reverse_hypotheses(hypotheses, lengths)
         return hypotheses, tf.cast(scores, tf.float32), lengths
+
+    def search_with(self, ids, models):
+        """The decoder's search by the ensemble of `models` (one direction):
+        `[B, K, T]` hypotheses (`[B, T]` greedy), scores and lengths."""
+        state = tuple(m.initial_decoder_state(ids) for m in models)
+        start = tf.fill(tf.shape(ids)[:1], self.start_id)
+        return self.decoder(lambda *args: self.ensemble_step(models, *args), state, start)[:3]
+
+    def join_proposals(self, ids, hypotheses, scores, lengths):
+        """The search's `[B, K, T]` n-best list followed by the proposing
+        rerankers' one, turned into the search's order: `[B, 2K, T]`, with
+        the scores and lengths; a hypothesis already in the first list is
+        scored -inf in the second, so that the rescoring puts it last."""
+        others, other_scores, other_lengths = self.search_with(ids, self.proposers)
+        others = reverse_hypotheses(others, other_lengths)
+        other_scores = tf.where(contains(hypotheses, lengths, others, other_lengths),
+                                float("-inf"), other_scores)
+        return (tf.concat([hypotheses, others], axis=1), tf.concat([scores, other_scores], axis=1),
+                tf.concat([lengths, other_lengths], axis=1))
 
     def rerank(self, ids, hypotheses, scores, lengths):
         """The beam's `[B, K, T]` hypotheses reordered by the searching
@@ -388,7 +423,7 @@ class G2PServer(tf.Module):
         ensemble's search renormalises the mean at every step instead."""
         from models.decoding import rerank
 
-        width = self.decoder.beam_width  # K hypotheses per word
+        width = hypotheses.shape[1]  # hypotheses per word (static)
 
         def scorer(model, reverse):
             def score(tokens, token_lengths, ended):  # [N, T], [N], [N] -> [N]
@@ -454,8 +489,29 @@ def make_server(config, run_dir):
                                              flag="rerank.runs", task="g2p")
     rerankers = [(m, trained_direction(d) == "r2l")
                  for m, d in zip(rerank_models, rerank_runs, strict=True)]
+    if config["rerank"]["propose"] and not any(r != (direction == "r2l") for _, r in rerankers):
+        raise UsageError(f"--set rerank.propose=true: no run in rerank.runs reads in the other "
+                         f"direction than {run_dir} ({direction})")
     return G2PServer(models, vocabularies, **config["decode"], reverse=direction == "r2l",
-                     rerankers=rerankers, rerank_weight=config["rerank"]["weight"])
+                     rerankers=rerankers, rerank_weight=config["rerank"]["weight"],
+                     propose=config["rerank"]["propose"])
+
+
+def reverse_hypotheses(hypotheses, lengths):
+    """`[B, K, T]` hypotheses with their first `lengths [B, K]` tokens in
+    the opposite order (the padding stays behind them)."""
+    shape = tf.shape(hypotheses)
+    flat = tf.reverse_sequence(tf.reshape(hypotheses, [-1, shape[2]]), tf.reshape(lengths, [-1]),
+                               seq_axis=1, batch_axis=0)
+    return tf.reshape(flat, shape)
+
+
+def contains(hypotheses, lengths, others, other_lengths):
+    """bool `[B, K2]`: whether each of `others [B, K2, T]` is one of the
+    `hypotheses [B, K, T]` of its row (the same tokens and length)."""
+    same = tf.reduce_all(hypotheses[:, None] == others[:, :, None], axis=-1)  # [B, K2, K]
+    same &= lengths[:, None] == other_lengths[:, :, None]
+    return tf.reduce_any(same, axis=-1)
 
 
 def trained_direction(run_dir):
@@ -588,6 +644,7 @@ def export(config, run_dir, directory):
                          "models": [m.get_config() for m in server.models[1:]]},
             "inputs": {"words": "string [B]"},
             "rerank": {"weight": config["rerank"]["weight"],
+                       "propose": config["rerank"]["propose"],
                        "models": [m.get_config() for m in server.rerank_models],
                        "directions": ["r2l" if r != server.reverse else "l2r"
                                       for r in server.rerank_reverse]},

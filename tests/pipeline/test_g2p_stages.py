@@ -289,6 +289,7 @@ def test_stress_strip_trains_and_scores_without_stress(lexicon, tmp_path):
     (["g2p.direction=up"], "g2p.direction=up"),
     (["rerank.weight=2"], "rerank.weight=2"),
     (["rerank.runs=elsewhere", "decode.beam_width=1"], "rerank.runs"),
+    (["rerank.propose=true"], "rerank.propose"),
 ])
 def test_bad_g2p_option_exits_2_before_writing(flags, named, tmp_path, capsys):
     run_dir = tmp_path / "run"
@@ -343,35 +344,68 @@ def test_r2l_run_answers_in_reading_order(r2l_run):
         [" ".join(p.decode().split()[::-1]) for p in row] for row in raw_nbest.numpy()]
 
 
+def agreement_score(server, ids, tokens):
+    """The mean of the left-to-right model's and the right-to-left
+    reranker's log-probabilities of `tokens` (phoneme ids in reading order)
+    for the word `ids [1, S]`, over the length penalty (smoke: T = 12)."""
+    from models.decoding import length_penalty
+
+    n, ended = len(tokens), len(tokens) < 12
+    pair = [m.sequence_log_probs(ids, tf.constant([list(y)], tf.int32), tf.constant([n]),
+                                 server.start_id, server.end_id, tf.constant([ended]),
+                                 server.forbidden).numpy()[0]
+            for m, y in ((server.model, tokens), (server.rerank_models[0], tokens[::-1]))]
+    return np.mean(pair) / length_penalty(n + ended, 0.6).numpy()
+
+
 def test_rerank_scores_with_both_directions(smoke_run, r2l_run):
     """The reranked answer is the beam's hypothesis with the best mean of the
     two models' log-probabilities (the right-to-left one reading it
     backwards) over the length penalty."""
-    from models.decoding import length_penalty
-
     config = resolve("g2p", "smoke", sets=[f"rerank.runs={r2l_run}", "rerank.weight=0.5"])
     server = g2p.make_server(config, smoke_run[0])
-    forward, backward = server.model, server.rerank_models[0]
     assert server.rerank_reverse == [True]
     words = ["cat", "hello", "abacus", "zebra", "o'neil"]
     ids, _ = server.encode_words(tf.constant(words))
-    state = (forward.initial_decoder_state(ids),)
+    state = (server.model.initial_decoder_state(ids),)
     hyps, _, lengths = server.decoder(server.step, state, tf.fill([len(words)], server.start_id))
     hyps, lengths = hyps.numpy(), lengths.numpy()
     assert hyps.shape[2] == 12  # decode.max_length of the smoke preset
     want = []
     for b in range(len(words)):
-        totals = []
-        for k in range(hyps.shape[1]):
-            y, n = hyps[b, k, : lengths[b, k]], lengths[b, k]
-            pair = [m.sequence_log_probs(ids[b : b + 1], tf.constant([tokens]), tf.constant([n]),
-                                         server.start_id, server.end_id, tf.constant([n < 12]),
-                                         server.forbidden).numpy()[0]
-                    for m, tokens in ((forward, y), (backward, y[::-1]))]
-            totals.append(np.mean(pair) / length_penalty(n + (n < 12), 0.6).numpy())
+        totals = [agreement_score(server, ids[b : b + 1], hyps[b, k, : lengths[b, k]])
+                  for k in range(hyps.shape[1])]
         best = hyps[b, int(np.argmax(totals)), : lengths[b, int(np.argmax(totals))]]
         want.append(" ".join(p.decode() for p in server.phone_names(tf.constant(best)).numpy()))
     assert answers(server, words) == want
+
+
+def finite_nbest(server, words):
+    """Each word's `(phonemes, score)` n-best entries with a finite score."""
+    phonemes, scores = server.nbest(tf.constant(words))
+    return [[(p.decode(), s) for p, s in zip(row, row_scores, strict=True) if np.isfinite(s)]
+            for row, row_scores in zip(phonemes.numpy(), scores.numpy(), strict=True)]
+
+
+def test_propose_rescores_both_directions_n_best_lists(smoke_run, r2l_run):
+    """With `rerank.propose` the right-to-left model's n-best list joins the
+    left-to-right one: every hypothesis of either list once, each scored by
+    the two models' agreement, best first."""
+    sets = [f"rerank.runs={r2l_run}", "rerank.weight=0.5", "rerank.propose=true"]
+    server = g2p.make_server(resolve("g2p", "smoke", sets=sets), smoke_run[0])
+    words = ["cat", "hello", "abacus", "zebra", "o'neil"]
+    assert server.nbest(tf.constant(words))[0].numpy().shape == (5, 4)  # 2K, K = 2
+    forward = finite_nbest(g2p.make_server(resolve("g2p", "smoke"), smoke_run[0]), words)
+    backward = finite_nbest(g2p.make_server(resolve("g2p", "smoke"), r2l_run), words)
+    ids, _ = server.encode_words(tf.constant(words))
+    for b, entries in enumerate(finite_nbest(server, words)):
+        assert sorted(p for p, _ in entries) == sorted({p for p, _ in forward[b] + backward[b]})
+        want = [agreement_score(server, ids[b : b + 1],
+                                server.phones(tf.constant(p.split(), tf.string)).numpy())
+                for p, _ in entries]
+        assert [s for _, s in entries] == pytest.approx(want, abs=1e-4)
+        assert np.all(np.diff(want) <= 1e-4)  # best first
+    assert answers(server, words) == [entries[0][0] for entries in finite_nbest(server, words)]
 
 
 def test_rerank_weight_0_answers_as_the_plain_search(smoke_run, r2l_run):
@@ -392,8 +426,22 @@ def test_rerank_export_loads_without_the_project_and_matches_in_process(
     assert metadata["direction"] == "l2r" and metadata["rerank"]["directions"] == ["r2l"]
 
 
-def test_rerank_compiles_with_xla_and_answers_the_same(smoke_run, r2l_run):
-    sets = [f"rerank.runs={r2l_run}", "decode.max_input_length=24"]
+def test_propose_export_loads_without_the_project_and_matches_in_process(
+        smoke_run, r2l_run, tmp_path):
+    config = resolve("g2p", "smoke", sets=[f"rerank.runs={r2l_run}", "rerank.propose=true"])
+    assert export_matches_in_process(config, smoke_run[0], tmp_path)["rerank"]["propose"]
+
+
+def test_propose_without_a_reranker_of_the_other_direction_is_a_usage_error(smoke_run):
+    other = str(smoke_run[0])  # left to right, as the search
+    config = resolve("g2p", "smoke", sets=[f"rerank.runs={other}", "rerank.propose=true"])
+    with pytest.raises(UsageError, match="rerank.propose=true: no run in rerank.runs"):
+        g2p.make_server(config, smoke_run[0])
+
+
+@pytest.mark.parametrize("propose", ["false", "true"])
+def test_rerank_compiles_with_xla_and_answers_the_same(smoke_run, r2l_run, propose):
+    sets = [f"rerank.runs={r2l_run}", "decode.max_input_length=24", f"rerank.propose={propose}"]
     words = ["cat", "hello", "abacus", "zebra", "o'neil"]
     eager = g2p.predict_words(resolve("g2p", "smoke", sets=sets), smoke_run[0], words)
     compiled = g2p.predict_words(resolve("g2p", "smoke", sets=[*sets, "decode.xla=true"]),
