@@ -73,15 +73,29 @@ def split_ordered(sequence):
 
 def _builder_splits(name, data_dir, config=None):
     """Prepares a builder of `pipeline.datasets` (TFDS shows its progress bar)
-    and returns it."""
+    and returns it.
+
+    Preparing holds an exclusive lock on a file beside the dataset's
+    directory, so that runs started together prepare it once: TFDS writes
+    into a temporary directory and renames it at the end, and the rename of
+    a second writer fails once the first has finished. The later runs wait,
+    then find the dataset prepared."""
+    import fcntl
+    import os
+
     import tensorflow_datasets as tfds
 
     import pipeline.datasets  # noqa: F401  (registers the builders)
 
     builder = tfds.builder(name, data_dir=data_dir, config=config)
-    builder.download_and_prepare(
-        download_config=tfds.download.DownloadConfig(try_download_gcs=False)
-    )
+    parent = os.path.dirname(builder.data_dir)  # <data_dir>/<name>[/<config>]
+    os.makedirs(parent, exist_ok=True)
+    with open(os.path.join(parent, ".prepare.lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        builder = tfds.builder(name, data_dir=data_dir, config=config)  # sees a finished copy
+        builder.download_and_prepare(
+            download_config=tfds.download.DownloadConfig(try_download_gcs=False)
+        )
     return builder
 
 
