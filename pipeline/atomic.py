@@ -43,11 +43,20 @@ def write_json(path, value):
 
 def write_text(path, text):
     """Writes `text` (UTF-8) through a temporary file and a rename."""
+    _write(path, text, "w", "utf-8")
+
+
+def write_bytes(path, data):
+    """Writes `data` (bytes) through a temporary file and a rename."""
+    _write(path, data, "wb", None)
+
+
+def _write(path, content, mode, encoding):
     directory = os.path.dirname(os.path.abspath(path))
     os.makedirs(directory, exist_ok=True)
-    with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=directory, delete=False,
+    with tempfile.NamedTemporaryFile(mode, encoding=encoding, dir=directory, delete=False,
                                      suffix=".tmp") as handle:
-        handle.write(text)
+        handle.write(content)
     os.replace(handle.name, path)
 
 

@@ -54,7 +54,11 @@ DEFAULTS = {
     # direction), weight: their share w of the score, the searching models
     # having 1 - w (models.decoding.rerank); propose: those that read in the
     # other direction also search, and both n-best lists are rescored.
-    "rerank": {"runs": "", "weight": 0.5, "propose": False},
+    # learned: rank the candidates by a log-linear model of every model's score
+    # (and the joint-sequence model's, of order joint_order; 0: none) fitted on
+    # the validation split (evaluate only; pipeline.g2p_reranker).
+    "rerank": {"runs": "", "weight": 0.5, "propose": False, "learned": False,
+               "joint_order": 5},
 }
 
 PRESETS = {
@@ -116,9 +120,27 @@ def check_config(config):
     if config["rerank"]["propose"] and not config["rerank"]["runs"]:
         raise UsageError("--set rerank.propose=true: name the runs that propose in "
                          "--set rerank.runs")
+    if config["rerank"]["learned"] and config["decode"]["beam_width"] < 2:
+        raise UsageError("--set rerank.learned=true: reranking needs a beam; set "
+                         "decode.beam_width to 2 or more")
+    if not 0 <= config["rerank"]["joint_order"] <= 5:
+        raise UsageError(f"--set rerank.joint_order={config['rerank']['joint_order']}: "
+                         "expected 0 (no joint-sequence model) to 5")
     smoothing = config["train"]["label_smoothing"]
     if not 0.0 <= smoothing < 1.0:
         raise UsageError(f"--set train.label_smoothing={smoothing}: expected a value in [0, 1)")
+
+
+def check_stage(config, stage):
+    """Raises a UsageError for `rerank.learned` outside `evaluate` (and
+    `train`, which ignores it): the learned reranker runs in Python over
+    whole splits, not in the exported graph."""
+    from pipeline.errors import UsageError
+
+    if config["rerank"]["learned"] and stage not in ("evaluate", "train"):
+        raise UsageError(f"--set rerank.learned=true: {stage} has no learned reranker (it "
+                         "runs in evaluate, over the validation split); drop the flag, and "
+                         "the models rank by rerank.weight")
 
 
 def check_prepared(config, run_dir):
@@ -423,8 +445,17 @@ class G2PServer(tf.Module):
         ensemble's search renormalises the mean at every step instead."""
         from models.decoding import rerank
 
-        width = hypotheses.shape[1]  # hypotheses per word (static)
+        own = (1.0 - self.rerank_weight) / len(self.models)
+        other = self.rerank_weight / len(self.rerank_models)
+        weights = [own] * len(self.models) + [other] * len(self.rerank_models)
+        return rerank(hypotheses, lengths, scores, self.scorers(ids, hypotheses.shape[1]),
+                      weights, self.length_penalty)
 
+    def scorers(self, ids, width):
+        """One function `(tokens [N, T], lengths [N], ended [N]) -> log P(Y | X)
+        [N]` per model, the searching ones then the rerankers, for `width`
+        hypotheses (in the search's order) per source row of `ids`; the
+        forbidden tokens are masked, as in the search."""
         def scorer(model, reverse):
             def score(tokens, token_lengths, ended):  # [N, T], [N], [N] -> [N]
                 if reverse:
@@ -434,13 +465,37 @@ class G2PServer(tf.Module):
                                                 repeats=width)
             return score
 
-        own = (1.0 - self.rerank_weight) / len(self.models)
-        other = self.rerank_weight / len(self.rerank_models)
-        scorers = [scorer(m, False) for m in self.models]
-        scorers += [scorer(m, r) for m, r in zip(self.rerank_models, self.rerank_reverse,
-                                                  strict=True)]
-        weights = [own] * len(self.models) + [other] * len(self.rerank_models)
-        return rerank(hypotheses, lengths, scores, scorers, weights, self.length_penalty)
+        return [scorer(m, False) for m in self.models] + [
+            scorer(m, r) for m, r in zip(self.rerank_models, self.rerank_reverse, strict=True)]
+
+    @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name="words")],
+                 autograph=False)
+    def candidates(self, words):
+        """The search's hypotheses before any reranking (with `propose`, the
+        2K of both searches), each scored whole by every model, for a
+        learned reranker (`pipeline.g2p_reranker`; not part of the export):
+        `(phonemes [B, K] string in reading order, log_probs [B, K, M]
+        float32, lengths [B, K] int32 with the end token, valid [B, K])`;
+        M counts the searching models then the rerankers, and `valid` is
+        false for a proposal the first list already holds."""
+        ids, _ = self.encode_words(words)
+        hypotheses, scores, lengths = self.search_with(ids, self.models)
+        if self.proposers:
+            hypotheses, scores, lengths = self.join_proposals(ids, hypotheses, scores, lengths)
+        batch, width, steps = tf.unstack(tf.shape(hypotheses))
+        flat = tf.reshape(hypotheses, [batch * width, steps])  # [N, T]
+        flat_lengths = tf.reshape(lengths, [-1])  # [N]
+        ended = flat_lengths < steps  # unfinished hypotheses have no end token
+        log_probs = tf.stack([tf.cast(score(flat, flat_lengths, ended), tf.float32)
+                              for score in self.scorers(ids, hypotheses.shape[1])], axis=-1)
+        if self.reverse:  # emitted last to first
+            hypotheses = reverse_hypotheses(hypotheses, lengths)
+        mask = tf.sequence_mask(lengths, steps)
+        tokens = tf.ragged.boolean_mask(self.phone_names(hypotheses), mask)
+        return (tf.strings.reduce_join(tokens, axis=-1, separator=" "),
+                tf.reshape(log_probs, [batch, width, -1]),
+                tf.reshape(flat_lengths + tf.cast(ended, flat_lengths.dtype), [batch, width]),
+                tf.math.is_finite(scores))
 
     @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name="words")],
                  autograph=False)
@@ -566,14 +621,20 @@ def evaluate(config, run_dir, data=None, data_dir=None, plot_words=4, split="tes
     from pipeline import g2p_scoring
 
     check_prepared(config, run_dir)
-    entries = splits(data_lib.load("g2p", data=data, data_dir=data_dir), config)[split]
+    all_splits = splits(data_lib.load("g2p", data=data, data_dir=data_dir), config)
+    entries = all_splits[split]
     server = make_server(config, run_dir)
     model, vocabularies = server.model, load_vocabularies(run_dir)
-    nbest = predict_nbest(server, sorted(entries))
+    if config["rerank"]["learned"]:
+        from pipeline import g2p_reranker
+
+        nbest = g2p_reranker.rerank(config, run_dir, server, all_splits, split)
+    else:
+        nbest = predict_nbest(server, sorted(entries))
     predictions = {word: hypotheses[0] for word, hypotheses in nbest.items()}
     metrics = g2p_scoring.score_all(predictions, entries)
     # the n-best oracle: what reranking the search's lists could reach at best
-    metrics["nbest"] = len(next(iter(nbest.values())))
+    metrics["nbest"] = max(len(hypotheses) for hypotheses in nbest.values())
     metrics["oracle_wer"] = g2p_scoring.oracle_wer(nbest, entries)
     metrics["oracle_wer_no_stress"] = g2p_scoring.oracle_wer(nbest, entries, stress=False)
     stress = config["g2p"]["stress"] == "keep"
@@ -633,6 +694,7 @@ def serving_endpoint(server):
 def export(config, run_dir, directory):
     """Writes the SavedModel of a trained run into `directory` (which must not
     exist; the caller renames it into place). Returns the metadata dict."""
+    check_stage(config, "export")
     check_prepared(config, run_dir)
     server = make_server(config, run_dir)
     export_lib.write_archive(directory,
@@ -684,6 +746,7 @@ def predict_lines(config, run_dir, words):
 def predict_words(config, run_dir, words):
     """`[(word, phonemes, score)]` from a trained run, with the configured
     decoding."""
+    check_stage(config, "predict")
     server = make_server(config, run_dir)
     phonemes, scores = server(tf.constant(words, tf.string))
     return [(w, p.decode(), float(s))

@@ -290,6 +290,8 @@ def test_stress_strip_trains_and_scores_without_stress(lexicon, tmp_path):
     (["rerank.weight=2"], "rerank.weight=2"),
     (["rerank.runs=elsewhere", "decode.beam_width=1"], "rerank.runs"),
     (["rerank.propose=true"], "rerank.propose"),
+    (["rerank.joint_order=9"], "rerank.joint_order=9"),
+    (["rerank.learned=true"], "rerank.learned=true"),  # run exports: not learned
 ])
 def test_bad_g2p_option_exits_2_before_writing(flags, named, tmp_path, capsys):
     run_dir = tmp_path / "run"
@@ -454,3 +456,67 @@ def test_ensemble_of_two_directions_is_a_usage_error(smoke_run, r2l_run):
     with pytest.raises(UsageError, match="ensemble.runs: .*g2p.direction=r2l"):
         g2p.make_server(resolve("g2p", "smoke", sets=[f"ensemble.runs={r2l_run}"]),
                         smoke_run[0])
+
+
+def test_candidates_are_every_hypothesis_scored_by_every_model(smoke_run, r2l_run):
+    """`candidates` holds the hypotheses of both searches (`propose`), those
+    the n-best list keeps, and each model's whole-sequence log-probability:
+    combined with the rerank weights they give the n-best list's scores."""
+    from models.decoding import length_penalty
+
+    sets = [f"rerank.runs={r2l_run}", "rerank.weight=0.5", "rerank.propose=true"]
+    server = g2p.make_server(resolve("g2p", "smoke", sets=sets), smoke_run[0])
+    words = ["cat", "hello", "abacus", "zebra", "o'neil"]
+    phonemes, log_probs, lengths, valid = (x.numpy() for x in server.candidates(
+        tf.constant(words)))
+    assert log_probs.shape == (5, 4, 2) and lengths.shape == valid.shape == (5, 4)
+    for b, entries in enumerate(finite_nbest(server, words)):
+        got = {p.decode(): lp for p, lp, ok in zip(phonemes[b], log_probs[b], valid[b],
+                                                    strict=True) if ok}
+        assert sorted(got) == sorted(p for p, _ in entries)
+        for p, score in entries:
+            n = len(p.split()) + 1  # the smoke hypotheses end within max_length
+            assert np.mean(got[p]) / length_penalty(n, 0.6).numpy() == pytest.approx(score,
+                                                                                    abs=1e-4)
+
+
+def test_learned_rerank_ranks_by_the_weights_it_fitted_on_validation(
+        smoke_run, r2l_run, lexicon):
+    """`rerank.learned` fits the weights of the models' and the joint-sequence
+    model's scores on the validation lists, writes them to `rerank.json`,
+    and the test split's answers are the candidates those weights rank
+    first."""
+    from pipeline import evaluate as evaluate_stage
+    from pipeline import g2p_reranker, loglinear_rerank
+    from pipeline.g2p_scoring import score_all
+
+    run_dir = smoke_run[0]
+    sets = [f"rerank.runs={r2l_run}", "rerank.learned=true", "rerank.joint_order=2"]
+    args = ["--task", "g2p", "--preset", "smoke", "--data", lexicon, "--run-dir", run_dir]
+    assert evaluate_stage.main([*args, *(a for s in sets for a in ("--set", s)),
+                                "--split", "validation"]) == 0
+    assert evaluate_stage.main([*args, *(a for s in sets for a in ("--set", s))]) == 0
+    with open(os.path.join(run_dir, "rerank.json"), encoding="utf-8") as handle:
+        fitted = json.load(handle)
+    config = resolve("g2p", "smoke", sets=sets)
+    all_splits = g2p.splits(data_lib.load("g2p", data=lexicon), config)
+    assert fitted["validation_words"] == len(all_splits["validation"])
+    assert len(fitted["features"]) == len(fitted["weights"]) == 3
+    assert os.path.exists(os.path.join(run_dir, "joint_sequence_2.pkl"))
+    words = sorted(all_splits["test"])
+    server = g2p.make_server(config, run_dir)
+    phonemes, log_probs, _, valid = g2p_reranker.candidate_lists(server, words)
+    joint = g2p_reranker.joint_model(config, run_dir, all_splits["train"])  # the cached one
+    x = g2p_reranker.features(words, phonemes, log_probs, valid, joint)
+    best = loglinear_rerank.scores(x, valid, np.array(fitted["weights"])).argmax(axis=1)
+    want = score_all({w: phonemes[i, best[i]] for i, w in enumerate(words)}, all_splits["test"])
+    with open(os.path.join(run_dir, "metrics.json"), encoding="utf-8") as handle:
+        metrics = json.load(handle)
+    assert metrics["wer"] == want["wer"] and metrics["per"] == want["per"]
+
+
+@pytest.mark.parametrize("stage_main", [export_stage.main, run_stage.main])
+def test_learned_rerank_outside_evaluate_exits_2(stage_main, smoke_run, capsys):
+    assert run_cli(stage_main, ["--task", "g2p", "--preset", "smoke", "--run-dir",
+                                smoke_run[0], "--set", "rerank.learned=true"]) == 2
+    assert "rerank.learned=true" in capsys.readouterr().err

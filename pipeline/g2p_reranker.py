@@ -1,0 +1,133 @@
+"""The G2P task's learned n-best reranker (`--set rerank.learned=true`).
+
+The search's candidate lists (`G2PServer.candidates`: the searching
+ensemble's beam, joined with the other direction's with `rerank.propose`)
+are reordered by a log-linear model (`pipeline.loglinear_rerank`) whose
+features are every model's log P(Y | X) of the whole candidate and, with
+`rerank.joint_order` > 0, the log p(X, Y) of a joint-sequence (graphone)
+n-gram model fitted on the training split (`pipeline.joint_sequence`,
+Bisani and Ney 2008): a count-based model whose errors differ from the
+networks'. A candidate is right when it equals a reference without
+stress, the task's headline score (DESIGN section 3).
+
+The weights are fitted on the validation split's lists. Scoring the
+validation split itself would then be optimistic, so its lists are
+cross-fitted: five folds by `(crc32(word) // 20) % 5` (every validation
+word has `crc32 % 20 == 1`), each scored with the weights fitted on the
+other four. The fitted weights go to `<run-dir>/rerank.json`; the joint
+model is cached in `<run-dir>/joint_sequence_<order>.pkl`.
+"""
+
+import os
+import pickle
+import zlib
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from pipeline import atomic, loglinear_rerank
+from pipeline.ensemble import parse_runs
+from pipeline.g2p_scoring import strip_stress
+
+FOLDS = 5
+JOINT_FLOOR = -100.0  # the joint feature of a pair no graphone segmentation covers
+
+
+def candidate_lists(server, words, batch_size=256, progress=None):
+    """`(phonemes [W, K] str, log_probs [W, K, M], lengths [W, K], valid
+    [W, K])` over `words`, batch by batch (`G2PServer.candidates`)."""
+    parts = []
+    for start in range(0, len(words), batch_size):
+        out = server.candidates(tf.constant(words[start : start + batch_size]))
+        phonemes, log_probs, lengths, valid = (x.numpy() for x in out)
+        parts.append((phonemes.astype(str), log_probs, lengths, valid))
+        if progress:
+            progress(len(parts[-1][0]))
+    return tuple(np.concatenate(p) for p in zip(*parts, strict=True))
+
+
+def joint_model(config, run_dir, train_entries):
+    """The `JointSequenceModel` of `rerank.joint_order` fitted on the
+    training pronunciations without stress, from the run's cache when it
+    was fitted on the same words."""
+    from pipeline.joint_sequence import JointSequenceModel
+
+    order = config["rerank"]["joint_order"]
+    pairs = sorted((w, tuple(strip_stress(p.split()))) for w, ps in train_entries.items()
+                   for p in ps)
+    key = zlib.crc32(repr(pairs).encode("utf-8"))
+    path = os.path.join(run_dir, f"joint_sequence_{order}.pkl")
+    if os.path.exists(path):
+        with open(path, "rb") as f:
+            cached = pickle.load(f)
+        if cached["key"] == key:
+            return cached["model"]
+    print(f"fitting the order-{order} joint-sequence model on {len(pairs)} training "
+          "pronunciations", flush=True)
+    model = JointSequenceModel(order=order)
+    bar = keras.utils.Progbar(model.iterations, unit_name="EM pass")
+    model.fit(pairs, progress=lambda i: bar.update(i + 1))
+    atomic.write_bytes(path, pickle.dumps({"key": key, "model": model}))
+    return model
+
+
+def features(words, phonemes, log_probs, valid, joint=None):
+    """`[W, K, F]`: the models' log-probabilities, then the joint model's
+    log p(X, Y) (floored at `JOINT_FLOOR`) when `joint` is given."""
+    columns = [log_probs.astype(np.float64)]
+    if joint is not None:
+        scores = np.full(phonemes.shape, JOINT_FLOOR)
+        for (w, k) in zip(*np.nonzero(valid), strict=True):
+            scores[w, k] = max(joint.log_prob(words[w], strip_stress(phonemes[w, k].split())),
+                               JOINT_FLOOR)
+        columns.append(scores[..., None])
+    return np.where(valid[..., None], np.concatenate(columns, axis=-1), 0.0)
+
+
+def right_candidates(words, phonemes, entries):
+    """bool `[W, K]`: the candidate equals a reference without stress."""
+    return np.array([[" ".join(strip_stress(p.split())) in refs for p in row]
+                     for row, refs in zip(phonemes, ({" ".join(strip_stress(r.split()))
+                                                      for r in entries[w]} for w in words),
+                                          strict=True)])
+
+
+def folds(words):
+    """The cross-fitting fold of each validation word `[W]`."""
+    return np.array([zlib.crc32(w.encode("utf-8")) // 20 % FOLDS for w in words])
+
+
+def rerank(config, run_dir, server, all_splits, split):
+    """`{word: [hypotheses, best first]}` for the words of `split`, reordered
+    by the weights fitted on the validation split (cross-fitted when
+    `split` is validation), and the summary written to `rerank.json`."""
+    joint = joint_model(config, run_dir, all_splits["train"]) \
+        if config["rerank"]["joint_order"] else None
+
+    def lists(name):
+        words = sorted(all_splits[name])
+        bar = keras.utils.Progbar(len(words), unit_name="word")
+        phonemes, log_probs, _, valid = candidate_lists(server, words, progress=bar.add)
+        return words, phonemes, valid, features(words, phonemes, log_probs, valid, joint)
+
+    words, phonemes, valid, x = lists("validation")
+    right = right_candidates(words, phonemes, all_splits["validation"])
+    theta = loglinear_rerank.fit(x, valid, right)
+    crossed = loglinear_rerank.cross_fitted_scores(x, valid, right, folds(words))
+    picked = right[np.arange(len(words)), crossed.argmax(axis=1)]
+    runs = [run_dir, *parse_runs(config["ensemble"]["runs"]), *parse_runs(config["rerank"]["runs"])]
+    names = [f"log P(Y|X) {d}" for d in runs] + (["log p(X, Y) joint sequence"] if joint else [])
+    atomic.write_json(os.path.join(run_dir, "rerank.json"), {
+        "features": names, "weights": [float(t) for t in theta],
+        "joint_order": config["rerank"]["joint_order"], "propose": config["rerank"]["propose"],
+        "validation_words": len(words),
+        "validation_cross_fitted_wer_no_stress": float(1.0 - picked.mean())})
+    if split == "validation":
+        scores = crossed
+    else:
+        words, phonemes, valid, x = lists(split)
+        scores = loglinear_rerank.scores(x, valid, theta)
+    order = np.argsort(-scores, axis=1, kind="stable")
+    return {w: [phonemes[i, k] for k in order[i] if valid[i, k]] or [""]
+            for i, w in enumerate(words)}
