@@ -15,9 +15,11 @@ validation split itself would then be optimistic, so its lists are
 cross-fitted: five folds by `(crc32(word) // 20) % 5` (every validation
 word has `crc32 % 20 == 1`), each scored with the weights fitted on the
 other four. The fitted weights go to `<run-dir>/rerank.json`; the joint
-model is cached in `<run-dir>/joint_sequence_<order>.pkl`.
+model is cached in `<run-dir>/joint_sequence_<order>.pkl`. `predict`
+ranks with both (`load_fitted`, `predict`).
 """
 
+import json
 import os
 import pickle
 import zlib
@@ -57,7 +59,7 @@ def joint_model(config, run_dir, train_entries):
     pairs = sorted((w, tuple(strip_stress(p.split()))) for w, ps in train_entries.items()
                    for p in ps)
     key = zlib.crc32(repr(pairs).encode("utf-8"))
-    path = os.path.join(run_dir, f"joint_sequence_{order}.pkl")
+    path = joint_path(config, run_dir)
     if os.path.exists(path):
         with open(path, "rb") as f:
             cached = pickle.load(f)
@@ -72,6 +74,10 @@ def joint_model(config, run_dir, train_entries):
     return model
 
 
+def joint_path(config, run_dir):
+    return os.path.join(run_dir, f"joint_sequence_{config['rerank']['joint_order']}.pkl")
+
+
 def features(words, phonemes, log_probs, valid, joint=None):
     """`[W, K, F]`: the models' log-probabilities, then the joint model's
     log p(X, Y) (floored at `JOINT_FLOOR`) when `joint` is given."""
@@ -79,10 +85,53 @@ def features(words, phonemes, log_probs, valid, joint=None):
     if joint is not None:
         scores = np.full(phonemes.shape, JOINT_FLOOR)
         for (w, k) in zip(*np.nonzero(valid), strict=True):
-            scores[w, k] = max(joint.log_prob(words[w], strip_stress(phonemes[w, k].split())),
-                               JOINT_FLOOR)
+            scores[w, k] = max(joint.log_prob(words[w].lower(),
+                                              strip_stress(phonemes[w, k].split())), JOINT_FLOOR)
         columns.append(scores[..., None])
     return np.where(valid[..., None], np.concatenate(columns, axis=-1), 0.0)
+
+
+def feature_names(config, run_dir):
+    """The features' names, in their order: one per model, by run directory."""
+    runs = [run_dir, *parse_runs(config["ensemble"]["runs"]),
+            *parse_runs(config["rerank"]["runs"])]
+    return [f"log P(Y|X) {d}" for d in runs] + (
+        ["log p(X, Y) joint sequence"] if config["rerank"]["joint_order"] else [])
+
+
+def load_fitted(config, run_dir):
+    """`(theta, joint model or None)` that `evaluate` fitted for this
+    configuration (`rerank.json` and the joint model's cache); a UsageError
+    that says what to run when they are missing or fitted for another one."""
+    from pipeline.errors import UsageError
+
+    path = os.path.join(run_dir, "rerank.json")
+    fix = ("run `python -m pipeline.evaluate` with the same flags and --set "
+           "rerank.learned=true first")
+    if not os.path.exists(path):
+        raise UsageError(f"{path}: no learned reranker was fitted; {fix}")
+    with open(path, encoding="utf-8") as handle:
+        fitted = json.load(handle)
+    if (fitted["features"] != feature_names(config, run_dir)
+            or fitted["propose"] != config["rerank"]["propose"]
+            or fitted["joint_order"] != config["rerank"]["joint_order"]):
+        raise UsageError(f"{path}: fitted for other runs or rerank settings; {fix}")
+    joint = None
+    if config["rerank"]["joint_order"]:
+        with open(joint_path(config, run_dir), "rb") as handle:
+            joint = pickle.load(handle)["model"]
+    return np.array(fitted["weights"]), joint
+
+
+def predict(server, words, theta, joint):
+    """`[(phonemes, score)]`: each word's candidate the fitted reranker
+    ranks first, and its score theta . f (an empty word: `("", 0.0)`)."""
+    phonemes, log_probs, _, valid = candidate_lists(server, words)
+    scores = loglinear_rerank.scores(features(words, phonemes, log_probs, valid, joint), valid,
+                                     theta)
+    best = scores.argmax(axis=1)
+    return [(phonemes[i, b], float(scores[i, b])) if word else ("", 0.0)
+            for i, (word, b) in enumerate(zip(words, best, strict=True))]
 
 
 def right_candidates(words, phonemes, entries):
@@ -116,10 +165,8 @@ def rerank(config, run_dir, server, all_splits, split):
     theta = loglinear_rerank.fit(x, valid, right)
     crossed = loglinear_rerank.cross_fitted_scores(x, valid, right, folds(words))
     picked = right[np.arange(len(words)), crossed.argmax(axis=1)]
-    runs = [run_dir, *parse_runs(config["ensemble"]["runs"]), *parse_runs(config["rerank"]["runs"])]
-    names = [f"log P(Y|X) {d}" for d in runs] + (["log p(X, Y) joint sequence"] if joint else [])
     atomic.write_json(os.path.join(run_dir, "rerank.json"), {
-        "features": names, "weights": [float(t) for t in theta],
+        "features": feature_names(config, run_dir), "weights": [float(t) for t in theta],
         "joint_order": config["rerank"]["joint_order"], "propose": config["rerank"]["propose"],
         "validation_words": len(words),
         "validation_cross_fitted_wer_no_stress": float(1.0 - picked.mean())})

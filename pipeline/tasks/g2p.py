@@ -55,8 +55,8 @@ DEFAULTS = {
     # having 1 - w (models.decoding.rerank); propose: those that read in the
     # other direction also search, and both n-best lists are rescored.
     # learned: rank the candidates by a log-linear model of every model's score
-    # (and the joint-sequence model's, of order joint_order; 0: none) fitted on
-    # the validation split (evaluate only; pipeline.g2p_reranker).
+    # (and the joint-sequence model's, of order joint_order; 0: none) that
+    # evaluate fits on the validation split and predict uses (pipeline.g2p_reranker).
     "rerank": {"runs": "", "weight": 0.5, "propose": False, "learned": False,
                "joint_order": 5},
 }
@@ -132,15 +132,15 @@ def check_config(config):
 
 
 def check_stage(config, stage):
-    """Raises a UsageError for `rerank.learned` outside `evaluate` (and
-    `train`, which ignores it): the learned reranker runs in Python over
-    whole splits, not in the exported graph."""
+    """Raises a UsageError for `rerank.learned` in a stage without it: the
+    learned reranker is fitted by `evaluate` and used by `predict`, in
+    Python, not in the exported graph (`train` ignores it)."""
     from pipeline.errors import UsageError
 
-    if config["rerank"]["learned"] and stage not in ("evaluate", "train"):
-        raise UsageError(f"--set rerank.learned=true: {stage} has no learned reranker (it "
-                         "runs in evaluate, over the validation split); drop the flag, and "
-                         "the models rank by rerank.weight")
+    if config["rerank"]["learned"] and stage not in ("evaluate", "predict", "train"):
+        raise UsageError(f"--set rerank.learned=true: {stage} has no learned reranker (evaluate "
+                         "fits it, predict uses it); drop the flag, and the models rank by "
+                         "rerank.weight")
 
 
 def check_prepared(config, run_dir):
@@ -746,8 +746,13 @@ def predict_lines(config, run_dir, words):
 def predict_words(config, run_dir, words):
     """`[(word, phonemes, score)]` from a trained run, with the configured
     decoding."""
-    check_stage(config, "predict")
     server = make_server(config, run_dir)
+    if config["rerank"]["learned"]:
+        from pipeline import g2p_reranker
+
+        theta, joint = g2p_reranker.load_fitted(config, run_dir)
+        return [(w, p, s) for w, (p, s) in zip(
+            words, g2p_reranker.predict(server, words, theta, joint), strict=True)]
     phonemes, scores = server(tf.constant(words, tf.string))
     return [(w, p.decode(), float(s))
             for w, p, s in zip(words, phonemes.numpy(), scores.numpy(), strict=True)]

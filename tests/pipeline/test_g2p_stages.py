@@ -484,8 +484,8 @@ def test_learned_rerank_ranks_by_the_weights_it_fitted_on_validation(
         smoke_run, r2l_run, lexicon):
     """`rerank.learned` fits the weights of the models' and the joint-sequence
     model's scores on the validation lists, writes them to `rerank.json`,
-    and the test split's answers are the candidates those weights rank
-    first."""
+    and the test split's answers, and predict's, are the candidates those
+    weights rank first."""
     from pipeline import evaluate as evaluate_stage
     from pipeline import g2p_reranker, loglinear_rerank
     from pipeline.g2p_scoring import score_all
@@ -513,6 +513,21 @@ def test_learned_rerank_ranks_by_the_weights_it_fitted_on_validation(
     with open(os.path.join(run_dir, "metrics.json"), encoding="utf-8") as handle:
         metrics = json.load(handle)
     assert metrics["wer"] == want["wer"] and metrics["per"] == want["per"]
+    # predict answers with the same weights, from rerank.json
+    got = g2p.predict_words(config, run_dir, [*words[:6], ""])
+    assert [p for _, p, _ in got] == [phonemes[i, best[i]] for i in range(6)] + [""]
+
+
+def test_learned_predict_without_a_fitted_reranker_exits_2(smoke_run, r2l_run, tmp_path, capsys):
+    from pipeline import predict as predict_stage
+
+    run_dir = tmp_path / "copy"
+    shutil.copytree(smoke_run[0], run_dir, ignore=shutil.ignore_patterns("rerank.json"))
+    flags = ["--set", f"rerank.runs={r2l_run}", "--set", "rerank.learned=true"]
+    assert run_cli(predict_stage.main, ["--task", "g2p", "--preset", "smoke", "--run-dir",
+                                        str(run_dir), *flags, "hello"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "rerank.json" in err and "pipeline.evaluate" in err
 
 
 @pytest.mark.parametrize("stage_main", [export_stage.main, run_stage.main])
