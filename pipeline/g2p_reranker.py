@@ -151,6 +151,11 @@ def rerank(config, run_dir, server, all_splits, split):
     """`{word: [hypotheses, best first]}` for the words of `split`, reordered
     by the weights fitted on the validation split (cross-fitted when
     `split` is validation), and the summary written to `rerank.json`."""
+    from pipeline.errors import UsageError
+
+    if not all_splits["validation"]:
+        raise UsageError("--set rerank.learned=true: the validation split is empty; the "
+                         "reranker has nothing to be fitted on")
     joint = joint_model(config, run_dir, all_splits["train"]) \
         if config["rerank"]["joint_order"] else None
 
