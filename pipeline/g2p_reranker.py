@@ -15,8 +15,9 @@ validation split itself would then be optimistic, so its lists are
 cross-fitted: five folds by `(crc32(word) // 20) % 5` (every validation
 word has `crc32 % 20 == 1`), each scored with the weights fitted on the
 other four. The fitted weights go to `<run-dir>/rerank.json`; the joint
-model is cached in `<run-dir>/joint_sequence_<order>.pkl`. `predict`
-ranks with both (`load_fitted`, `predict`).
+model is cached in `<run-dir>/joint_sequence_<order>.pkl`. `predict` and
+`export` rank with both, in the graph (`load_fitted`,
+`G2PServer.learned_best`).
 """
 
 import json
@@ -121,17 +122,6 @@ def load_fitted(config, run_dir):
         with open(joint_path(config, run_dir), "rb") as handle:
             joint = pickle.load(handle)["model"]
     return np.array(fitted["weights"]), joint
-
-
-def predict(server, words, theta, joint):
-    """`[(phonemes, score)]`: each word's candidate the fitted reranker
-    ranks first, and its score theta . f (an empty word: `("", 0.0)`)."""
-    phonemes, log_probs, _, valid = candidate_lists(server, words)
-    scores = loglinear_rerank.scores(features(words, phonemes, log_probs, valid, joint), valid,
-                                     theta)
-    best = scores.argmax(axis=1)
-    return [(phonemes[i, b], float(scores[i, b])) if word else ("", 0.0)
-            for i, (word, b) in enumerate(zip(words, best, strict=True))]
 
 
 def right_candidates(words, phonemes, entries):

