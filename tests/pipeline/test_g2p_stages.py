@@ -103,6 +103,24 @@ def test_export_loads_without_the_project_and_matches_in_process(smoke_run):
     assert served["phonemes"][0] == served["phonemes"][2]  # case-insensitive
 
 
+def test_export_wer_bench_scores_the_served_answers(smoke_run, lexicon, capsys):
+    """`bench.g2p_export_wer` serves the export with the project blocked and
+    scores what the in-process server answers."""
+    from bench import g2p_export_wer
+    from pipeline.g2p_scoring import score_all
+
+    export = os.path.join(smoke_run[1], "g2p", "1")
+    report = g2p_export_wer.main([export, "--preset", "smoke", "--data", lexicon])
+    entries = g2p.splits(data_lib.load("g2p", data=lexicon), resolve("g2p", "smoke"))["test"]
+    words = sorted(entries)
+    local = score_all({w: p for w, p, _ in g2p.predict_words(resolve("g2p", "smoke"),
+                                                              smoke_run[0], words)}, entries)
+    scores = ("wer", "per", "wer_no_stress", "per_no_stress")
+    assert report["words"] == len(words) > 0
+    assert [report[k] for k in scores] == [local[k] for k in scores]
+    assert json.loads(capsys.readouterr().out)["wer"] == local["wer"]
+
+
 def test_export_has_no_device_specific_ops(smoke_run):
     _, export_dir = smoke_run
     loaded = tf.saved_model.load(os.path.join(export_dir, "g2p", "1"))
