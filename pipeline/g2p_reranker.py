@@ -15,9 +15,10 @@ validation split itself would then be optimistic, so its lists are
 cross-fitted: five folds by `(crc32(word) // 20) % 5` (every validation
 word has `crc32 % 20 == 1`), each scored with the weights fitted on the
 other four. The fitted weights go to `<run-dir>/rerank.json`; the joint
-model is cached in `<run-dir>/joint_sequence_<order>.pkl`. `predict` and
-`export` rank with both, in the graph (`load_fitted`,
-`G2PServer.learned_best`).
+model is cached in `<run-dir>/joint_sequence_<order>.pkl`. The features
+are computed in the graph (`G2PServer.candidates`), for fitting as for
+`predict` and `export`, which rank with the fitted weights
+(`load_fitted`, `G2PServer.learned_best`).
 """
 
 import json
@@ -34,17 +35,16 @@ from pipeline.ensemble import parse_runs
 from pipeline.g2p_scoring import strip_stress
 
 FOLDS = 5
-JOINT_FLOOR = -100.0  # the joint feature of a pair no graphone segmentation covers
 
 
 def candidate_lists(server, words, batch_size=256, progress=None):
-    """`(phonemes [W, K] str, log_probs [W, K, M], lengths [W, K], valid
+    """`(phonemes [W, K] str, features [W, K, F], lengths [W, K], valid
     [W, K])` over `words`, batch by batch (`G2PServer.candidates`)."""
     parts = []
     for start in range(0, len(words), batch_size):
         out = server.candidates(tf.constant(words[start : start + batch_size]))
-        phonemes, log_probs, lengths, valid = (x.numpy() for x in out)
-        parts.append((phonemes.astype(str), log_probs, lengths, valid))
+        phonemes, features, lengths, valid = (x.numpy() for x in out)
+        parts.append((phonemes.astype(str), features, lengths, valid))
         if progress:
             progress(len(parts[-1][0]))
     return tuple(np.concatenate(p) for p in zip(*parts, strict=True))
@@ -79,25 +79,25 @@ def joint_path(config, run_dir):
     return os.path.join(run_dir, f"joint_sequence_{config['rerank']['joint_order']}.pkl")
 
 
-def features(words, phonemes, log_probs, valid, joint=None):
-    """`[W, K, F]`: the models' log-probabilities, then the joint model's
-    log p(X, Y) (floored at `JOINT_FLOOR`) when `joint` is given."""
-    columns = [log_probs.astype(np.float64)]
-    if joint is not None:
-        scores = np.full(phonemes.shape, JOINT_FLOOR)
-        for (w, k) in zip(*np.nonzero(valid), strict=True):
-            scores[w, k] = max(joint.log_prob(words[w].lower(),
-                                              strip_stress(phonemes[w, k].split())), JOINT_FLOOR)
-        columns.append(scores[..., None])
-    return np.where(valid[..., None], np.concatenate(columns, axis=-1), 0.0)
-
-
 def feature_names(config, run_dir):
     """The features' names, in their order: one per model, by run directory."""
     runs = [run_dir, *parse_runs(config["ensemble"]["runs"]),
             *parse_runs(config["rerank"]["runs"])]
     return [f"log P(Y|X) {d}" for d in runs] + (
         ["log p(X, Y) joint sequence"] if config["rerank"]["joint_order"] else [])
+
+
+def unfitted(config, run_dir, all_splits):
+    """`(None, joint model or None)`: the `G2PServer(learned=...)` whose
+    candidates carry the features `rerank` fits weights to."""
+    if not all_splits["validation"]:
+        from pipeline.errors import UsageError
+
+        raise UsageError("--set rerank.learned=true: the validation split is empty; the "
+                         "reranker has nothing to be fitted on")
+    joint = joint_model(config, run_dir, all_splits["train"]) \
+        if config["rerank"]["joint_order"] else None
+    return None, joint
 
 
 def load_fitted(config, run_dir):
@@ -126,10 +126,14 @@ def load_fitted(config, run_dir):
 
 def right_candidates(words, phonemes, entries):
     """bool `[W, K]`: the candidate equals a reference without stress."""
-    return np.array([[" ".join(strip_stress(p.split())) in refs for p in row]
-                     for row, refs in zip(phonemes, ({" ".join(strip_stress(r.split()))
-                                                      for r in entries[w]} for w in words),
-                                          strict=True)])
+    def plain(pronunciation):
+        return " ".join(strip_stress(pronunciation.split()))
+
+    right = np.zeros(phonemes.shape, bool)
+    for i, word in enumerate(words):
+        references = {plain(r) for r in entries[word]}
+        right[i] = [plain(p) in references for p in phonemes[i]]
+    return right
 
 
 def folds(words):
@@ -140,20 +144,14 @@ def folds(words):
 def rerank(config, run_dir, server, all_splits, split):
     """`{word: [hypotheses, best first]}` for the words of `split`, reordered
     by the weights fitted on the validation split (cross-fitted when
-    `split` is validation), and the summary written to `rerank.json`."""
-    from pipeline.errors import UsageError
-
-    if not all_splits["validation"]:
-        raise UsageError("--set rerank.learned=true: the validation split is empty; the "
-                         "reranker has nothing to be fitted on")
-    joint = joint_model(config, run_dir, all_splits["train"]) \
-        if config["rerank"]["joint_order"] else None
+    `split` is validation), and the summary written to `rerank.json`.
+    `server` carries the features (`unfitted`)."""
 
     def lists(name):
         words = sorted(all_splits[name])
         bar = keras.utils.Progbar(len(words), unit_name="word")
-        phonemes, log_probs, _, valid = candidate_lists(server, words, progress=bar.add)
-        return words, phonemes, valid, features(words, phonemes, log_probs, valid, joint)
+        phonemes, x, _, valid = candidate_lists(server, words, progress=bar.add)
+        return words, phonemes, valid, x
 
     words, phonemes, valid, x = lists("validation")
     right = right_candidates(words, phonemes, all_splits["validation"])

@@ -97,6 +97,10 @@ VARIANTS = {
 #: The metrics `pipeline.compare` tabulates, the first one charted.
 COMPARE_METRICS = ("wer_no_stress", "per_no_stress", "wer", "per")
 
+#: the learned reranker's joint-sequence feature of a pair no graphone
+#: segmentation covers (log p(X, Y) is -inf there)
+JOINT_FLOOR = -100.0
+
 SAMPLE_WORDS = ["hello", "world", "pronunciation", "tensorflow", "keras", "recurrent"]
 
 
@@ -310,11 +314,13 @@ class G2PServer(tf.Module):
             first one before the rescoring (2K hypotheses a word, a
             hypothesis both lists hold kept once): the joint n-best
             rescoring of Liu et al. (2016), section 3.
-        learned: `(theta, joint)`, a learned reranker that `evaluate` fitted
-            (`pipeline.g2p_reranker`): the answer is the candidate with the
-            largest theta . f, f every model's log P(Y | X) and, with a
-            `JointSequenceModel` `joint`, its log p(X, Y) (in the graph,
-            `pipeline.joint_sequence_graph`; not under XLA).
+        learned: `(theta, joint)`, the learned reranker
+            (`pipeline.g2p_reranker`): the candidates' features f are every
+            model's log P(Y | X) and, with a `JointSequenceModel` `joint`,
+            its log p(X, Y) (in the graph, `pipeline.joint_sequence_graph`;
+            not under XLA); with weights `theta` (None while `evaluate`
+            fits them) the answer is the candidate with the largest
+            theta . f.
     """
 
     def __init__(self, model, vocabularies, beam_width=4, length_penalty=0.6, max_length=32,
@@ -342,8 +348,9 @@ class G2PServer(tf.Module):
         if learned is not None:
             from pipeline.joint_sequence_graph import JointSequenceScorer
 
-            self.theta = tf.constant(learned[0], tf.float64)
-            self.joint = JointSequenceScorer(learned[1]) if learned[1] is not None else None
+            theta, joint = learned
+            self.theta = tf.constant(theta, tf.float64) if theta is not None else None
+            self.joint = JointSequenceScorer(joint) if joint is not None else None
         self.max_input_length = max_input_length
         self.xla = xla
         self.decode_ids = tf.function(self._decode_ids, jit_compile=True, autograph=False) \
@@ -479,12 +486,15 @@ class G2PServer(tf.Module):
 
     def _candidates(self, words):
         """The search's hypotheses before any reranking (with `propose`, the
-        2K of both searches), each scored whole by every model, for a
-        learned reranker (`pipeline.g2p_reranker`; not part of the export):
-        `(phonemes [B, K] string in reading order, log_probs [B, K, M]
-        float32, lengths [B, K] int32 with the end token, valid [B, K])`;
-        M counts the searching models then the rerankers, and `valid` is
-        false for a proposal the first list already holds."""
+        2K of both searches) and the learned reranker's features of each
+        (`pipeline.g2p_reranker`): `(phonemes [B, K] string in reading
+        order, features [B, K, F] float64, lengths [B, K] int32 with the
+        end token, valid [B, K])`. The features are every model's log P(Y |
+        X) of the whole hypothesis, the searching models then the
+        rerankers, and, with a joint model, its log p(X, Y) of the
+        lower-case word and the pronunciation without stress, floored at
+        `JOINT_FLOOR`; all 0 where `valid` is false (a proposal the first
+        list already holds)."""
         ids, _ = self.encode_words(words)
         hypotheses, scores, lengths = self.search_with(ids, self.models)
         if self.proposers:
@@ -499,10 +509,21 @@ class G2PServer(tf.Module):
             hypotheses = reverse_hypotheses(hypotheses, lengths)
         mask = tf.sequence_mask(lengths, steps)
         tokens = tf.ragged.boolean_mask(self.phone_names(hypotheses), mask)
-        return (tf.strings.reduce_join(tokens, axis=-1, separator=" ").to_tensor(),  # [B, K]
-                tf.reshape(log_probs, [batch, width, -1]),
+        phonemes = tf.strings.reduce_join(tokens, axis=-1, separator=" ").to_tensor()  # [B, K]
+        features = [tf.reshape(tf.cast(log_probs, tf.float64), [batch, width, -1])]
+        if self.joint is not None:
+            lower = tf.repeat(tf.strings.lower(words, encoding="utf-8"), width)  # [B * K]
+            tokens = tf.strings.split(tf.reshape(phonemes, [-1]))
+            plain = tf.strings.reduce_join(tf.ragged.map_flat_values(
+                tf.strings.regex_replace, tokens, "^([A-Za-z]+)[012]$", r"\1"), axis=-1,
+                separator=" ")  # without stress (g2p_scoring.strip_stress)
+            joint = tf.maximum(self.joint(lower, plain), JOINT_FLOOR)
+            features.append(tf.reshape(joint, [batch, width, 1]))
+        valid = tf.math.is_finite(scores)
+        features = tf.where(valid[..., None], tf.concat(features, axis=-1), 0.0)
+        return (phonemes, features,
                 tf.reshape(flat_lengths + tf.cast(ended, flat_lengths.dtype), [batch, width]),
-                tf.math.is_finite(scores))
+                valid)
 
     @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name="words")],
                  autograph=False)
@@ -537,34 +558,20 @@ class G2PServer(tf.Module):
 
     def learned_best(self, words):
         """The candidate the learned reranker ranks first, `(phonemes [B],
-        theta . f [B] float32)`, as `pipeline.g2p_reranker.rerank` ranks:
-        the joint model reads the lower-case word and the pronunciation
-        without stress, its log p floored at `JOINT_FLOOR`."""
-        from pipeline.g2p_reranker import JOINT_FLOOR
-
-        phonemes, log_probs, _, valid = self._candidates(words)  # [B, K], [B, K, M]
-        features = [tf.cast(log_probs, tf.float64)]
-        if self.joint is not None:
-            width = tf.shape(phonemes)[1]
-            lower = tf.repeat(tf.strings.lower(words, encoding="utf-8"), width)  # [B * K]
-            tokens = tf.strings.split(tf.reshape(phonemes, [-1]))
-            plain = tf.strings.reduce_join(tf.ragged.map_flat_values(
-                tf.strings.regex_replace, tokens, "^([A-Za-z]+)[012]$", r"\1"), axis=-1,
-                separator=" ")  # without stress (g2p_scoring.strip_stress)
-            joint = tf.maximum(self.joint(lower, plain), JOINT_FLOOR)
-            features.append(tf.reshape(joint, tf.shape(phonemes))[..., None])
-        scores = tf.linalg.matvec(tf.concat(features, axis=-1), self.theta)  # [B, K]
+        theta . f [B] float32)`, as `pipeline.g2p_reranker.rerank` ranks."""
+        phonemes, features, _, valid = self._candidates(words)  # [B, K], [B, K, F]
+        scores = tf.linalg.matvec(features, self.theta)  # [B, K]
         scores = tf.where(valid, scores, tf.constant(-np.inf, tf.float64))
         best = tf.argmax(scores, axis=1, output_type=tf.int32)
         return (tf.gather(phonemes, best, batch_dims=1),
                 tf.cast(tf.gather(scores, best, batch_dims=1), tf.float32))
 
 
-def make_server(config, run_dir, learned=False):
+def make_server(config, run_dir, learned=None):
     """The `G2PServer` of a trained run with the configured decoding: the
     run's model, with those of the runs `ensemble.runs` lists (trained in
-    the same direction), reranked by those of `rerank.runs`; with `learned`
-    (and `rerank.learned`) ranked by the reranker `evaluate` fitted."""
+    the same direction), reranked by those of `rerank.runs`; `learned`, a
+    `(theta, joint)` pair, as `G2PServer` takes it."""
     from pipeline.errors import UsageError
 
     models, vocabularies = ensemble_lib.load(config, run_dir, load_trained)
@@ -582,14 +589,18 @@ def make_server(config, run_dir, learned=False):
     if config["rerank"]["propose"] and not any(r != (direction == "r2l") for _, r in rerankers):
         raise UsageError(f"--set rerank.propose=true: no run in rerank.runs reads in the other "
                          f"direction than {run_dir} ({direction})")
-    fitted = None
-    if learned and config["rerank"]["learned"]:
-        from pipeline import g2p_reranker
-
-        fitted = g2p_reranker.load_fitted(config, run_dir)
     return G2PServer(models, vocabularies, **config["decode"], reverse=direction == "r2l",
                      rerankers=rerankers, rerank_weight=config["rerank"]["weight"],
-                     propose=config["rerank"]["propose"], learned=fitted)
+                     propose=config["rerank"]["propose"], learned=learned)
+
+
+def make_served(config, run_dir):
+    """`make_server` for predict and export: with `rerank.learned`, ranked by
+    the reranker `evaluate` fitted (`pipeline.g2p_reranker.load_fitted`)."""
+    from pipeline import g2p_reranker
+
+    learned = g2p_reranker.load_fitted(config, run_dir) if config["rerank"]["learned"] else None
+    return make_server(config, run_dir, learned)
 
 
 def reverse_hypotheses(hypotheses, lengths):
@@ -661,14 +672,15 @@ def evaluate(config, run_dir, data=None, data_dir=None, plot_words=4, split="tes
     check_prepared(config, run_dir)
     all_splits = splits(data_lib.load("g2p", data=data, data_dir=data_dir), config)
     entries = all_splits[split]
-    server = make_server(config, run_dir)
-    model, vocabularies = server.model, load_vocabularies(run_dir)
     if config["rerank"]["learned"]:
         from pipeline import g2p_reranker
 
+        server = make_server(config, run_dir, g2p_reranker.unfitted(config, run_dir, all_splits))
         nbest = g2p_reranker.rerank(config, run_dir, server, all_splits, split)
     else:
+        server = make_server(config, run_dir)
         nbest = predict_nbest(server, sorted(entries))
+    model, vocabularies = server.model, load_vocabularies(run_dir)
     predictions = {word: hypotheses[0] for word, hypotheses in nbest.items()}
     metrics = g2p_scoring.score_all(predictions, entries)
     # the n-best oracle: what reranking the search's lists could reach at best
@@ -733,7 +745,7 @@ def export(config, run_dir, directory):
     """Writes the SavedModel of a trained run into `directory` (which must not
     exist; the caller renames it into place). Returns the metadata dict."""
     check_prepared(config, run_dir)
-    server = make_server(config, run_dir, learned=True)
+    server = make_served(config, run_dir)
     export_lib.write_archive(directory,
                              [*server.models, *server.rerank_models, server.chars,
                               server.phones, server.phone_names,
@@ -794,7 +806,7 @@ def predict_lines(config, run_dir, words):
 def predict_words(config, run_dir, words):
     """`[(word, phonemes, score)]` from a trained run, with the configured
     decoding."""
-    server = make_server(config, run_dir, learned=True)
+    server = make_served(config, run_dir)
     phonemes, scores = server(tf.constant(words, tf.string))
     return [(w, p.decode(), float(s))
             for w, p, s in zip(words, phonemes.numpy(), scores.numpy(), strict=True)]

@@ -506,7 +506,7 @@ def test_learned_rerank_ranks_by_the_weights_it_fitted_on_validation(
     the graph) are the candidates those weights rank first."""
     from pipeline import evaluate as evaluate_stage
     from pipeline import g2p_reranker, loglinear_rerank
-    from pipeline.g2p_scoring import score_all
+    from pipeline.g2p_scoring import score_all, strip_stress
 
     run_dir = smoke_run[0]
     sets = [f"rerank.runs={r2l_run}", "rerank.learned=true", "rerank.joint_order=2"]
@@ -522,10 +522,13 @@ def test_learned_rerank_ranks_by_the_weights_it_fitted_on_validation(
     assert len(fitted["features"]) == len(fitted["weights"]) == 3
     assert os.path.exists(os.path.join(run_dir, "joint_sequence_2.pkl"))
     words = sorted(all_splits["test"])
-    server = g2p.make_server(config, run_dir)
+    # the features again, the joint model's from its Python implementation
+    server = g2p.make_server(config, run_dir)  # no joint model: the networks' scores
     phonemes, log_probs, _, valid = g2p_reranker.candidate_lists(server, words)
     joint = g2p_reranker.joint_model(config, run_dir, all_splits["train"])  # the cached one
-    x = g2p_reranker.features(words, phonemes, log_probs, valid, joint)
+    joint_scores = [[max(joint.log_prob(w, strip_stress(p.split())), g2p.JOINT_FLOOR)
+                     for p in row] for w, row in zip(words, phonemes, strict=True)]
+    x = np.concatenate([log_probs, np.array(joint_scores)[..., None]], axis=-1)
     best = loglinear_rerank.scores(x, valid, np.array(fitted["weights"])).argmax(axis=1)
     want = score_all({w: phonemes[i, best[i]] for i, w in enumerate(words)}, all_splits["test"])
     with open(os.path.join(run_dir, "metrics.json"), encoding="utf-8") as handle:
