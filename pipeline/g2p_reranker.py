@@ -50,6 +50,11 @@ def candidate_lists(server, words, batch_size=256, progress=None):
     return tuple(np.concatenate(p) for p in zip(*parts, strict=True))
 
 
+#: bumped when the pickled model's layout changes (2: the n-gram's
+#: prefix ranks, `CharNGram.prefixes`), so an older cache is refitted
+CACHE_FORMAT = 2
+
+
 def joint_model(config, run_dir, train_entries):
     """The `JointSequenceModel` of `rerank.joint_order` fitted on the
     training pronunciations without stress, from the run's cache when it
@@ -59,7 +64,7 @@ def joint_model(config, run_dir, train_entries):
     order = config["rerank"]["joint_order"]
     pairs = sorted((w, tuple(strip_stress(p.split()))) for w, ps in train_entries.items()
                    for p in ps)
-    key = zlib.crc32(repr(pairs).encode("utf-8"))
+    key = zlib.crc32(repr((CACHE_FORMAT, pairs)).encode("utf-8"))
     path = joint_path(config, run_dir)
     if os.path.exists(path):
         with open(path, "rb") as f:

@@ -52,7 +52,7 @@ class JointSequenceModel:
         order: n of the graphone n-gram.
         iterations: Viterbi EM passes of the unigram alignment model.
         min_count: graphones seen fewer times in the final alignments map
-            to one out-of-vocabulary id (keeps the n-gram codes in 64 bits).
+            to one out-of-vocabulary id.
 
     Example:
 

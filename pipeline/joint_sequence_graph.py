@@ -39,6 +39,9 @@ class JointSequenceScorer(tf.Module):
                           tf.constant(list(model.ids.values()), tf.int64), OOV)
         ngram = model.ngram
         self.order, self.base = ngram.order, ngram.vocabulary_size
+        # the rank of each distinct j-gram, j < order (CharNGram.codes)
+        self.ranks = [_table(tf.constant(keys, tf.int64), tf.range(len(keys), dtype=tf.int64), -1)
+                      for keys in ngram.prefixes[1:]]
         self.counts, self.contexts, self.context_stats = [], [], []
         for o in ngram.orders[1:]:
             self.counts.append(_table(tf.constant(o.codes, tf.int64),
@@ -167,6 +170,13 @@ class JointSequenceScorer(tf.Module):
         scored = tf.range(steps + 1, dtype=tf.int64)[None] <= lengths[:, None]
         return tf.reduce_sum(tf.where(scored, log_p, tf.zeros_like(log_p)), axis=1)
 
+    def _codes(self, grams):
+        """`CharNGram.codes` of grams `[..., k]` (int64)."""
+        rank = tf.zeros(tf.shape(grams)[:-1], tf.int64)
+        for j in range(1, grams.shape[-1]):
+            rank = self.ranks[j - 1].lookup(rank * self.base + grams[..., j - 1])
+        return rank * self.base + grams[..., -1]
+
     def _probabilities(self, windows):
         """`CharNGram.probabilities` over windows `[..., order]` (int64)."""
         n, base = self.order, self.base
@@ -176,8 +186,7 @@ class JointSequenceScorer(tf.Module):
             gram = windows[..., n - k :]
             if k > 1:
                 available &= gram[..., 0] > 0
-            powers = tf.constant(base ** np.arange(k - 1, -1, -1, dtype=np.int64), tf.int64)
-            code = tf.reduce_sum(gram * powers, axis=-1)
+            code = self._codes(gram)
             c = tf.cast(self.counts[k - 1].lookup(code), tf.float64)
             row = self.contexts[k - 1].lookup(code // base)
             stats = tf.gather(self.context_stats[k - 1], row)  # unseen: the zero row

@@ -23,16 +23,19 @@ zero and the probabilities of a history sum to one.
 
 Symbols are the integer ids of `pipeline.vocab` (1 = out of vocabulary,
 2.. the characters); id 0 (padding) is never predicted and marks "no
-symbol" in the history. Counting is vectorised: an n-gram is the integer
-``sum_i w_i * b**(n-1-i)`` with base b = the vocabulary size, and counts are
-`numpy.unique` over those codes.
+symbol" in the history. Counting is vectorised: a k-gram is the integer
+``r * b + w_k`` with base b = the vocabulary size and r the rank of its
+first k-1 symbols among the distinct (k-1)-grams of the training stream
+(r = 0 for the empty prefix of a unigram), and counts are `numpy.unique`
+over those codes. Ranks keep codes below N * b for a stream of N symbols
+whatever the order (plain base-b codes ``sum_i w_i * b**(k-i)`` overflow
+64 bits at order 6 over a few thousand symbols), and the context of a
+code is still ``code // b``.
 
 References:
     Stanley F. Chen and Joshua Goodman (1998), "An Empirical Study of
     Smoothing Techniques for Language Modeling", Harvard TR-10-98.
 """
-
-import math
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
@@ -40,11 +43,19 @@ from numpy.lib.stride_tricks import sliding_window_view
 METHODS = ("kneser_ney", "witten_bell")
 
 
-def _codes(ids, k, base):
-    """Codes of the k-grams of `ids` ending at positions k-1.. ([N-k+1])."""
-    windows = sliding_window_view(ids, k)  # [N-k+1, k]
-    powers = base ** np.arange(k - 1, -1, -1, dtype=np.int64)  # [k]
-    return windows @ powers
+def _stream_codes(ids, order, base):
+    """`[None, codes_1, ..., codes_order]`: codes_k `[N-k+1]` of the k-grams
+    of `ids` starting at positions 0..N-k, and `[None, keys_1, ...,
+    keys_order]` the sorted distinct codes of each order (the rank of a
+    k-gram is its index in keys_k)."""
+    codes, keys = [None], [None]
+    rank = np.zeros(len(ids), np.int64)  # of the empty gram at each start
+    for k in range(1, order + 1):
+        code = rank[: len(ids) - k + 1] * base + ids[k - 1 :]  # [N-k+1]
+        distinct, rank = np.unique(code, return_inverse=True)
+        codes.append(code)
+        keys.append(distinct)
+    return codes, keys
 
 
 def _lookup(keys, values, queries, default=0):
@@ -100,13 +111,11 @@ class CharNGram:
         if vocabulary_size < 2:
             raise ValueError("`vocabulary_size` must be at least 2. "
                              f"Received: vocabulary_size={vocabulary_size}")
-        if order * math.log2(vocabulary_size) >= 62:
-            raise ValueError(f"{order}-grams over {vocabulary_size} symbols do not fit in "
-                             "64-bit codes; lower the order or the vocabulary")
         self.vocabulary_size = vocabulary_size
         self.order = order
         self.method = method
         self.orders = None
+        self.prefixes = None  # [None, keys_1 .. keys_{n-1}]: ranks of contexts
         self.discounts = None
 
     def fit(self, ids):
@@ -118,15 +127,19 @@ class CharNGram:
         if ids.min() < 1 or ids.max() >= self.vocabulary_size:
             raise ValueError(f"ids must lie in 1..{self.vocabulary_size - 1}")
         b = self.vocabulary_size
-        raw = [None] + [np.unique(_codes(ids, k, b), return_counts=True)
-                        for k in range(1, self.order + 1)]
+        if len(ids) * b >= 2 ** 62:
+            raise ValueError(f"{len(ids)} ids over {b} symbols do not fit in 64-bit codes")
+        stream, keys = _stream_codes(ids, self.order, b)
+        self.prefixes = keys[: self.order]
         self.orders = [None]
         for k in range(1, self.order + 1):
-            codes, counts = raw[k]
             if self.method == "kneser_ney" and k < self.order:
-                # Continuation counts: N1+(. g) = distinct (k+1)-grams ending in g.
-                suffixes = raw[k + 1][0] % (b ** k)
-                codes, counts = np.unique(suffixes, return_counts=True)
+                # Continuation counts: N1+(. g) = distinct (k+1)-grams ending
+                # in g; the k-gram ending a (k+1)-gram starts one later.
+                _, first = np.unique(stream[k + 1], return_index=True)
+                codes, counts = np.unique(stream[k][first + 1], return_counts=True)
+            else:
+                codes, counts = np.unique(stream[k], return_counts=True)
             self.orders.append(_Order(codes, counts.astype(np.int64), b))
         if self.method == "kneser_ney":
             self.discounts = [None] + [self._modified_discounts(o) for o in self.orders[1:]]
@@ -161,8 +174,7 @@ class CharNGram:
             gram = windows[:, n - k:]  # [M, k], context then target
             if k > 1:
                 available &= gram[:, 0] > 0
-            powers = b ** np.arange(k - 1, -1, -1, dtype=np.int64)
-            code = gram @ powers  # [M]
+            code = self.codes(gram)  # [M]
             o = self.orders[k]
             c = _lookup(o.codes, o.counts, code)
             context = code // b
@@ -182,6 +194,19 @@ class CharNGram:
                 q = (c + followers * p) / (denominator + followers)
             p = np.where(seen, q, p)
         return p
+
+    def codes(self, grams):
+        """The codes `[M]` of the k-grams `grams` (`[M, k]`, k <= n); a gram
+        whose first k-1 symbols the training stream never showed gets a
+        negative code, which matches no count and no context."""
+        grams = np.asarray(grams, dtype=np.int64)
+        b = self.vocabulary_size
+        rank = np.zeros(len(grams), np.int64)
+        for j in range(1, grams.shape[1]):  # the rank of grams[:, :j]
+            keys = self.prefixes[j]
+            rank = _lookup(keys, np.arange(len(keys), dtype=np.int64),
+                           rank * b + grams[:, j - 1], default=-1)
+        return rank * b + grams[:, -1]
 
     def windows(self, ids):
         """`[N-1, n]` windows predicting ids[1:] from their histories

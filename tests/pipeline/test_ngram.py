@@ -58,7 +58,7 @@ def reference_model(train, order, vocabulary_size, method):
 
 
 @pytest.mark.parametrize("method", ["kneser_ney", "witten_bell"])
-@pytest.mark.parametrize("order", [1, 3])
+@pytest.mark.parametrize("order", [1, 3, 5])
 def test_matches_the_equations(method, order):
     rng = np.random.default_rng(order)
     # a skewed, partly repetitive text, so every count-of-count occurs
@@ -68,6 +68,24 @@ def test_matches_the_equations(method, order):
     model = CharNGram(V, order=order, method=method).fit(train)
     reference = reference_model(train.tolist(), order, V, method)
     expected = [math.log2(reference(test[max(0, t - order + 1):t].tolist(), test[t]))
+                for t in range(1, len(test))]
+    np.testing.assert_allclose(model.log2_probabilities(test), expected, rtol=1e-10)
+
+
+@pytest.mark.parametrize("method", ["kneser_ney", "witten_bell"])
+def test_high_orders_over_a_large_vocabulary_match_the_equations(method):
+    """Order 7 over 5000 symbols: base-b codes would need 86 bits; codes
+    built on the ranks of the prefixes fit in 64 and give the same model."""
+    rng = np.random.default_rng(7)
+    vocabulary = 5000
+    symbols = rng.choice(np.arange(1, vocabulary), 12, replace=False)
+    phrase = rng.choice(symbols, 9)
+    train = np.concatenate([rng.choice(symbols, 200), np.tile(phrase, 12),
+                            rng.choice(symbols, 100), phrase])
+    test = np.concatenate([phrase, rng.choice(symbols, 20), phrase[:5], [vocabulary - 1]])
+    model = CharNGram(vocabulary, order=7, method=method).fit(train)
+    reference = reference_model(train.tolist(), 7, vocabulary, method)
+    expected = [math.log2(reference(test[max(0, t - 6):t].tolist(), test[t]))
                 for t in range(1, len(test))]
     np.testing.assert_allclose(model.log2_probabilities(test), expected, rtol=1e-10)
 
@@ -99,7 +117,7 @@ def test_rejects_bad_input():
     with pytest.raises(ValueError, match="method"):
         CharNGram(V, method="laplace")
     with pytest.raises(ValueError, match="64-bit"):
-        CharNGram(100000, order=5)
+        CharNGram(2 ** 60, order=2).fit([1, 2, 3, 4])
     with pytest.raises(ValueError, match="ids must lie"):
         CharNGram(V, order=2).fit([0, 1, 2])
     with pytest.raises(ValueError, match="not fitted"):
