@@ -25,6 +25,9 @@ windows, with the baseline's AR order p of lags:
 - `+ kernel ridge`: that, plus an RBF kernel ridge regression of its
   residuals on the same lags (standardised), a nonlinear model fitted in
   closed form: a check of how much a nonlinear map of the window can add.
+- `SETAR`: a two-regime threshold autoregression on the same lags, the
+  delay and threshold by least squares, iterated (`bench.setar`, Tong and
+  Lim 1980): the classical nonlinear model of the sunspot cycle.
 
 The summary pools the squared errors of all blocks: RMSE ratio to the
 baseline = sqrt(SSE_model / SSE_baseline).
@@ -42,6 +45,10 @@ import tempfile
 import warnings
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+
+#: the columns of the table, each a ratio to the baseline's RMSE
+COLUMNS = ("network", "direct linear", "+ kernel ridge", "SETAR")
 
 
 def fold_prepared(prepared, series, block_start, length):
@@ -70,10 +77,11 @@ def write_fold(run_dir, series, prepared):
 
 
 def references(series, prepared, window, horizon, lags, gamma, ridge):
-    """`{name: [N, H] forecasts}` of the fold's test windows by the two
+    """`{name: [N, H] forecasts}` of the fold's test windows by the three
     least-squares references (module docstring)."""
     import numpy as np
 
+    from bench.setar import SETAR
     from models.forecaster import direct_least_squares, lag_design
     from pipeline.tasks import forecast
 
@@ -90,8 +98,11 @@ def references(series, prepared, window, horizon, lags, gamma, ridge):
         return np.exp(-gamma * np.sum((a[:, None, :] - b[None, :, :]) ** 2, axis=-1))
 
     alpha = np.linalg.solve(kernel(z, z) + ridge * np.eye(len(z)), targets - linear)
+    one_step, following, _ = forecast.split_windows(series, prepared, "train", window, 1)
+    setar = SETAR(lags).fit(one_step, following[:, 0])
     return {"direct linear": linear_test,
-            "+ kernel ridge": linear_test + kernel(z_test, z) @ alpha}
+            "+ kernel ridge": linear_test + kernel(z_test, z) @ alpha,
+            "SETAR": setar.forecast(test_histories, horizon)}
 
 
 def run_fold(config, series, prepared, block_start, length, fold_dir, args):
@@ -165,8 +176,7 @@ def main(argv=None):
                      f"for blocks of {length}")
     prepared = {"source": task_data.source}
     totals, count = {}, 0
-    print(f"{'block':<12}" + "".join(f"{name:>16}" for name in
-                                     ("network", "direct linear", "+ kernel ridge")),
+    print(f"{'block':<12}" + "".join(f"{name:>16}" for name in COLUMNS),
           "   (RMSE ratio to the baseline)", flush=True)
     with tempfile.TemporaryDirectory(prefix="forecast-backtest-") as scratch:
         for k, block_start in enumerate(blocks):
@@ -177,11 +187,9 @@ def main(argv=None):
             count += n
             print(f"[{block_start}, {block_start + length})".ljust(12)
                   + "".join(f"{np.sqrt(sse[name] / sse['baseline']):>16.3f}"
-                            for name in ("network", "direct linear", "+ kernel ridge")),
-                  flush=True)
+                            for name in COLUMNS), flush=True)
     pooled = {name: float(np.sqrt(totals[name] / totals["baseline"])) for name in totals}
-    print("pooled".ljust(12) + "".join(f"{pooled[name]:>16.3f}" for name in
-                                       ("network", "direct linear", "+ kernel ridge")))
+    print("pooled".ljust(12) + "".join(f"{pooled[name]:>16.3f}" for name in COLUMNS))
     print(json.dumps({"preset": args.preset, "sets": args.set, "blocks": blocks,
                       "block_length": length, "baseline_rmse": float(np.sqrt(
                           totals["baseline"] / count)), "rmse_ratio": pooled}))

@@ -41,9 +41,10 @@ def references_and_targets(lags):
 
 def test_references_are_exact_on_a_linear_series():
     # Every h-step-ahead value of an AR(2) is linear in its last two values,
-    # so the direct regressions fit exactly and leave the kernel nothing.
+    # so the direct regressions fit exactly and leave the kernel nothing,
+    # and either regime of the threshold model is the AR(2) itself.
     out, targets = references_and_targets(lags=2)
-    for name in ("direct linear", "+ kernel ridge"):
+    for name in ("direct linear", "+ kernel ridge", "SETAR"):
         assert out[name].shape == (8, 3)
         np.testing.assert_allclose(out[name], targets, atol=1e-6)
 
@@ -62,7 +63,7 @@ def test_smoke_backtest_scores_each_block_without_reading_past_it(tmp_path, caps
     assert summary["blocks"] == [279, 264]  # the validation split, then 15 years back
     assert summary["rmse_ratio"]["baseline"] == 1.0
     assert set(summary["rmse_ratio"]) == {"network", "baseline", "direct linear",
-                                          "+ kernel ridge"}
+                                          "+ kernel ridge", "SETAR"}
     for k, start in enumerate(summary["blocks"]):
         fold = work / f"block_{k}"
         with open(fold / "data" / "prepared.json", encoding="utf-8") as handle:
