@@ -30,6 +30,8 @@ References:
 
 import numpy as np
 
+from models.forecaster import lag_design
+
 #: the default candidate thresholds: every 2.5% from the 15% to the 85%
 #: quantile of x_{t-d}
 QUANTILES = np.linspace(0.15, 0.85, 29)
@@ -52,8 +54,9 @@ class SETAR:
 
     Attributes (after `fit`):
         delay, threshold: the chosen d and r.
-        low, high: `[1 + p]` coefficients (intercept first) of the regimes
-            x_{t-d} <= r and x_{t-d} > r.
+        low, high: `[1 + p]` coefficients of the regimes x_{t-d} <= r and
+            x_{t-d} > r: the intercept, then x_{t-p} .. x_{t-1} (the
+            columns of `models.forecaster.lag_design`).
 
     Example:
 
@@ -82,7 +85,7 @@ class SETAR:
         that follow them `[N]`; returns self."""
         histories = np.asarray(histories, "float64")[:, -self.lags:]  # [N, p]
         next_values = np.asarray(next_values, "float64")
-        design = np.concatenate([np.ones((len(histories), 1)), histories[:, ::-1]], axis=1)
+        design = lag_design(histories, self.lags)  # [N, 1 + p]
         least = self.lags + 2  # rows a regime needs beyond its coefficients
         best = None
         for d in self.delays:
@@ -108,7 +111,7 @@ class SETAR:
         window = np.asarray(histories, "float64")[:, -self.lags:].copy()  # [N, p]
         out = []
         for _ in range(horizon):
-            design = np.concatenate([np.ones((len(window), 1)), window[:, ::-1]], axis=1)
+            design = lag_design(window, self.lags)
             step = np.where(window[:, -self.delay] <= self.threshold, design @ self.low,
                             design @ self.high)  # [N]
             out.append(step)

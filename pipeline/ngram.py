@@ -58,13 +58,20 @@ def _stream_codes(ids, order, base):
     return codes, keys
 
 
+def _rank(keys, queries):
+    """The index of each query in the sorted `keys`, -1 where absent."""
+    if len(keys) == 0:
+        return np.full(len(queries), -1, dtype=np.int64)
+    idx = np.minimum(np.searchsorted(keys, queries), len(keys) - 1)
+    return np.where(keys[idx] == queries, idx, -1)
+
+
 def _lookup(keys, values, queries, default=0):
     """`values[i]` where `keys[i] == query` (keys sorted), else `default`."""
     if len(keys) == 0:
         return np.full(len(queries), default, dtype=values.dtype)
-    idx = np.minimum(np.searchsorted(keys, queries), len(keys) - 1)
-    found = keys[idx] == queries
-    return np.where(found, values[idx], default)
+    idx = _rank(keys, queries)
+    return np.where(idx >= 0, values[idx], default)
 
 
 class _Order:
@@ -203,9 +210,7 @@ class CharNGram:
         b = self.vocabulary_size
         rank = np.zeros(len(grams), np.int64)
         for j in range(1, grams.shape[1]):  # the rank of grams[:, :j]
-            keys = self.prefixes[j]
-            rank = _lookup(keys, np.arange(len(keys), dtype=np.int64),
-                           rank * b + grams[:, j - 1], default=-1)
+            rank = _rank(self.prefixes[j], rank * b + grams[:, j - 1])
         return rank * b + grams[:, -1]
 
     def windows(self, ids):

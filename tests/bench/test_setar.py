@@ -32,15 +32,15 @@ def test_recovers_the_delay_threshold_and_coefficients():
         *one_step_pairs(x, 2))
     assert model.delay == 2
     assert model.threshold == pytest.approx(0.5, abs=0.1)
-    # coefficients: intercept, then x_{t-1}, x_{t-2}
-    np.testing.assert_allclose(model.low, [1, 0.6, -0.2], atol=0.1)
-    np.testing.assert_allclose(model.high, [-1, -0.5, 0.1], atol=0.1)
+    # coefficients: intercept, then x_{t-2}, x_{t-1}
+    np.testing.assert_allclose(model.low, [1, -0.2, 0.6], atol=0.1)
+    np.testing.assert_allclose(model.high, [-1, 0.1, -0.5], atol=0.1)
 
 
 def test_forecast_iterates_the_one_step_map():
     model = SETAR(lags=2, delays=(1, 2))
     model.delay, model.threshold = 1, 0.0
-    model.low, model.high = np.array([1.0, 0.5, 0.0]), np.array([-1.0, 0.0, 0.25])
+    model.low, model.high = np.array([1.0, 0.0, 0.5]), np.array([-1.0, 0.25, 0.0])
     histories = np.array([[4.0, -2.0], [0.0, 2.0]])  # oldest first
 
     def by_hand(a, b, steps):
