@@ -76,8 +76,6 @@ def build_conditional_model(config, vocabulary_size, conditions):
 def train(config, run_dir, data_dir=None):
     """Trains the word model conditioned on the language (one-hot)."""
     c = config["conditional"]
-    if c["mode"] not in ("initial", "input", "both"):
-        raise UsageError(f"--set conditional.mode={c['mode']}: use initial, input or both")
     word_data, languages = word_splits(config, data_dir)
     directory = conditional_dir(run_dir)
     vocabulary = lm_inputs.build_word_vocabulary(w for w, _ in word_data["train"])

@@ -4,16 +4,22 @@ A configuration is a nested dict. It is resolved in this order, later wins:
 the task's defaults (`DEFAULTS` of `pipeline.tasks.<task>`), its preset
 (`smoke`, `quick`, `full`), a JSON file (`--config`), then `--set
 section.key=value` flags, each value parsed with the type of the default it
-replaces. The resolved configuration is written
+replaces; then every value is checked against its limits
+(`pipeline.limits`). The resolved configuration is written
 to `<run-dir>/config.json`, so a run records exactly what it did.
 """
 
 import copy
 import json
 
+from pipeline import limits
 from pipeline.errors import UsageError
 
 PRESETS = ("smoke", "quick", "full")
+
+#: how a `--set` error names the type it expected
+KIND_NAMES = {int: "an integer", float: "a number", bool: "true or false", str: "a string"}
+
 
 def merge(base, override, where="config"):
     """`base` updated by `override`, recursively; unknown keys are errors."""
@@ -40,7 +46,7 @@ def parse_value(text, default, flag):
             return text.lower() in ("true", "1")
         return kind(text)
     except ValueError:
-        raise UsageError(f"--set {flag}: expected a {kind.__name__}") from None
+        raise UsageError(f"--set {flag}: expected {KIND_NAMES.get(kind, kind.__name__)}") from None
 
 
 def apply_sets(config, pairs):
@@ -77,4 +83,5 @@ def resolve(task, preset="quick", config_file=None, sets=()):
         loaded.pop("preset", None)
         config = merge(config, loaded, config_file)
     config = apply_sets(config, sets)
+    limits.check(config, limits.limits_of(module))
     return {"task": task, "preset": preset, **config}

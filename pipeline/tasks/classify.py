@@ -25,12 +25,14 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from models.classifier import POOLINGS
 from pipeline import atomic, evaluation, training
 from pipeline import data as data_lib
 from pipeline import export as export_lib
 from pipeline import vocab as vocab_lib
 from pipeline.errors import DataError
 from pipeline.inputs import classify as classify_inputs
+from pipeline.limits import above, at_least, one_of
 
 DEFAULTS = {
     # max_length: tokens read per text (training, evaluation and the export);
@@ -48,6 +50,13 @@ DEFAULTS = {
     "baseline": {"char_order": 3, "word_order": 2, "alpha": 1.0},
     # Prepare option (pipeline.prepare.OPTIONS): read characters or words.
     "classify": {"unit": "char"},
+}
+
+#: Limits of the task's own keys, beside `pipeline.limits.shared()`.
+LIMITS = {
+    "data.max_length": at_least(1), "model.pooling": one_of(*POOLINGS),
+    "baseline.char_order": at_least(1), "baseline.word_order": at_least(1),
+    "baseline.alpha": above(0),
 }
 
 PRESETS = {

@@ -32,6 +32,7 @@ from pipeline import arima_baseline, atomic, evaluation, training
 from pipeline import export as export_lib
 from pipeline.errors import UsageError
 from pipeline.inputs import forecast as forecast_inputs
+from pipeline.limits import at_least, one_of
 
 #: Defaults per series, used where the configuration says 0, -1 or "":
 #: `window` and `horizon` in steps, the model's `linear_window` and
@@ -80,6 +81,14 @@ DEFAULTS = {
                  "harmonics": ""},
 }
 
+#: Limits of the task's own keys, beside `pipeline.limits.shared()`.
+LIMITS = {
+    "data.window": at_least(0), "data.horizon": at_least(0),  # 0: the series' default
+    "model.linear_window": at_least(-1), "model.members": at_least(1),
+    "model.level": one_of("", "absolute", "last"),
+    "model.linear_init": one_of("least_squares", "random"),
+}
+
 PRESETS = {
     "smoke": {"model": {"units": 4}, "train": {"epochs": 2, "patience": 2}},
     "quick": {"train": {"epochs": 100, "patience": 20}},
@@ -122,11 +131,6 @@ def settings(config, prepared):
     if not 0 <= out["linear_window"] <= out["window"]:
         raise UsageError(f"--set model.linear_window={out['linear_window']}: from 0 to "
                          f"data.window={out['window']} (-1: the series' default)")
-    if out["level"] not in ("absolute", "last"):
-        raise UsageError(f"--set model.level={out['level']}: use absolute or last")
-    if m["linear_init"] not in ("least_squares", "random"):
-        raise UsageError(f"--set model.linear_init={m['linear_init']}: use least_squares "
-                         "or random")
     value = {key: b[key] or defaults[key] for key in b}
     out["order"] = arima_baseline.parse_order(value["order"], 3, "baseline.order")
     out["seasonal_order"] = arima_baseline.parse_order(value["seasonal_order"], 4,

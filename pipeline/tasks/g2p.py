@@ -11,12 +11,16 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from models.attention.luong_attention import SCORES, WINDOWS
+from models.seq2seq.attentive_decoder import STYLES
+from models.seq2seq.seq2seq import ENCODERS
 from pipeline import atomic, evaluation, training
 from pipeline import data as data_lib
 from pipeline import ensemble as ensemble_lib
 from pipeline import export as export_lib
 from pipeline import vocab as vocab_lib
 from pipeline.inputs import g2p as g2p_inputs
+from pipeline.limits import Limit, at_least, fraction, one_of
 
 DEFAULTS = {
     "data": {"batch_size": 64, "max_train_words": 0, "max_eval_words": 0, "seed": 0},
@@ -63,6 +67,21 @@ DEFAULTS = {
                "joint_order": 5},
 }
 
+#: Limits of the task's own keys, beside `pipeline.limits.shared()`.
+LIMITS = {
+    "data.max_train_words": at_least(0), "data.max_eval_words": at_least(0),  # 0: all
+    "model.encoder": one_of(*ENCODERS), "model.attention": one_of(*STYLES),
+    "model.score": one_of(*SCORES), "model.window": one_of(*WINDOWS),
+    "model.window_size": at_least(0), "model.decoder_units": at_least(0),  # 0: default
+    "train.scheduled_sampling": fraction(closed=True), "train.label_smoothing": fraction(),
+    "decode.beam_width": at_least(1), "decode.max_length": at_least(1),
+    "decode.max_input_length": at_least(1),
+    "g2p.stress": one_of(*g2p_inputs.STRESS), "g2p.direction": one_of(*g2p_inputs.DIRECTIONS),
+    "rerank.weight": fraction(closed=True),
+    "rerank.joint_order": Limit(lambda order: 0 <= order <= 8,
+                                "0 (no joint-sequence model) to 8"),
+}
+
 PRESETS = {
     "smoke": {"data": {"max_train_words": 300, "max_eval_words": 40, "batch_size": 32},
               "model": {"units": 16, "embedding_dim": 8, "intermediate_dim": 32},
@@ -105,21 +124,11 @@ SAMPLE_WORDS = ["hello", "world", "pronunciation", "tensorflow", "keras", "recur
 
 
 def check_config(config):
-    """Raises a UsageError naming the flag for a bad `g2p.stress`,
-    `g2p.direction`, `rerank` setting or `train.label_smoothing`
-    (`pipeline.stage.resolve` calls it before any work)."""
+    """Raises a UsageError naming the flags for `rerank` settings that
+    contradict the decoding (`pipeline.stage.resolve` calls it before any
+    work; the single values are `LIMITS`)."""
     from pipeline.errors import UsageError
 
-    stress = config["g2p"]["stress"]
-    if stress not in g2p_inputs.STRESS:
-        raise UsageError(f"--set g2p.stress={stress}: use {' or '.join(g2p_inputs.STRESS)}")
-    direction = config["g2p"]["direction"]
-    if direction not in g2p_inputs.DIRECTIONS:
-        raise UsageError(f"--set g2p.direction={direction}: use "
-                         f"{' or '.join(g2p_inputs.DIRECTIONS)}")
-    weight = config["rerank"]["weight"]
-    if not 0.0 <= weight <= 1.0:
-        raise UsageError(f"--set rerank.weight={weight}: expected a value in [0, 1]")
     if config["rerank"]["runs"] and config["decode"]["beam_width"] < 2:
         raise UsageError("--set rerank.runs: reranking needs a beam; set "
                          "decode.beam_width to 2 or more")
@@ -132,12 +141,6 @@ def check_config(config):
     if config["rerank"]["learned"] and config["decode"]["xla"]:
         raise UsageError("--set rerank.learned=true: the learned reranker's hash tables do "
                          "not compile under XLA; drop decode.xla (or the export's fixed length)")
-    if not 0 <= config["rerank"]["joint_order"] <= 8:
-        raise UsageError(f"--set rerank.joint_order={config['rerank']['joint_order']}: "
-                         "expected 0 (no joint-sequence model) to 8")
-    smoothing = config["train"]["label_smoothing"]
-    if not 0.0 <= smoothing < 1.0:
-        raise UsageError(f"--set train.label_smoothing={smoothing}: expected a value in [0, 1)")
 
 
 def check_prepared(config, run_dir):

@@ -33,6 +33,8 @@ from pipeline import export as export_lib
 from pipeline import vocab as vocab_lib
 from pipeline.errors import UsageError
 from pipeline.inputs import lm as lm_inputs
+from pipeline.limits import at_least, fraction, one_of
+from pipeline.ngram import METHODS
 
 DEFAULTS = {
     "data": {"batch_size": 32, "sequence_length": 100, "max_train_chars": 0,
@@ -57,6 +59,27 @@ DEFAULTS = {
                     "units": 256, "layers": 1, "dropout": 0.1, "batch_size": 128, "epochs": 10,
                     "max_word_length": 24, "max_train_words": 0, "max_eval_words": 0,
                     "samples": 8, "temperature": 0.8, "seed": 0},
+}
+
+#: Limits of the task's own keys, beside `pipeline.limits.shared()`.
+LIMITS = {
+    "data.sequence_length": at_least(1),
+    "data.max_train_chars": at_least(0), "data.max_eval_chars": at_least(0),  # 0: all
+    "train.reduce_lr_patience": at_least(0),
+    "ngram.order": at_least(1), "ngram.method": one_of(*METHODS),
+    "sample.top_k": at_least(0),  # 0: the whole vocabulary
+    "sample.temperature": at_least(0),  # 0: greedy
+    "sample.length": at_least(0), "sample.max_length": at_least(1),
+    "sample.max_prompt_length": at_least(1),
+    "evaluate.window": at_least(1),
+    "evaluate.dynamic_learning_rate": at_least(0),  # 0: off
+    "evaluate.dynamic_decay": fraction(closed=True), "evaluate.dynamic_segment": at_least(1),
+    "conditional.mode": one_of("initial", "input", "both"),
+    **{f"conditional.{key}": at_least(1)
+       for key in ("embedding_dim", "units", "layers", "batch_size", "epochs",
+                   "max_word_length", "samples")},
+    "conditional.max_train_words": at_least(0), "conditional.max_eval_words": at_least(0),
+    "conditional.dropout": fraction(), "conditional.temperature": at_least(0),
 }
 
 PRESETS = {
@@ -340,18 +363,6 @@ def inference_batch(config, run_dir, data=None, data_dir=None, prompts=4):
 
 
 # ------------------------------------------------------------ evaluation
-def check_config(config):
-    """Raises a UsageError naming the flag for bad `evaluate.dynamic_*`
-    options (`pipeline.stage.resolve` calls it before any work)."""
-    e = config["evaluate"]
-    checks = (("dynamic_learning_rate", e["dynamic_learning_rate"] >= 0, "0 (off) or above"),
-              ("dynamic_decay", 0 <= e["dynamic_decay"] <= 1, "in [0, 1]"),
-              ("dynamic_segment", e["dynamic_segment"] >= 1, "1 or more characters"))
-    for name, ok, expected in checks:
-        if not ok:
-            raise UsageError(f"--set evaluate.{name}={e[name]}: expected {expected}")
-
-
 def dynamic_bits(config, members, train_ids, scored_ids, vocabulary_size):
     """Bits per character of the scored ids under dynamic evaluation: the
     models' (each adapting on its own, then mixed as in
@@ -394,7 +405,6 @@ def evaluate(config, run_dir, data=None, data_dir=None, split="test"):
     """
     from models.lm import log2_probabilities
 
-    check_config(config)
     model, members, vocabulary = load_for_use(config, run_dir)
     split_texts = texts(data_lib.load("lm", data=data, data_dir=data_dir), config)
     train_ids = lm_inputs.encode_text(split_texts["train"], vocabulary)

@@ -40,6 +40,7 @@ from pipeline import atomic, evaluation, training
 from pipeline import data as data_lib
 from pipeline.errors import UsageError
 from pipeline.inputs import synthetic as synthetic_inputs
+from pipeline.limits import Limit, at_least, cells, one_of
 
 #: `pipeline.run` skips the export stage of this task.
 EXPORTABLE = False
@@ -97,35 +98,35 @@ PROBLEMS = {
     "parity": {"input_vocabulary": 2, "output_size": 2, "many_to_many": True},
 }
 
+#: Limits of the task's own keys, beside `pipeline.limits.shared()`.
+LIMITS = {
+    "synthetic.problem": one_of(*PROBLEMS),
+    "synthetic.length": at_least(2),
+    "synthetic.test_length": Limit(lambda length: length == 0 or length >= 2,
+                                   "0 (none) or 2 or more"),
+    "model.cell": cells("transformer"),
+    "train.flow_weight": at_least(0),  # 0: off
+    "diagnostics.examples": at_least(0),  # 0: no diagnostics
+}
 
-def check(config):
-    """Rejects option values no stage can use, naming the flag."""
-    from models.cells import CELLS
 
-    s, m = config["synthetic"], config["model"]
-    if s["problem"] not in PROBLEMS:
-        raise UsageError(f"--set synthetic.problem={s['problem']}: use adding, copy or parity")
-    if s["length"] < 2 or (s["test_length"] and s["test_length"] < 2):
-        raise UsageError("--set synthetic.length / synthetic.test_length: must be at least 2")
-    if m["cell"] not in (*CELLS, "transformer"):
-        raise UsageError(f"--set model.cell={m['cell']}: choose from "
-                         f"{', '.join(CELLS)}, transformer")
-    if m["units"] < 1:
-        raise UsageError(f"--set model.units={m['units']}: must be positive")
+def check_config(config):
+    """Raises a UsageError naming the flags for Transformer settings no
+    stage can use (`pipeline.stage.resolve` calls it before any work; the
+    single values are `LIMITS`)."""
+    m = config["model"]
     if m["cell"] == "transformer" and m["units"] % m["heads"]:
         raise UsageError(f"--set model.units={m['units']}: must be a multiple of "
                          f"model.heads={m['heads']}")
     if m["cell"] == "transformer" and config["train"]["flow_weight"]:
         raise UsageError("--set train.flow_weight: the regulariser needs a recurrent cell")
-    if config["train"]["flow_weight"] < 0:
-        raise UsageError("--set train.flow_weight: must be >= 0")
 
 
 def build_model(config):
     """The model the configuration describes, built."""
     from models.synthetic import RecurrentNetwork, TransformerNetwork
 
-    check(config)
+    check_config(config)
     m, problem = config["model"], config["synthetic"]["problem"]
     spec = PROBLEMS[problem]
     if m["cell"] == "transformer":
@@ -154,7 +155,7 @@ def loss_and_metrics(problem):
 def load_splits(config, data=None, data_dir=None):
     """`{split: tf.data.Dataset}` of `{"inputs", "targets"}`, cut to
     `data.max_train` / `data.max_eval` examples."""
-    check(config)
+    check_config(config)
     s, d = config["synthetic"], config["data"]
     task_data = data_lib.load("synthetic", data=data, data_dir=data_dir, problem=s["problem"],
                               length=s["length"])
@@ -174,7 +175,7 @@ def as_arrays(dataset):
 def train(config, run_dir, data=None, data_dir=None):
     """Trains (or resumes training) and saves `<run_dir>/model.keras`;
     returns the Keras history dict."""
-    check(config)
+    check_config(config)
     training.ensure_prepared(config, run_dir, data, data_dir)
     splits = load_splits(config, data, data_dir)
     d, problem = config["data"], config["synthetic"]["problem"]
@@ -316,7 +317,7 @@ def evaluate(config, run_dir, data=None, data_dir=None, split="test"):
     "validation", the validation split alone) against the memoryless
     baseline; writes `metrics.json`, `diagnostics.json` and the plots
     (`pipeline.evaluation.output_dir`). Returns the metrics dict."""
-    check(config)
+    check_config(config)
     s = config["synthetic"]
     problem = s["problem"]
     model = load_trained(run_dir)
@@ -386,7 +387,7 @@ def parse_line(problem, line):
 def predict_lines(config, run_dir, inputs):
     """`input<TAB>answer` lines: adding the predicted sum; copy the symbol
     tagged at each step; parity the parity bit of each step."""
-    check(config)
+    check_config(config)
     problem = config["synthetic"]["problem"]
     arrays = [parse_line(problem, line) for line in inputs]
     model = load_trained(run_dir)

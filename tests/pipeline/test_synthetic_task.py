@@ -144,5 +144,5 @@ def test_configuration_flags():
                        (["synthetic.problem=sort"], "synthetic.problem"),
                        (["model.cell=transformer", "train.flow_weight=1"], "flow_weight")):
         with pytest.raises(UsageError, match=flag):
-            synthetic.check(resolve("synthetic", "smoke", sets=sets))
+            synthetic.check_config(resolve("synthetic", "smoke", sets=sets))
     assert set(synthetic.VARIANTS) >= {"elman", "lstm", "gru", "transformer"}

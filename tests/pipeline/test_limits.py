@@ -1,0 +1,102 @@
+"""`pipeline.limits`: a configuration value out of its range or choices
+stops a stage with one line naming the flag, exit 2, before anything is
+written; every preset and comparison variant is inside the limits."""
+
+import json
+
+import pytest
+
+from pipeline import config as config_lib
+from pipeline import limits, tasks
+from pipeline import run as run_stage
+from pipeline.errors import UsageError, run_cli
+
+#: a value each kind of limit refuses, for every task that has the key
+REFUSED = {
+    "g2p": ["model.units=0", "model.dropout=1.5", "data.batch_size=0", "train.epochs=0",
+            "train.learning_rate=-1", "train.patience=-1", "model.cell=nope",
+            "decode.beam_width=0", "decode.max_length=0", "model.embedding_dim=0",
+            "model.encoder_layers=0", "model.score=nope", "model.window=local",
+            "model.window_size=-1", "train.scheduled_sampling=1.5", "train.schedule=linear",
+            "rerank.weight=-0.5", "rerank.joint_order=9", "g2p.direction=up",
+            "train.label_smoothing=1"],
+    "lm": ["data.sequence_length=0", "evaluate.window=0", "sample.top_k=-1",
+           "sample.temperature=-1", "sample.length=-1", "model.layers=0",
+           "model.recurrent_dropout=1", "ngram.method=good_turing", "conditional.mode=none",
+           "conditional.units=0", "evaluate.dynamic_decay=2", "train.reduce_lr_patience=-1"],
+    "classify": ["data.max_length=0", "model.pooling=max", "model.num_layers=0",
+                 "baseline.char_order=0", "baseline.alpha=0", "data.max_train=-1"],
+    "forecast": ["model.members=0", "model.level=relative", "model.linear_init=zeros",
+                 "model.linear_window=-2", "data.horizon=-1", "train.clipnorm=-1"],
+    "synthetic": ["synthetic.length=1", "synthetic.test_length=1", "synthetic.problem=sort",
+                  "model.cell=nope", "train.flow_weight=-1", "diagnostics.examples=-1",
+                  "model.heads=0"],
+}
+
+#: boundary values that mean something (0 = off, all, greedy or default)
+ACCEPTED = {
+    "g2p": ["train.clipnorm=0", "train.patience=0", "model.window_size=0",
+            "train.scheduled_sampling=1", "rerank.joint_order=0", "model.window=local-p"],
+    "lm": ["sample.temperature=0", "sample.top_k=0", "sample.length=0",
+           "evaluate.dynamic_decay=1"],
+    "classify": ["data.max_train=0", "model.attention_units=0"],
+    "forecast": ["model.linear_window=-1", "data.window=0", "model.level=last"],
+    "synthetic": ["diagnostics.examples=0", "synthetic.test_length=0", "model.cell=transformer"],
+}
+
+
+@pytest.mark.parametrize("task,flag", [(task, flag) for task, flags in REFUSED.items()
+                                       for flag in flags])
+def test_a_value_out_of_its_limits_stops_the_run_naming_the_flag(task, flag, tmp_path, capsys):
+    run_dir = tmp_path / "run"
+    args = ["--task", task, "--preset", "smoke", "--run-dir", str(run_dir),
+            "--export-dir", str(tmp_path / "saved"), "--set", flag]
+    assert run_cli(run_stage.main, args) == 2
+    err = capsys.readouterr().err.strip()
+    key = flag.split("=")[0]
+    assert len(err.splitlines()) == 1 and err.startswith(f"error: --set {key}=")
+    assert "expected" in err
+    assert not run_dir.exists() and not (tmp_path / "saved").exists()
+
+
+@pytest.mark.parametrize("task,flag", [(task, flag) for task, flags in ACCEPTED.items()
+                                       for flag in flags])
+def test_boundary_values_with_a_meaning_are_accepted(task, flag):
+    section, key = flag.split("=")[0].split(".")
+    value = config_lib.parse_value(flag.split("=")[1], tasks.load(task).DEFAULTS[section][key],
+                                   flag)
+    assert config_lib.resolve(task, "smoke", sets=[flag])[section][key] == value
+
+
+@pytest.mark.parametrize("task", tasks.TASKS)
+def test_every_preset_and_variant_is_inside_the_limits(task):
+    module = tasks.load(task)
+    for preset in config_lib.PRESETS:
+        config = config_lib.resolve(task, preset)
+        for variant in getattr(module, "VARIANTS", {}).values():
+            limits.check(config_lib.merge(config, variant), limits.limits_of(module))
+
+
+@pytest.mark.parametrize("task", tasks.TASKS)
+def test_a_task_limits_only_its_own_keys(task):
+    module = tasks.load(task)
+    keys = {f"{section}.{key}" for section, values in module.DEFAULTS.items()
+            for key in values}
+    assert set(module.LIMITS) <= keys
+    every_task = {f"{section}.{key}" for t in tasks.TASKS
+                  for section, values in tasks.load(t).DEFAULTS.items() for key in values}
+    assert set(limits.shared()) <= every_task  # no limit of a key no task has
+
+
+def test_a_config_file_value_of_another_type_is_a_usage_error(tmp_path):
+    path = tmp_path / "overrides.json"
+    path.write_text(json.dumps({"model": {"units": "many"}}), encoding="utf-8")
+    with pytest.raises(UsageError, match=r"^--set model.units=many: expected 1 or more$"):
+        config_lib.resolve("classify", "smoke", config_file=str(path))
+
+
+def test_a_value_of_the_wrong_type_names_the_type():
+    with pytest.raises(UsageError, match="expected an integer"):
+        config_lib.resolve("forecast", "smoke", sets=["data.window=abc"])
+    with pytest.raises(UsageError, match="expected a number"):
+        config_lib.resolve("forecast", "smoke", sets=["train.learning_rate=fast"])
