@@ -316,6 +316,8 @@ def set_threads(threads, torch):
 
 
 def parse_args(argv=None):
+    from pipeline import stage
+
     parser = argparse.ArgumentParser(
         prog="python -m bench.cells",
         description=__doc__.split("\n\n")[0],
@@ -324,7 +326,7 @@ def parse_args(argv=None):
             "Adam, MSE. Timings are ratios against peers measured in the same "
             "run; the machines are shared and noisy."
         ),
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        formatter_class=stage.HelpFormatter,
     )
     parser.add_argument("--steps", type=int, default=20, help="timed steps per variant per round")
     parser.add_argument(

@@ -95,9 +95,11 @@ def bench_task(task, args, work_dir):
 
 
 def main(argv=None):
+    from pipeline import stage
+
     parser = argparse.ArgumentParser(prog="python -m bench.data",
                                      description=__doc__.split("\n\n")[0],
-                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+                                     formatter_class=stage.HelpFormatter)
     parser.add_argument("--tasks", default=",".join(TASKS), help="comma-separated tasks")
     parser.add_argument("--batches", type=int, default=100,
                         help="training steps timed on the model side")

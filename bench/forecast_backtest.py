@@ -129,9 +129,11 @@ def run_fold(config, series, prepared, block_start, length, fold_dir, args):
 
 
 def main(argv=None):
+    from pipeline import stage
+
     parser = argparse.ArgumentParser(prog="python -m bench.forecast_backtest",
                                      description=__doc__.split("\n\n")[0],
-                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+                                     formatter_class=stage.HelpFormatter)
     parser.add_argument("--preset", default="full", help="configuration preset")
     parser.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=VALUE",
                         help="configuration override, as in the stage scripts")

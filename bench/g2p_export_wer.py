@@ -49,9 +49,11 @@ def serve_blocked(export, words):
 
 
 def main(argv=None):
+    from pipeline import stage
+
     parser = argparse.ArgumentParser(prog="python -m bench.g2p_export_wer",
                                      description=__doc__.split("\n\n")[0],
-                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+                                     formatter_class=stage.HelpFormatter)
     parser.add_argument("export", help="a SavedModel directory, e.g. saved/g2p/1")
     parser.add_argument("--split", default="test", choices=("train", "validation", "test"))
     parser.add_argument("--preset", default="full", choices=("smoke", "quick", "full"),

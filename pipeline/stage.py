@@ -3,17 +3,30 @@ resolution of the run's configuration."""
 
 import argparse
 import os
+import re
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from pipeline.tasks import TASKS  # noqa: E402
 
 
+class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """`--help` with each flag's default, except where there is none to
+    show: a required flag, a default of None, [] or False, or a help text
+    that already says what happens by default."""
+
+    def _get_help_string(self, action):
+        if (action.required or action.default in (None, [], False)
+                or re.search(r"\bdefault[ :]", action.help or "")):
+            return action.help
+        return super()._get_help_string(action)
+
+
 def parser(stage, description, strategy=False):
     """The common flags of `python -m pipeline.<stage>`; `strategy` adds
     `--strategy` (the stages that train)."""
     p = argparse.ArgumentParser(prog=f"python -m pipeline.{stage}", description=description,
-                                formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+                                formatter_class=HelpFormatter)
     p.add_argument("--task", required=True, choices=TASKS, help="the task")
     p.add_argument("--preset", default="quick", choices=("smoke", "quick", "full"),
                    help="size of the run: smoke (seconds, tests), quick (minutes), full")

@@ -37,10 +37,12 @@ from tuning.tuners import KINDS  # noqa: E402
 
 
 def parser():
+    from pipeline import stage
+
     p = argparse.ArgumentParser(prog="python -m tuning.search",
                                 description=__doc__.split("\n\n")[0],
                                 epilog="See README section 'Hyperparameter search'.",
-                                formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+                                formatter_class=stage.HelpFormatter)
     p.add_argument("--task", required=True, choices=TASKS, help="the task")
     p.add_argument("--tuner", required=True, choices=KINDS,
                    help="random search, Hyperband (max epochs = train.epochs, factor 3), or "
