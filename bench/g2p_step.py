@@ -30,7 +30,8 @@ def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m bench.g2p_step",
                                      description=__doc__.split("\n\n")[0],
                                      formatter_class=stage.HelpFormatter)
-    parser.add_argument("--steps", type=int, default=40, help="timed steps (and warm-up steps)")
+    parser.add_argument("--steps", type=stage.at_least(1), default=40,
+                        help="timed steps (and warm-up steps)")
     parser.add_argument("--preset", default="quick", help="configuration preset")
     parser.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=VALUE",
                         help="configuration override, as in the stage scripts")

@@ -45,12 +45,14 @@ def export(task, config, run_dir, export_dir):
     import json
 
     from pipeline import atomic
+    from pipeline.errors import UsageError
 
     module = stage.task_module(task)
     if not getattr(module, "EXPORTABLE", True):
-        from pipeline.errors import UsageError
-
         raise UsageError(f"--task {task}: this task has no serving export")
+    if not os.path.exists(os.path.join(run_dir, "model.keras")):  # before any directory is made
+        raise UsageError(f"--run-dir {run_dir}: no trained model (model.keras); "
+                         "run the train stage first")
     task_dir = os.path.join(export_dir, task)
     os.makedirs(task_dir, exist_ok=True)
     staging = tempfile.mkdtemp(prefix=".export-", dir=task_dir)

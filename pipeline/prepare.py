@@ -68,11 +68,16 @@ def check_prepared_option(run_dir, option, wanted, default=None):
     for runs prepared before the option existed.
 
     Raises:
-        UsageError: the run was prepared with another value than `wanted`.
+        UsageError: the run was not prepared, or was prepared with another
+            value than `wanted`.
     """
     import json
 
-    with open(os.path.join(run_dir, "data", "prepared.json"), encoding="utf-8") as handle:
+    path = os.path.join(run_dir, "data", "prepared.json")
+    if not os.path.exists(path):
+        raise UsageError(f"--run-dir {run_dir}: no prepared data (data/prepared.json); "
+                         "run the train stage first")
+    with open(path, encoding="utf-8") as handle:
         value = json.load(handle).get(option.partition(".")[2], default)
     if value != wanted:
         raise UsageError(f"--set {option}={wanted}: {run_dir} was prepared with "

@@ -87,13 +87,20 @@ def test_rerun_with_another_configuration_is_refused(searched, lexicon):
         search.main(flags(lexicon, directory, 2, "--set", "train.patience=7"))
 
 
-@pytest.mark.parametrize(("extra", "match"), [
-    (["--fix", "colour=red"], "--fix colour=red"),
-    (["--max-trials", "0"], "--max-trials 0"),
-])
-def test_bad_flags(extra, match, lexicon, tmp_path):
-    with pytest.raises(UsageError, match=match):
+def test_bad_fix(lexicon, tmp_path):
+    with pytest.raises(UsageError, match="--fix colour=red"):
+        search.main(flags(lexicon, str(tmp_path / "s"), 1, "--fix", "colour=red"))
+
+
+@pytest.mark.parametrize("extra", [["--max-trials", "0"], ["--executions", "0"],
+                                   ["--max-retries", "-1"], ["--max-failures", "0"],
+                                   ["--worker-timeout", "0"], ["--top", "x"]])
+def test_bad_counts_stop_with_a_usage_error_before_any_work(extra, lexicon, tmp_path, capsys):
+    with pytest.raises(SystemExit) as stopped:
         search.main(flags(lexicon, str(tmp_path / "s"), 1, *extra))
+    assert stopped.value.code == 2
+    assert f"argument {extra[0]}:" in capsys.readouterr().err
+    assert not (tmp_path / "s").exists()
 
 
 def test_unknown_task_search_space(tmp_path):
