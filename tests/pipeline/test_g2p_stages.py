@@ -18,6 +18,7 @@ from pipeline import run as run_stage
 from pipeline import train as train_stage
 from pipeline.config import resolve
 from pipeline.errors import UsageError, run_cli
+from pipeline.g2p_server import JOINT_FLOOR, G2PServer
 from pipeline.tasks import g2p
 from tests.pipeline.ensemble_runs import perturbed_copy
 from tests.pipeline.evaluate_split import evaluate_validation
@@ -343,7 +344,7 @@ def test_r2l_run_answers_in_reading_order(r2l_run):
     config = resolve("g2p", "smoke")
     server = g2p.make_server(config, r2l_run)
     assert g2p.trained_direction(r2l_run) == "r2l" and server.reverse
-    raw = g2p.G2PServer(server.model, g2p.load_vocabularies(r2l_run), **config["decode"])
+    raw = G2PServer(server.model, g2p.load_vocabularies(r2l_run), **config["decode"])
     words = ["cat", "hello", "abacus", "o'neil"]
     assert answers(server, words) == [" ".join(p.split()[::-1]) for p in answers(raw, words)]
     nbest, raw_nbest = server.nbest(tf.constant(words))[0], raw.nbest(tf.constant(words))[0]
@@ -514,7 +515,7 @@ def test_learned_rerank_ranks_by_the_weights_it_fitted_on_validation(
     server = g2p.make_server(config, run_dir)  # no joint model: the networks' scores
     phonemes, log_probs, _, valid = g2p_reranker.candidate_lists(server, words)
     joint = g2p_reranker.joint_model(config, run_dir, all_splits["train"])  # the cached one
-    joint_scores = [[max(joint.log_prob(w, strip_stress(p.split())), g2p.JOINT_FLOOR)
+    joint_scores = [[max(joint.log_prob(w, strip_stress(p.split())), JOINT_FLOOR)
                      for p in row] for w, row in zip(words, phonemes, strict=True)]
     x = np.concatenate([log_probs, np.array(joint_scores)[..., None]], axis=-1)
     best = loglinear_rerank.scores(x, valid, np.array(fitted["weights"])).argmax(axis=1)

@@ -34,6 +34,7 @@ from models.seq2seq.attentive_decoder import STYLES
 from models.seq2seq.seq2seq import ENCODERS
 from pipeline import data as data_lib
 from pipeline import g2p_scoring
+from pipeline.g2p_server import G2PServer
 from pipeline.tasks import g2p
 from tuning.hypermodel import TaskHyperModel, choice
 
@@ -125,7 +126,7 @@ class G2PHyperModel(TaskHyperModel):
         decoded as the evaluate stage decodes."""
         references = self.splits(config)["validation"]
         if self._decoder[0] is not model:  # trace once per model, not per epoch
-            self._decoder = (model, g2p.G2PServer(model, self.vocabularies, **config["decode"]))
+            self._decoder = (model, G2PServer(model, self.vocabularies, **config["decode"]))
         predictions = g2p.predict(self._decoder[1], sorted(references))
         scores = g2p_scoring.score_all(predictions, references)
         return {"val_wer": scores["wer"], "val_per": scores["per"]}
