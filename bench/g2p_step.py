@@ -25,12 +25,12 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 
 def main(argv=None):
-    from pipeline import stage
+    from pipeline import limits, stage
 
     parser = argparse.ArgumentParser(prog="python -m bench.g2p_step",
                                      description=__doc__.split("\n\n")[0],
                                      formatter_class=stage.HelpFormatter)
-    parser.add_argument("--steps", type=stage.at_least(1), default=40,
+    parser.add_argument("--steps", type=stage.flag_type(limits.at_least(1)), default=40,
                         help="timed steps (and warm-up steps)")
     parser.add_argument("--preset", default="quick", help="configuration preset")
     parser.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=VALUE",

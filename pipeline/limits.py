@@ -7,10 +7,12 @@ naming the flag, before any data is read or any model is built:
 
     error: --set model.units=0: expected 1 or more
 
-`SHARED` holds the keys that several tasks share with one meaning in all of
-them; a task module's `LIMITS` adds its own keys and overrides shared ones
+`shared()` holds the keys that several tasks share with one meaning in all
+of them; a task module's `LIMITS` adds its own keys and overrides shared ones
 (`limits_of`). A key a task lacks is skipped. Checks that involve two keys
-stay with the task (e.g. `pipeline.tasks.g2p.check_config`).
+stay with the task (e.g. `pipeline.tasks.g2p.check_config`). Command-line
+flags outside the configuration use the same limits through
+`pipeline.stage.flag_type`.
 """
 
 from collections.abc import Callable

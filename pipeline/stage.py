@@ -16,23 +16,25 @@ class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
     that already says what happens by default."""
 
     def _get_help_string(self, action):
-        if (action.required or action.default in (None, [], False)
+        if (action.required or action.default is None or action.default is False
+                or action.default == []
                 or re.search(r"\bdefault[ :]", action.help or "")):
             return action.help
         return super()._get_help_string(action)
 
 
-def at_least(low, kind=int):
-    """An argparse `type`: a number of `kind` that is `low` or more, else
-    argparse's usage error (exit 2) naming the flag."""
+def flag_type(limit, kind=int):
+    """An argparse `type`: a `kind` value that `limit` (a
+    `pipeline.limits.Limit`) accepts, else argparse's usage error (exit 2)
+    naming the flag."""
 
     def convert(text):
         try:
             value = kind(text)
         except ValueError:
             raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-        if value < low:
-            raise argparse.ArgumentTypeError(f"must be {low} or more, got {text}")
+        if not limit.accepts(value):
+            raise argparse.ArgumentTypeError(f"expected {limit.expected}, got {text}")
         return value
 
     return convert

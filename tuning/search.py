@@ -37,7 +37,7 @@ from tuning.tuners import KINDS  # noqa: E402
 
 
 def parser():
-    from pipeline import stage
+    from pipeline import limits, stage
 
     p = argparse.ArgumentParser(prog="python -m tuning.search",
                                 description=__doc__.split("\n\n")[0],
@@ -47,7 +47,7 @@ def parser():
     p.add_argument("--tuner", required=True, choices=KINDS,
                    help="random search, Hyperband (max epochs = train.epochs, factor 3), or "
                         "Bayesian optimisation with a Gaussian process")
-    p.add_argument("--max-trials", type=stage.at_least(1),
+    p.add_argument("--max-trials", type=stage.flag_type(limits.at_least(1)),
                    help="trials to run (default 10; Hyperband: its own schedule)")
     p.add_argument("--preset", default="quick", choices=("smoke", "quick", "full"),
                    help="the configuration the space is centred on (every default)")
@@ -64,16 +64,18 @@ def parser():
     p.add_argument("--strategy", default="default", choices=STRATEGIES,
                    help="tf.distribute strategy each trial trains under")
     p.add_argument("--seed", type=int, default=0, help="the oracle's seed")
-    p.add_argument("--executions", type=stage.at_least(1), default=1,
+    p.add_argument("--executions", type=stage.flag_type(limits.at_least(1)), default=1,
                    help="trainings per trial, their objective averaged")
-    p.add_argument("--max-retries", type=stage.at_least(0), default=1,
+    p.add_argument("--max-retries", type=stage.flag_type(limits.at_least(0)), default=1,
                    help="reruns of a failed trial (an error, or its worker died)")
-    p.add_argument("--max-failures", type=stage.at_least(1), default=3,
+    p.add_argument("--max-failures", type=stage.flag_type(limits.at_least(1)), default=3,
                    help="consecutive failed trials that stop the search")
-    p.add_argument("--worker-timeout", type=stage.at_least(1.0, float), default=120.0,
+    p.add_argument("--worker-timeout", type=stage.flag_type(limits.above(0), float),
+                   default=120.0,
                    help="distributed: seconds without a worker's heartbeat before the chief "
                         "retries its trial (workers beat every timeout/6 s)")
-    p.add_argument("--top", type=stage.at_least(1), default=10, help="trials in the printed table")
+    p.add_argument("--top", type=stage.flag_type(limits.at_least(1)), default=10,
+                   help="trials in the printed table")
     p.add_argument("--baseline", action="store_true",
                    help="also train the default configuration once and show it in the table")
     p.add_argument("--export-best", action="store_true",

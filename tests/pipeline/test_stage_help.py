@@ -14,10 +14,12 @@ def test_help_formatter_shows_a_default_only_where_it_tells_something():
     p.add_argument("--said", default="x", help="says it (default: x)")
     p.add_argument("--size", type=int, default=3, help="a size")
     p.add_argument("--flag", action="store_true", help="a switch")
+    p.add_argument("--seed", type=int, default=0, help="a seed")
     text = " ".join(p.format_help().split())
     assert "(default: None)" not in text and "(default: [])" not in text
     assert "(default: False)" not in text
     assert text.count("(default: x)") == 1 and "a size (default: 3)" in text
+    assert "a seed (default: 0)" in text
     assert "required (default" not in text
 
 
