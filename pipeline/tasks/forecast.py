@@ -413,9 +413,12 @@ def parse_history(text, number, window):
     except ValueError:
         raise UsageError(f"input {number}: expected numbers separated by commas or spaces, "
                          f"got {text[:40]!r}") from None
-    if len(values) < window or not np.all(np.isfinite(values)):
-        raise UsageError(f"input {number}: needs at least {window} finite values, "
-                         f"got {len(values)}")
+    bad = [f for f, v in zip(fields, values, strict=True) if not np.isfinite(v)]
+    if bad:
+        raise UsageError(f"input {number}: value {bad[0]!r} is not a finite number; "
+                         "every value of a history must be")
+    if len(values) < window:
+        raise UsageError(f"input {number}: needs at least {window} values, got {len(values)}")
     return values[-window:]
 
 
