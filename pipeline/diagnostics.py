@@ -172,6 +172,8 @@ def main(argv=None):
     parser.add_argument("--initial", action="store_true",
                         help="also plot each model at initialisation")
     args = parser.parse_args(argv)
+    if not args.out.lower().endswith(".png"):
+        parser.error(f"--out {args.out}: expected a file name ending in .png")
     path, table = compare(args.run_dirs, args.out, initial=args.initial)
     for label, values in table.items():
         print(f"{label:<40} sigma_max " + "  ".join(f"{k}={v:.3f}" for k, v in values.items()))

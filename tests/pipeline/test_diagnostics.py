@@ -74,3 +74,12 @@ def test_compare_command_overlays_runs(tmp_path, capsys):
 def test_compare_command_rejects_a_run_without_diagnostics(tmp_path, capsys):
     assert run_cli(diagnostics.main, [str(tmp_path), "--out", str(tmp_path / "x.png")]) == 2
     assert "diagnostics.json: missing" in capsys.readouterr().err
+
+
+def test_compare_command_wants_a_png(tmp_path, capsys):
+    write_run(tmp_path / "elman", "elman", [1e-6, 1e-3, 1.0])
+    with pytest.raises(SystemExit) as stopped:
+        diagnostics.main([str(tmp_path / "elman"), "--out", str(tmp_path / "plot")])
+    assert stopped.value.code == 2 and "expected a file name ending in .png" in (
+        capsys.readouterr().err)
+    assert not (tmp_path / "plot").exists()

@@ -88,8 +88,9 @@ def test_predict_lines_and_bad_input(adding_run):
     (line,) = synthetic.predict_lines(config, run_dir, ["0.5:1 0.2:0 0.25:1"])
     text, answer = line.split("\t")
     assert text == "0.5:1 0.2:0 0.25:1" and np.isfinite(float(answer))
-    with pytest.raises(UsageError, match="value:marker"):
-        synthetic.predict_lines(config, run_dir, ["0.5 0.2"])
+    for bad in ("0.5 0.2", "", "0.3:0 0.7:2", "nan:1 0.2:1", "0.1:1 inf:0"):
+        with pytest.raises(UsageError, match="value:marker"):
+            synthetic.predict_lines(config, run_dir, [bad])
 
 
 def test_parity_transformer_with_length_generalisation(data_dir, tmp_path):
