@@ -56,7 +56,7 @@ def parse_args(argv):
 
 def main(argv=None):
     args = parse_args(argv)
-    from pipeline import conditional_lm
+    from pipeline import conditional_lm, stage
     from pipeline import config as config_lib
     from pipeline.tasks import lm
 
@@ -75,6 +75,7 @@ def main(argv=None):
         return 0
     s = config["sample"]
     prompts = args.prompt or [""]
+    stage.check_utf8(prompts, "--prompt")
     length = s["length"] if args.length is None else args.length
     if length > s["max_length"]:  # the serving graph stops there
         raise UsageError(f"--length {length}: above sample.max_length={s['max_length']}, the "

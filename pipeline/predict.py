@@ -23,6 +23,7 @@ def main(argv=None):
     inputs = args.inputs or [line.strip() for line in sys.stdin if line.strip()]
     if not inputs:
         raise UsageError("no inputs: give them as arguments or one a line on stdin")
+    stage.check_utf8(inputs, "input")
     for line in stage.task_module(args.task).predict_lines(config, args.run_dir, inputs):
         print(line)
     return 0

@@ -40,6 +40,20 @@ def flag_type(limit, kind=int):
     return convert
 
 
+def check_utf8(texts, name):
+    """Raises a UsageError naming `name` and the number of the first text
+    that holds bytes that were not UTF-8 (Python keeps them in argv and
+    stdin as lone surrogates, which TensorFlow cannot convert)."""
+    from pipeline.errors import UsageError
+
+    for number, text in enumerate(texts, 1):
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError as error:
+            raise UsageError(f"{name} {number}: not valid UTF-8 (character {error.start + 1}); "
+                             "expected UTF-8 text") from None
+
+
 def parser(stage, description, strategy=False):
     """The common flags of `python -m pipeline.<stage>`; `strategy` adds
     `--strategy` (the stages that train)."""

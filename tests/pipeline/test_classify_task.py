@@ -13,10 +13,11 @@ import pytest
 import tensorflow as tf
 import tensorflow_datasets as tfds
 
+from pipeline import predict as predict_stage
 from pipeline import prepare
 from pipeline import run as run_stage
 from pipeline.config import resolve
-from pipeline.errors import UsageError
+from pipeline.errors import UsageError, run_cli
 from pipeline.tasks import classify
 from tests.pipeline.evaluate_split import evaluate_validation
 
@@ -212,3 +213,13 @@ def test_stages_on_mocked_imdb_reviews_with_words(tmp_path):
     assert metrics["labels"] == ["neg", "pos"] and metrics["unit"] == "word"
     assert metrics["texts"] == 60  # the catalog's own test split
     assert 0.0 <= metrics["macro_f1"] <= 1.0
+
+
+def test_predict_refuses_bytes_that_are_not_utf8(smoke_run, capsys):
+    """Python keeps undecodable bytes of argv and stdin as lone surrogates,
+    which TensorFlow cannot convert: one line naming the input instead."""
+    run_dir = smoke_run[0]
+    args = ["--task", "classify", "--preset", "smoke", "--run-dir", run_dir, "ok", "a\udcffb"]
+    assert run_cli(predict_stage.main, args) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == "error: input 2: not valid UTF-8 (character 2); expected UTF-8 text"

@@ -290,6 +290,8 @@ def test_predict_and_generate_commands(smoke_run, words_file, capsys):
     assert "--language xx" in capsys.readouterr().err
     assert run_cli(generate_stage.main, [*common, "--length", "2001"]) == 2  # max_length 2000
     assert "--set sample.max_length=2001" in capsys.readouterr().err
+    assert run_cli(generate_stage.main, [*common, "--prompt", "a\udcffb"]) == 2
+    assert "--prompt 1: not valid UTF-8" in capsys.readouterr().err
 
 
 def test_inference_batch_for_compare(smoke_run):
