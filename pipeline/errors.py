@@ -3,7 +3,10 @@
 Bad input (a malformed line, an empty file, an unknown flag value) raises
 `DataError` or `UsageError`. `run_cli` turns them into one line on stderr
 naming the file and line or the flag, and exit code 2, with no traceback
-(DESIGN section 2). Anything else is an internal error: exit code 1.
+(DESIGN section 2). A file system error on a named path (a directory that
+cannot be made, no permission, a full disk) is one line too, naming the
+path, with exit code 1. Anything else is an internal error: a traceback
+and exit code 1.
 """
 
 import sys
@@ -32,12 +35,18 @@ class DataError(Exception):
 
 def run_cli(main, argv=None):
     """Runs `main(argv)` as a command: exit 0 on success, 2 on bad input or
-    usage (one line on stderr), 1 on an internal error."""
+    usage (one line on stderr), 1 on a file system error (one line) or an
+    internal error."""
     try:
         code = main(argv)
     except (DataError, UsageError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    except OSError as error:
+        if error.filename is None:
+            raise
+        print(f"error: {error.filename}: {error.strerror}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

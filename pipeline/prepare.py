@@ -17,6 +17,7 @@ import sys
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
+from pipeline import stage  # noqa: E402
 from pipeline.errors import UsageError, run_cli  # noqa: E402
 from pipeline.tasks import TASKS  # noqa: E402
 
@@ -186,6 +187,7 @@ def parse_args(argv):
                         help=f"task option, one of: {', '.join(OPTIONS)}")
     args = parser.parse_args(argv)
     args.run_dir = args.run_dir or os.path.join("runs", args.task, "default")
+    stage.check_directories(args)
     args.options = parse_sets(args.set)
     return args
 

@@ -54,6 +54,17 @@ def check_utf8(texts, name):
                              "expected UTF-8 text") from None
 
 
+def check_directories(args):
+    """Raises a UsageError naming `--run-dir` or `--export-dir` when it is
+    a file, before any work."""
+    from pipeline.errors import UsageError
+
+    for flag in ("run_dir", "export_dir"):
+        path = getattr(args, flag, None)
+        if path and os.path.exists(path) and not os.path.isdir(path):
+            raise UsageError(f"--{flag.replace('_', '-')} {path}: not a directory")
+
+
 def parser(stage, description, strategy=False):
     """The common flags of `python -m pipeline.<stage>`; `strategy` adds
     `--strategy` (the stages that train)."""
@@ -86,6 +97,7 @@ def resolve(args):
     from pipeline import config
 
     args.run_dir = args.run_dir or os.path.join("runs", args.task, args.preset)
+    check_directories(args)
     strategy = getattr(args, "strategy", None)
     if strategy:
         from pipeline import training

@@ -1,9 +1,10 @@
-"""The stages that read a trained run, pointed at a directory with nothing
-in it: one line naming `--run-dir`, exit 2, and nothing written there."""
+"""The stages pointed at a run directory with no run in it, or at a file
+where a directory belongs: one line, and nothing written."""
 
 import pytest
 
-from pipeline import evaluate, export, predict
+from pipeline import evaluate, export, predict, prepare, train
+from pipeline import run as run_stage
 from pipeline.errors import run_cli
 
 INPUTS = {"g2p": ["hello"], "lm": ["The "], "classify": ["hello"],
@@ -21,3 +22,22 @@ def test_a_run_directory_without_a_run_is_a_usage_error(task, stage, tmp_path, c
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and err.startswith(f"error: --run-dir {run_dir}: ")
     assert not any(run_dir.iterdir()) and not (tmp_path / "saved").exists()
+
+
+@pytest.mark.parametrize("main", [run_stage.main, train.main, evaluate.main, prepare.main])
+def test_a_file_given_as_run_directory_is_a_usage_error(main, tmp_path, capsys):
+    path = tmp_path / "notes.txt"
+    path.write_text("mine\n", encoding="utf-8")
+    assert run_cli(main, ["--task", "forecast", "--run-dir", str(path)]) == 2
+    assert capsys.readouterr().err.strip() == f"error: --run-dir {path}: not a directory"
+    assert path.read_text(encoding="utf-8") == "mine\n"
+
+
+def test_a_directory_that_cannot_be_made_is_one_line(tmp_path, capsys):
+    """`run_cli` reports a file system error on a path in one line (exit 1)."""
+    path = tmp_path / "notes.txt"
+    path.write_text("mine\n", encoding="utf-8")
+    args = ["--task", "forecast", "--preset", "smoke", "--run-dir", str(path / "run")]
+    assert run_cli(run_stage.main, args) == 1
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and err.startswith(f"error: {path}")
