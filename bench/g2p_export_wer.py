@@ -66,9 +66,16 @@ def main(argv=None):
     from pipeline.config import resolve
     from pipeline.tasks import g2p
 
-    with open(os.path.join(args.export, "assets.extra", "metadata.json"),
-              encoding="utf-8") as handle:
-        stress = json.load(handle).get("stress", "keep")
+    metadata_path = os.path.join(args.export, "assets.extra", "metadata.json")
+    if not os.path.exists(metadata_path):
+        parser.error(f"{args.export}: not an export of pipeline.export (no "
+                     "assets.extra/metadata.json); give a directory like saved/g2p/1")
+    with open(metadata_path, encoding="utf-8") as handle:
+        metadata = json.load(handle)
+    if metadata.get("task") != "g2p":
+        parser.error(f"{args.export}: an export of the {metadata.get('task')} task; "
+                     "give a G2P export")
+    stress = metadata.get("stress", "keep")
     config = resolve("g2p", args.preset, sets=[f"g2p.stress={stress}"])
     entries = g2p.splits(data_lib.load("g2p", data=args.data), config)[args.split]
     words = sorted(entries)
