@@ -21,19 +21,35 @@ PRESETS = ("smoke", "quick", "full")
 KIND_NAMES = {int: "an integer", float: "a number", bool: "true or false", str: "a string"}
 
 
-def merge(base, override, where="config"):
-    """`base` updated by `override`, recursively; unknown keys are errors."""
+def merge(base, override, where="config", path=""):
+    """`base` updated by `override`, recursively; unknown keys and values of
+    another type than the default they replace are errors naming `where`
+    (the preset, variant or file) and the key."""
     out = copy.deepcopy(base)
     for key, value in override.items():
+        name = f"{path}{key}"
         if key not in out:
-            raise UsageError(f"{where}: unknown key {key!r}; known: {', '.join(out)}")
+            raise UsageError(f"{where}: unknown key {name!r}; known: {', '.join(out)}")
         if isinstance(out[key], dict):
             if not isinstance(value, dict):
-                raise UsageError(f"{where}: {key} must be a section (a JSON object)")
-            out[key] = merge(out[key], value, f"{where}.{key}")
+                raise UsageError(f"{where}: {name} must be a section (a JSON object)")
+            out[key] = merge(out[key], value, where, f"{name}.")
         else:
-            out[key] = value
+            out[key] = checked_type(value, out[key], f"{where}: {name}")
     return out
+
+
+def checked_type(value, default, where):
+    """`value` (from a preset or a JSON file) if it has the type of the
+    `default` it replaces (an integer may stand for a number), else a
+    UsageError naming `where`."""
+    kind = type(default)
+    fits = (isinstance(value, kind) and not (kind is int and isinstance(value, bool))
+            or kind is float and isinstance(value, int) and not isinstance(value, bool))
+    if not fits:
+        raise UsageError(f"{where}: expected {KIND_NAMES.get(kind, kind.__name__)}, "
+                         f"got {json.dumps(value)}")
+    return float(value) if kind is float else value
 
 
 def parse_value(text, default, flag):
@@ -79,9 +95,12 @@ def resolve(task, preset="quick", config_file=None, sets=()):
             raise UsageError(f"--config {config_file}: {error.strerror}") from None
         except json.JSONDecodeError as error:
             raise UsageError(f"--config {config_file}:{error.lineno}: {error.msg}") from None
+        if not isinstance(loaded, dict):
+            raise UsageError(f"--config {config_file}: expected a JSON object of sections, "
+                             'e.g. {"train": {"epochs": 3}}')
         loaded.pop("task", None)
         loaded.pop("preset", None)
-        config = merge(config, loaded, config_file)
+        config = merge(config, loaded, f"--config {config_file}")
     config = apply_sets(config, sets)
     limits.check(config, limits.limits_of(module))
     return {"task": task, "preset": preset, **config}
