@@ -44,8 +44,12 @@ def checked_type(value, default, where):
     `default` it replaces (an integer may stand for a number), else a
     UsageError naming `where`."""
     kind = type(default)
-    fits = (isinstance(value, kind) and not (kind is int and isinstance(value, bool))
-            or kind is float and isinstance(value, int) and not isinstance(value, bool))
+    if isinstance(value, bool) and kind is not bool:  # True is an int to Python
+        fits = False
+    elif kind is float:
+        fits = isinstance(value, (int, float))
+    else:
+        fits = isinstance(value, kind)
     if not fits:
         raise UsageError(f"{where}: expected {KIND_NAMES.get(kind, kind.__name__)}, "
                          f"got {json.dumps(value)}")

@@ -7,6 +7,7 @@ import re
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
+from pipeline.errors import UsageError  # noqa: E402
 from pipeline.tasks import TASKS  # noqa: E402
 
 
@@ -44,8 +45,6 @@ def check_utf8(texts, name):
     """Raises a UsageError naming `name` and the number of the first text
     that holds bytes that were not UTF-8 (Python keeps them in argv and
     stdin as lone surrogates, which TensorFlow cannot convert)."""
-    from pipeline.errors import UsageError
-
     for number, text in enumerate(texts, 1):
         try:
             text.encode("utf-8")
@@ -57,8 +56,6 @@ def check_utf8(texts, name):
 def check_directories(args):
     """Raises a UsageError naming `--run-dir` or `--export-dir` when it is
     a file, before any work."""
-    from pipeline.errors import UsageError
-
     for flag in ("run_dir", "export_dir"):
         path = getattr(args, flag, None)
         if path and os.path.exists(path) and not os.path.isdir(path):
