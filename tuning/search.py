@@ -102,12 +102,30 @@ def parse_fixed(pairs, space):
             value = json.loads(text)
         except json.JSONDecodeError:
             value = text
-        values = getattr(declared[name], "values", None)
-        if values is not None and value not in values:
-            raise UsageError(f"--fix {pair}: {name} takes one of "
-                             f"{', '.join(map(str, values))}")
-        fixed[name] = value
+        fixed[name] = fixed_value(declared[name], value, pair)
     return fixed
+
+
+def fixed_value(hp, value, pair):
+    """`value` if the declared hyperparameter `hp` can take it: one of a
+    Choice's or a Boolean's values, a number in an Int's or a Float's range
+    (a numeric hyperparameter's `values` is only a sample of it)."""
+    from keras_tuner.engine.hyperparameters import Boolean, Choice, Float, Int
+
+    if isinstance(hp, (Choice, Boolean)):
+        if value not in hp.values:
+            raise UsageError(f"--fix {pair}: {hp.name} takes one of "
+                             f"{', '.join(map(str, hp.values))}")
+        return value
+    if isinstance(hp, (Int, Float)):
+        kind = "an integer" if isinstance(hp, Int) else "a number"
+        numeric = isinstance(value, int if isinstance(hp, Int) else (int, float))
+        if isinstance(value, bool) or not numeric or not (
+                hp.min_value <= value <= hp.max_value):
+            raise UsageError(f"--fix {pair}: {hp.name} takes {kind} from {hp.min_value} "
+                             f"to {hp.max_value}")
+        return float(value) if isinstance(hp, Float) else value
+    return value
 
 
 def fixed_space(space, fixed):

@@ -6,6 +6,7 @@ through the export stage, and one-line errors for bad flags."""
 import json
 import os
 
+import keras_tuner
 import pytest
 
 from pipeline import training
@@ -106,3 +107,24 @@ def test_bad_counts_stop_with_a_usage_error_before_any_work(extra, lexicon, tmp_
 def test_unknown_task_search_space(tmp_path):
     with pytest.raises(UsageError, match="no search space"):
         search.main(["--task", "synthetic", "--tuner", "random", "--dir", str(tmp_path)])
+
+
+def test_fix_takes_any_value_in_a_numeric_range():
+    """A numeric hyperparameter's `values` is only a sample (a stepped
+    grid in floating point, or random draws for log sampling): `--fix`
+    checks the range instead, so 0.3 and 1e-3 are taken."""
+    hp = keras_tuner.HyperParameters()
+    hp.Float("dropout", 0.0, 0.5, step=0.1)
+    hp.Float("learning_rate", 1e-4, 3e-2, sampling="log")
+    hp.Int("layers", 1, 3)
+    hp.Choice("cell", ["lstm", "gru"])
+    fixed = search.parse_fixed(["dropout=0.3", "learning_rate=0.001", "layers=2", "cell=gru"],
+                               hp)
+    assert fixed == {"dropout": 0.3, "learning_rate": 0.001, "layers": 2, "cell": "gru"}
+    for bad, said in (("dropout=0.6", "a number from 0.0 to 0.5"),
+                      ("learning_rate=1", "a number from 0.0001 to 0.03"),
+                      ("layers=1.5", "an integer from 1 to 3"),
+                      ("layers=true", "an integer from 1 to 3"),
+                      ("cell=rnn", "one of lstm, gru")):
+        with pytest.raises(UsageError, match=f"--fix {bad}: .* takes {said}"):
+            search.parse_fixed([bad], hp)
