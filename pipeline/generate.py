@@ -76,11 +76,10 @@ def main(argv=None):
     s = config["sample"]
     prompts = args.prompt or [""]
     stage.check_utf8(prompts, "--prompt")
-    length = s["length"] if args.length is None else args.length
-    if length > s["max_length"]:  # the serving graph stops there
-        raise UsageError(f"--length {length}: above sample.max_length={s['max_length']}, the "
-                         f"most the model generates; raise it with --set "
-                         f"sample.max_length={length}")
+    if args.length is not None:
+        s["length"] = args.length
+    lm.check_config(config, None if args.length is None else f"--length {args.length}")
+    length = s["length"]
     temperature = s["temperature"] if args.temperature is None else args.temperature
     seed = s["seed"] if args.seed is None else args.seed
     server = lm.make_server(config, args.run_dir)

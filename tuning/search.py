@@ -118,13 +118,16 @@ def fixed_value(hp, value, pair):
                              f"{', '.join(map(str, hp.values))}")
         return value
     if isinstance(hp, (Int, Float)):
-        kind = "an integer" if isinstance(hp, Int) else "a number"
-        numeric = isinstance(value, int if isinstance(hp, Int) else (int, float))
-        if isinstance(value, bool) or not numeric or not (
-                hp.min_value <= value <= hp.max_value):
-            raise UsageError(f"--fix {pair}: {hp.name} takes {kind} from {hp.min_value} "
-                             f"to {hp.max_value}")
-        return float(value) if isinstance(hp, Float) else value
+        from pipeline.config import KIND_NAMES, checked_type
+
+        kind = int if isinstance(hp, Int) else float
+        try:
+            value = checked_type(value, kind(0), f"--fix {pair}")
+        except UsageError:
+            value = None
+        if value is None or not hp.min_value <= value <= hp.max_value:
+            raise UsageError(f"--fix {pair}: {hp.name} takes {KIND_NAMES[kind]} from "
+                             f"{hp.min_value} to {hp.max_value}")
     return value
 
 

@@ -363,15 +363,17 @@ def inference_batch(config, run_dir, data=None, data_dir=None, prompts=4):
 
 
 # ------------------------------------------------------------ evaluation
-def check_config(config):
-    """Raises a UsageError naming the flags when `sample.length` is above
+def check_config(config, length_flag=None):
+    """Raises a UsageError naming the flags when `sample.length` (or the
+    flag `length_flag`, e.g. "--length 5000", that overrides it) is above
     `sample.max_length`, where the serving graph stops (`pipeline.stage.resolve`
     calls it before any work; the single values are `LIMITS`)."""
     s = config["sample"]
     if s["length"] > s["max_length"]:
-        raise UsageError(f"--set sample.length={s['length']}: expected at most "
-                         f"sample.max_length={s['max_length']}, the most the model generates "
-                         "(raise that too)")
+        flag = length_flag or f"--set sample.length={s['length']}"
+        raise UsageError(f"{flag}: expected at most sample.max_length={s['max_length']}, the "
+                         f"most the model generates; raise it with --set "
+                         f"sample.max_length={s['length']}")
 
 
 def dynamic_bits(config, members, train_ids, scored_ids, vocabulary_size):

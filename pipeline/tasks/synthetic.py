@@ -366,26 +366,25 @@ def inference_batch(config, run_dir, data=None, data_dir=None, count=256):
 # ------------------------------------------------------------- predict, export
 def parse_line(problem, line):
     """One input line -> a `[1, T, ...]` array (see `predict_lines`)."""
-    top = PROBLEMS[problem]["input_vocabulary"] - 1
+    values = ids = None
     try:
         if problem == "adding":
-            pairs = [token.split(":") for token in line.split()]
-            values = [(float(v), float(m)) for v, m in pairs]
-            if values and all(np.isfinite(v) and m in (0.0, 1.0) for v, m in values):
-                return np.asarray([values], "float32")  # [1, T, 2]
-            ids = None
+            values = [(float(v), float(m)) for v, m in (t.split(":") for t in line.split())]
         else:
             tokens = line.split() if problem == "copy" else list(line.replace(" ", ""))
             ids = [int(t) for t in tokens]
     except ValueError:
-        ids = None
-    if not ids or min(ids) < 0 or max(ids) > top:
-        form = {"adding": "value:marker pairs, finite values and markers 0 or 1, "
-                          "e.g. '0.3:0 0.7:1 0.1:1'",
-                "copy": f"space-separated symbols 0-{top}, e.g. '3 5 0 0 9 0 0'",
-                "parity": "a string of bits, e.g. '0110'"}[problem]
-        raise UsageError(f"input {line!r}: {problem} takes {form}")
-    return np.asarray([ids], "int32")  # [1, T]
+        pass
+    top = PROBLEMS[problem]["input_vocabulary"] - 1
+    if values and all(np.isfinite(v) and m in (0.0, 1.0) for v, m in values):
+        return np.asarray([values], "float32")  # [1, T, 2]
+    if ids and 0 <= min(ids) and max(ids) <= top:
+        return np.asarray([ids], "int32")  # [1, T]
+    form = {"adding": "value:marker pairs, finite values and markers 0 or 1, "
+                      "e.g. '0.3:0 0.7:1 0.1:1'",
+            "copy": f"space-separated symbols 0-{top}, e.g. '3 5 0 0 9 0 0'",
+            "parity": "a string of bits, e.g. '0110'"}[problem]
+    raise UsageError(f"input {line!r}: {problem} takes {form}")
 
 
 def predict_lines(config, run_dir, inputs):
