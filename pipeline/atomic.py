@@ -7,6 +7,16 @@ import shutil
 import tempfile
 
 
+def _default_mode(base):
+    """`base` (0o666 for files, 0o777 for directories) less the process umask:
+    the mode `open` or `os.makedirs` would give. `tempfile` creates files 0600
+    and directories 0700, which a server running as another user cannot read.
+    """
+    umask = os.umask(0)
+    os.umask(umask)
+    return base & ~umask
+
+
 @contextlib.contextmanager
 def atomic_directory(path):
     """Yields a temporary directory beside `path`, renamed onto `path` when the
@@ -15,6 +25,7 @@ def atomic_directory(path):
     parent = os.path.dirname(os.path.abspath(path))
     os.makedirs(parent, exist_ok=True)
     staging = tempfile.mkdtemp(prefix=f".{os.path.basename(path)}.", dir=parent)
+    os.chmod(staging, _default_mode(0o777))
     try:
         yield staging
         if os.path.exists(path):
@@ -31,14 +42,9 @@ def atomic_directory(path):
 
 def write_json(path, value):
     """Writes `value` as indented JSON through a temporary file and a rename."""
-    directory = os.path.dirname(os.path.abspath(path))
-    os.makedirs(directory, exist_ok=True)
-    with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=directory, delete=False,
-                                     suffix=".tmp") as handle:
-        json.dump(value, handle, indent=2, sort_keys=isinstance(value, dict), default=str,
-                  ensure_ascii=False)
-        handle.write("\n")
-    os.replace(handle.name, path)
+    text = json.dumps(value, indent=2, sort_keys=isinstance(value, dict), default=str,
+                      ensure_ascii=False)
+    _write(path, text + "\n", "w", "utf-8")
 
 
 def write_text(path, text):
@@ -56,7 +62,13 @@ def _write(path, content, mode, encoding):
     os.makedirs(directory, exist_ok=True)
     with tempfile.NamedTemporaryFile(mode, encoding=encoding, dir=directory, delete=False,
                                      suffix=".tmp") as handle:
-        handle.write(content)
+        try:
+            handle.write(content)
+        except BaseException:
+            handle.close()
+            os.unlink(handle.name)
+            raise
+    os.chmod(handle.name, _default_mode(0o666))
     os.replace(handle.name, path)
 
 
