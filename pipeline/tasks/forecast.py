@@ -416,7 +416,7 @@ def parse_history(text, number, window):
     bad = [f for f, v in zip(fields, values, strict=True) if not np.isfinite(v)]
     if bad:
         raise UsageError(f"input {number}: value {bad[0]!r} is not a finite number; "
-                         "every value of a history must be")
+                         "give a history of finite numbers only")
     if len(values) < window:
         raise UsageError(f"input {number}: needs at least {window} values, got {len(values)}")
     return values[-window:]

@@ -200,7 +200,9 @@ def test_predict_bad_history_names_the_input(smoke_run):
     with pytest.raises(UsageError, match="input 1: expected numbers"):
         forecast.predict_lines(config, run_dir, ["1,two,3"])
     for bad in ("nan", "inf", "1e400"):
-        with pytest.raises(UsageError, match=f"input 1: value '{bad}' is not a finite number"):
+        message = (f"input 1: value '{bad}' is not a finite number; "
+                   "give a history of finite numbers only$")
+        with pytest.raises(UsageError, match=message):
             forecast.predict_lines(config, run_dir, [" ".join(["1"] * 11 + [bad])])
 
 
