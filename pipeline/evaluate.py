@@ -8,7 +8,7 @@ decode.beam_width=8`) without looking at the test split.
 
 import sys
 
-from pipeline import evaluation, stage
+from pipeline import evaluation, prepare, stage
 from pipeline.errors import run_cli
 
 
@@ -26,6 +26,7 @@ def main(argv=None):
                         help="the split to score; validation writes to <run-dir>/validation/")
     args = parser.parse_args(argv)
     config = stage.resolve(args)
+    prepare.check_run(args.task, config, args.run_dir)  # a run of this task, made so
     show(stage.task_module(args.task).evaluate(config, args.run_dir, data=args.data,
                                                data_dir=args.data_dir, split=args.split))
     return 0

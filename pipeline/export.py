@@ -14,7 +14,7 @@ import shutil
 import sys
 import tempfile
 
-from pipeline import stage
+from pipeline import prepare, stage
 from pipeline.errors import run_cli
 
 
@@ -79,6 +79,7 @@ def export(task, config, run_dir, export_dir):
 def main(argv=None):
     args = stage.parser("export", __doc__.split("\n\n")[0]).parse_args(argv)
     config = stage.resolve(args)
+    prepare.check_run(args.task, config, args.run_dir)  # a run of this task, made so
     print(f"exported {export(args.task, config, args.run_dir, args.export_dir)}")
     return 0
 

@@ -19,6 +19,11 @@ import sys
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from pipeline.errors import UsageError, run_cli  # noqa: E402
+from pipeline.limits import at_least  # noqa: E402
+from pipeline.stage import flag_type  # noqa: E402
+
+#: Flags that apply only to word sampling (`--language`) or only to text.
+WORD_FLAGS, TEXT_FLAGS = ("count",), ("prompt", "length")
 
 
 def parse_args(argv):
@@ -34,33 +39,35 @@ def parse_args(argv):
     parser.add_argument("--language", help="sample words of this language of the run's "
                         "conditional model (embedded data: en, fr, de, es, it, pt, nl, sv, pl, "
                         "tr), or 'all'")
-    parser.add_argument("--count", type=int, help="words per language (default "
-                        "conditional.samples)")
+    parser.add_argument("--count", type=flag_type(at_least(0)), help="words per language, "
+                        "with --language (default conditional.samples)")
     parser.add_argument("--prompt", action="append", default=[],
                         help="text to continue (repeatable; default: one empty prompt)")
-    parser.add_argument("--length", type=int, help="characters per continuation (default "
-                        "sample.length)")
-    parser.add_argument("--temperature", type=float, help="sampling temperature; 0 or less "
-                        "is greedy (default sample.temperature, or conditional.temperature "
-                        "for words)")
+    parser.add_argument("--length", type=flag_type(at_least(0)), help="characters per "
+                        "continuation (default sample.length)")
+    parser.add_argument("--temperature", type=flag_type(at_least(0), float),
+                        help="sampling temperature; 0 is greedy (default sample.temperature, "
+                        "or conditional.temperature for words)")
     parser.add_argument("--seed", type=int, help="sampling seed (default sample.seed, or "
                         "conditional.seed for words)")
     args = parser.parse_args(argv)
     args.run_dir = args.run_dir or os.path.join("runs", "lm", args.preset)
-    for flag in ("count", "length"):
-        value = getattr(args, flag)
-        if value is not None and value < 0:
-            raise UsageError(f"--{flag} {value}: must be 0 or more")
+    unused = TEXT_FLAGS if args.language else WORD_FLAGS
+    for flag in unused:
+        if getattr(args, flag):
+            raise UsageError(f"--{flag}: applies only {'without' if args.language else 'with'} "
+                             "--language")
     return args
 
 
 def main(argv=None):
     args = parse_args(argv)
-    from pipeline import conditional_lm, stage
+    from pipeline import conditional_lm, prepare, stage
     from pipeline import config as config_lib
     from pipeline.tasks import lm
 
     config = config_lib.resolve("lm", args.preset, args.config, args.set)
+    prepare.check_run("lm", config, args.run_dir)  # an lm run
     if args.language:
         c = config["conditional"]
         model, vocabulary, languages = conditional_lm.load(args.run_dir)

@@ -86,6 +86,43 @@ def check_prepared_option(run_dir, option, wanted, default=None):
     return value
 
 
+def check_run(task, config, run_dir, trained=True):
+    """Raises a UsageError when `run_dir` holds a run of another task, or
+    one made with other values of the keys its task's later stages must
+    repeat (`RUN_KEYS` of `pipeline.tasks.<task>`, e.g. classify's
+    `classify.unit` and `data.max_length`): a prepare option is compared
+    with `prepared.json`, any other key, when `trained`, with the run's
+    `config.json`. Keys a run does not record (runs from before this check)
+    and runs without prepared data are left to the stage itself."""
+    import json
+
+    def recorded(name):
+        path = os.path.join(run_dir, *name)
+        if not os.path.exists(path):
+            return None
+        with open(path, encoding="utf-8") as handle:
+            return json.load(handle)
+
+    prepared = recorded(("data", "prepared.json"))
+    if prepared is None:
+        return
+    made_for = prepared.get("task", task)
+    if made_for != task:
+        raise UsageError(f"--task {task}: {run_dir} holds a {made_for} run; "
+                         f"pass --task {made_for} or another --run-dir")
+    trained_config = recorded(("config.json",)) if trained else None
+    for option in getattr(stage.task_module(task), "RUN_KEYS", ()):
+        section, _, key = option.partition(".")
+        if option in OPTIONS:
+            value, verb = prepared.get(key), "prepared"
+        else:
+            value, verb = (trained_config or {}).get(section, {}).get(key), "trained"
+        wanted = config[section][key]
+        if value is not None and value != wanted:
+            raise UsageError(f"--set {option}={wanted}: {run_dir} was {verb} with "
+                             f"{option}={value}; pass that or use another --run-dir")
+
+
 def prepare(task, data=None, data_dir=None, run_dir=None, options=None):
     """Builds the data of `task` and writes `<run_dir>/data/`; returns
     `(task_data, prepared)` where `prepared` is what `prepared.json` holds."""
@@ -98,6 +135,11 @@ def prepare(task, data=None, data_dir=None, run_dir=None, options=None):
                               **loader_options(task, options))
     prepared = {"task": task, "source": task_data.source, "sizes": task_data.sizes(),
                 "metadata": task_data.metadata}
+    module = stage.task_module(task)
+    for option in getattr(module, "RUN_KEYS", ()):  # what later stages check (`check_run`)
+        section, _, key = option.partition(".")
+        if option in OPTIONS:
+            prepared[key] = options.get(option, module.DEFAULTS[section][key])
     vocabularies = {}
     train = task_data.splits["train"]
     if task == "g2p":

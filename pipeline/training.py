@@ -110,9 +110,11 @@ def ensure_prepared(config, run_dir, data=None, data_dir=None):
     """Runs the prepare stage unless `<run_dir>/data/` holds its output.
 
     The prepare options come from the configuration's section named after
-    the task (`pipeline.prepare.options_from_config`)."""
+    the task (`pipeline.prepare.options_from_config`); prepared data of
+    another task or other options is refused (`pipeline.prepare.check_run`)."""
     from pipeline import prepare
 
+    prepare.check_run(config["task"], config, run_dir, trained=False)
     if not os.path.exists(os.path.join(run_dir, "data", "prepared.json")):
         prepare.prepare(config["task"], data=data, data_dir=data_dir, run_dir=run_dir,
                         options=prepare.options_from_config(config))

@@ -52,6 +52,10 @@ DEFAULTS = {
     "classify": {"unit": "char"},
 }
 
+#: Keys the later stages must give as the run was made with
+#: (`pipeline.prepare.check_run`): the tokens and how many of them the model reads.
+RUN_KEYS = ("classify.unit", "data.max_length")
+
 #: Limits of the task's own keys, beside `pipeline.limits.shared()`.
 LIMITS = {
     "data.max_length": at_least(1), "model.pooling": one_of(*POOLINGS),

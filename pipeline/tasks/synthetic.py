@@ -98,6 +98,11 @@ PROBLEMS = {
     "parity": {"input_vocabulary": 2, "output_size": 2, "many_to_many": True},
 }
 
+#: Keys the later stages must give as the run was made with
+#: (`pipeline.prepare.check_run`): the problem and the length it was trained at
+#: (`synthetic.test_length` evaluates at another).
+RUN_KEYS = ("synthetic.problem", "synthetic.length")
+
 #: Limits of the task's own keys, beside `pipeline.limits.shared()`.
 LIMITS = {
     "synthetic.problem": one_of(*PROBLEMS),

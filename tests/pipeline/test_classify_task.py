@@ -153,6 +153,25 @@ def test_a_run_prepared_with_another_unit_is_refused(smoke_run):
         classify.predict_lines(config, run_dir, ["hello"])
 
 
+@pytest.mark.parametrize("stage", ["predict", "evaluate", "export"])
+def test_a_stage_refuses_another_max_length_than_the_run_trained_with(smoke_run, words, stage,
+                                                                      tmp_path, capsys):
+    """Before, `--set data.max_length=3` on a run trained with 400 was taken:
+    predict and the export cut texts to 3 tokens the model never saw cut."""
+    import importlib
+
+    run_dir, _ = smoke_run
+    args = ["--task", "classify", "--preset", "smoke", "--data", words, "--run-dir", run_dir,
+            "--export-dir", str(tmp_path / "saved"), "--set", "data.max_length=3"]
+    main = importlib.import_module(f"pipeline.{stage}").main
+    assert run_cli(main, args + (["hello"] if stage == "predict" else [])) == 2
+    trained = resolve("classify", "smoke")["data"]["max_length"]
+    assert capsys.readouterr().err.strip() == (
+        f"error: --set data.max_length=3: {run_dir} was trained with "
+        f"data.max_length={trained}; pass that or use another --run-dir")
+    assert not (tmp_path / "saved").exists()
+
+
 # ----------------------------------------------------------------- scores
 def test_scores_by_hand():
     true = ["a", "a", "a", "b", "b", "c"]

@@ -292,6 +292,16 @@ def test_predict_and_generate_commands(smoke_run, words_file, capsys):
     assert "--set sample.max_length=2001" in capsys.readouterr().err
     assert run_cli(generate_stage.main, [*common, "--prompt", "a\udcffb"]) == 2
     assert "--prompt 1: not valid UTF-8" in capsys.readouterr().err
+    # a flag of the other kind of sampling is refused, not ignored
+    assert run_cli(generate_stage.main, [*common, "--count", "3"]) == 2
+    assert capsys.readouterr().err.strip() == "error: --count: applies only with --language"
+    assert run_cli(generate_stage.main, [*common, "--language", "fr", "--prompt", "x"]) == 2
+    assert capsys.readouterr().err.strip() == "error: --prompt: applies only without --language"
+    for bad in ("nan", "-1"):  # --set sample.temperature refuses them too
+        with pytest.raises(SystemExit) as stopped:
+            generate_stage.main([*common, "--temperature", bad])
+        assert stopped.value.code == 2
+        assert f"--temperature: expected 0 or more, got {bad}" in capsys.readouterr().err
 
 
 def test_inference_batch_for_compare(smoke_run):

@@ -147,3 +147,44 @@ def test_configuration_flags():
         with pytest.raises(UsageError, match=flag):
             synthetic.check_config(resolve("synthetic", "smoke", sets=sets))
     assert set(synthetic.VARIANTS) >= {"elman", "lstm", "gru", "transformer"}
+
+
+@pytest.mark.parametrize(("stage", "sets", "message"), [
+    ("predict", ["--set", "synthetic.problem=parity"],
+     "--set synthetic.problem=parity: {run} was prepared with synthetic.problem=adding; "
+     "pass that or use another --run-dir"),
+    ("evaluate", ["--set", "synthetic.length=20"],
+     "--set synthetic.length=20: {run} was prepared with synthetic.length={length}; "
+     "pass that or use another --run-dir"),
+    ("train", ["--set", "synthetic.problem=copy"],
+     "--set synthetic.problem=copy: {run} was prepared with synthetic.problem=adding; "
+     "pass that or use another --run-dir"),
+])
+def test_a_stage_refuses_a_run_made_another_way(adding_run, data_dir, stage, sets, message,
+                                                capsys):
+    """Before: a parity predict on an adding run crashed in TensorFlow, a copy
+    predict on a parity run printed tags, and train retrained another problem
+    over data prepared for adding."""
+    import importlib
+
+    run_dir, _ = adding_run
+    before = {name: os.path.getmtime(os.path.join(run_dir, name)) for name in os.listdir(run_dir)}
+    args = ["--task", "synthetic", "--preset", "smoke", "--data-dir", data_dir,
+            "--run-dir", run_dir, "--set", "model.cell=elman", *sets]
+    main = importlib.import_module(f"pipeline.{stage}").main
+    assert run_cli(main, args + (["0110"] if stage == "predict" else [])) == 2
+    length = resolve("synthetic", "smoke")["synthetic"]["length"]
+    assert capsys.readouterr().err.strip() == "error: " + message.format(run=run_dir,
+                                                                         length=length)
+    after = {name: os.path.getmtime(os.path.join(run_dir, name)) for name in os.listdir(run_dir)}
+    assert after == before
+
+
+def test_another_tasks_stage_refuses_the_run(adding_run, capsys):
+    run_dir, _ = adding_run
+    from pipeline import predict
+
+    assert run_cli(predict.main, ["--task", "forecast", "--run-dir", run_dir, "1 2 3"]) == 2
+    assert capsys.readouterr().err.strip() == (
+        f"error: --task forecast: {run_dir} holds a synthetic run; "
+        "pass --task synthetic or another --run-dir")
