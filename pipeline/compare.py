@@ -150,18 +150,20 @@ def compare(task, names, config, base_dir, reports_dir="reports", data=None, dat
 
 
 def main(argv=None):
-    parser = stage.parser("compare", __doc__.split("\n\n")[1])
+    parser = stage.parser("compare", __doc__.split("\n\n")[1],
+                          run_dir_help="where the variants' runs go, one directory each "
+                          "(default: runs/<task>/<preset>-compare)")
     parser.add_argument("--models", required=True,
                         help="comma-separated variants of the task's VARIANTS "
                         "(e.g. g2p: luong,luong-local-p,bahdanau,none,transformer)")
     parser.add_argument("--reports-dir", default="reports", help="where the report goes")
     args = parser.parse_args(argv)
+    args.run_dir = base = args.run_dir or os.path.join("runs", args.task,
+                                                       f"{args.preset}-compare")
     config = stage.resolve(args)
     names = [n for n in args.models.split(",") if n]
     if not names:
         raise UsageError("--models: give at least one variant")
-    base = args.run_dir if args.run_dir != os.path.join("runs", args.task, args.preset) \
-        else os.path.join("runs", args.task, f"{args.preset}-compare")
     command = "python -m pipeline.compare " + " ".join(argv if argv is not None else sys.argv[1:])
     rows = compare(args.task, names, config, base, args.reports_dir, args.data, args.data_dir,
                    command)

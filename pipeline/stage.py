@@ -62,7 +62,8 @@ def check_directories(args):
             raise UsageError(f"--{flag.replace('_', '-')} {path}: not a directory")
 
 
-def parser(stage, description, strategy=False):
+def parser(stage, description, strategy=False,
+           run_dir_help="run directory (default: runs/<task>/<preset>)"):
     """The common flags of `python -m pipeline.<stage>`; `strategy` adds
     `--strategy` (the stages that train)."""
     p = argparse.ArgumentParser(prog=f"python -m pipeline.{stage}", description=description,
@@ -76,7 +77,7 @@ def parser(stage, description, strategy=False):
     p.add_argument("--config", help="JSON file of configuration overrides")
     p.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=VALUE",
                    help="override one configuration value, e.g. --set train.epochs=3")
-    p.add_argument("--run-dir", help="run directory (default: runs/<task>/<preset>)")
+    p.add_argument("--run-dir", help=run_dir_help)
     p.add_argument("--export-dir", default="saved", help="where exports go")
     if strategy:
         from pipeline.training import STRATEGIES
