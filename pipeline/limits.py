@@ -45,7 +45,8 @@ def fraction(closed=False):
 
 
 def one_of(*choices):
-    return Limit(lambda value: value in choices, "one of " + ", ".join(map(str, choices)))
+    names = ('""' if choice == "" else str(choice) for choice in choices)  # "" = a default
+    return Limit(lambda value: value in choices, "one of " + ", ".join(names))
 
 
 def cells(*others):

@@ -131,20 +131,35 @@ def settings(config, prepared):
     if not 0 <= out["linear_window"] <= out["window"]:
         raise UsageError(f"--set model.linear_window={out['linear_window']}: from 0 to "
                          f"data.window={out['window']} (-1: the series' default)")
-    value = {key: b[key] or defaults[key] for key in b}
-    out["order"] = arima_baseline.parse_order(value["order"], 3, "baseline.order")
-    out["seasonal_order"] = arima_baseline.parse_order(value["seasonal_order"], 4,
-                                                       "baseline.seasonal_order")
+    return {**out, **baseline_settings({key: b[key] or defaults[key] for key in b})}
+
+
+def baseline_settings(value):
+    """The baseline's order, seasonal order, trend, period and harmonics
+    from their `baseline.*` strings."""
+    out = {"order": arima_baseline.parse_order(value["order"], 3, "baseline.order"),
+           "seasonal_order": arima_baseline.parse_order(value["seasonal_order"], 4,
+                                                        "baseline.seasonal_order")}
     if value["trend"] not in ("n", "c", "t", "ct"):
         raise UsageError(f"--set baseline.trend={value['trend']}: use n, c, t or ct")
     out["trend"] = value["trend"]
-    for key, kind in (("period", float), ("harmonics", int)):
+    for key, kind, name in (("period", float, "a number"), ("harmonics", int, "an integer")):
         try:
             out[key] = kind(value[key])
         except ValueError:
-            raise UsageError(f"--set baseline.{key}={value[key]}: expected a "
-                             f"{kind.__name__}") from None
+            raise UsageError(f"--set baseline.{key}={value[key]}: expected {name}") from None
     return out
+
+
+def check_config(config):
+    """What `settings` checks without the data (`stage.resolve` runs it
+    before any work): the `baseline.*` values given, and the AR term against
+    a `data.window` given. The rest waits for the series' defaults."""
+    b, d, m = config["baseline"], config["data"], config["model"]
+    baseline_settings({key: b[key] or SERIES["file"][key] for key in b})
+    if d["window"] and m["linear_window"] > d["window"]:
+        raise UsageError(f"--set model.linear_window={m['linear_window']}: from 0 to "
+                         f"data.window={d['window']} (-1: the series' default)")
 
 
 def resolved(config, prepared):

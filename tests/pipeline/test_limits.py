@@ -118,3 +118,21 @@ def test_a_value_of_the_wrong_type_names_the_type():
         config_lib.resolve("forecast", "smoke", sets=["data.window=abc"])
     with pytest.raises(UsageError, match="expected a number"):
         config_lib.resolve("forecast", "smoke", sets=["train.learning_rate=fast"])
+
+
+@pytest.mark.parametrize("sets,message", [
+    (["baseline.order=1,2"], "--set baseline.order=1,2: expected 3 comma-separated integers >= 0"),
+    (["baseline.trend=x"], "--set baseline.trend=x: use n, c, t or ct"),
+    (["baseline.harmonics=two"], "--set baseline.harmonics=two: expected an integer"),
+    (["data.window=8", "model.linear_window=9"],
+     "--set model.linear_window=9: from 0 to data.window=8 (-1: the series' default)"),
+    (["model.level=diff"], '--set model.level=diff: expected one of "", absolute, last'),
+])
+def test_forecast_refuses_its_two_key_and_format_values_before_any_work(sets, message, tmp_path,
+                                                                        capsys):
+    """Before, these stopped only after prepare had written `data/`."""
+    run_dir = tmp_path / "run"
+    args = ["--task", "forecast", "--preset", "smoke", "--run-dir", str(run_dir)]
+    assert run_cli(run_stage.main, [*args, *(f for s in sets for f in ("--set", s))]) == 2
+    assert capsys.readouterr().err.strip() == f"error: {message}"
+    assert not run_dir.exists()
