@@ -176,7 +176,10 @@ class TaskHyperModel(keras_tuner.HyperModel):
         after `train.patience` epochs without improvement.
         """
         config = self.config(hp)
-        train_batches, valid_batches = self.datasets(config)
+        try:
+            train_batches, valid_batches = self.datasets(config)
+        except UsageError as error:  # e.g. sequences longer than a split: no retry
+            raise keras_tuner.errors.FailedTrialError(str(error)) from error
         training.adapt_for_strategy(model, model.distribute_strategy, train_batches)
         name, direction = self.objective.name, self.objective.direction
         first = [*training.ema_callbacks(config["train"]),  # the averaged weights, if any

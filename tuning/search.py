@@ -63,7 +63,8 @@ def parser():
                    help="hold one hyperparameter at VALUE (hp.Fixed), e.g. --fix cell=gru")
     p.add_argument("--strategy", default="default", choices=STRATEGIES,
                    help="tf.distribute strategy each trial trains under")
-    p.add_argument("--seed", type=int, default=0, help="the oracle's seed")
+    p.add_argument("--seed", type=int, default=0,
+                   help="the search's seed: the same seed draws the same trials")
     p.add_argument("--executions", type=stage.flag_type(limits.at_least(1)), default=1,
                    help="trainings per trial, their objective averaged")
     p.add_argument("--max-retries", type=stage.flag_type(limits.at_least(0)), default=1,
@@ -82,7 +83,8 @@ def parser():
                    help="evaluate the best trial's model on the test split and export it "
                         "(<dir>/best is its run directory)")
     p.add_argument("--export-dir", default="saved", help="where --export-best exports go")
-    p.add_argument("--overwrite", action="store_true", help="discard the state in --dir")
+    p.add_argument("--overwrite", action="store_true",
+                   help="discard the search in --dir (a directory holding no search is refused)")
     p.add_argument("--quiet", action="store_true", help="no per-epoch progress bars")
     return p
 
@@ -140,6 +142,18 @@ def fixed_space(space, fixed):
     hp.merge([Fixed(p.name, fixed[p.name], conditions=p.conditions) if p.name in fixed else p
               for p in space.space])
     return hp
+
+
+def check_search_dir(directory, overwrite):
+    """Refuses a `--dir` that is a file, and with `overwrite` one holding
+    something other than a search; then discards the search when asked."""
+    if os.path.exists(directory) and not os.path.isdir(directory):
+        raise UsageError(f"--dir {directory}: not a directory")
+    if overwrite and os.path.isdir(directory):
+        if os.listdir(directory) and not os.path.exists(os.path.join(directory, "search.json")):
+            raise UsageError(f"--overwrite: {directory} holds no search (search.json); "
+                             "remove it yourself or use another --dir")
+        shutil.rmtree(directory)
 
 
 @contextlib.contextmanager
@@ -202,11 +216,16 @@ def export_best(tuner, hypermodel, args, directory):
     from pipeline.tasks import load
 
     task = load(args.task)
-    trials = tuner.oracle.get_best_trials(1)
+    oracle = tuner.oracle
+    trials = [t for t in oracle.get_best_trials(len(oracle.trials))
+              if t.status == "COMPLETED" and t.score is not None]
     if not trials:
         raise UsageError(f"--export-best: no completed trial in {directory}")
     trial = trials[0]
     config = hypermodel.config(trial.hyperparameters)
+    if hasattr(task, "resolved"):  # what the task's own train writes (forecast's windows)
+        with open(os.path.join(directory, "data", "prepared.json"), encoding="utf-8") as handle:
+            config = task.resolved(config, json.load(handle))
     run_dir = os.path.join(directory, "best")
     checkpoint = tuner._get_checkpoint_fname(trial.trial_id)
     with atomic.atomic_directory(run_dir) as staging:
@@ -242,8 +261,7 @@ def main(argv=None):
     space = declared_space(hypermodel, config)
     fixed = parse_fixed(args.fix, space)
     role = tuners.role()
-    if args.overwrite and role != "worker" and os.path.isdir(directory):
-        shutil.rmtree(directory)
+    check_search_dir(directory, args.overwrite and role != "worker")
     with locked(os.path.join(directory, ".lock")):
         training.ensure_prepared(config, directory, args.data, args.data_dir)
         if role != "worker":

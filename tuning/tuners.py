@@ -115,7 +115,10 @@ def make_oracle(kind, objective, *, max_trials=None, max_epochs=None, hyperparam
             raise UsageError("--tuner bayesian: needs scikit-learn "
                              "(pip install scikit-learn)") from None
     cls = type(f"Leased{base.__name__}", (liveness.LeasedOracle, base), {})
-    common = dict(objective=objective, hyperparameters=hyperparameters, seed=seed,
+    # keras-tuner reads a seed of 0 as none and draws one at random, so 0,
+    # like every other seed, is shifted by one: each seed its own search.
+    common = dict(objective=objective, hyperparameters=hyperparameters,
+                  seed=None if seed is None else seed + 1,
                   max_retries_per_trial=max_retries, max_consecutive_failed_trials=max_failures)
     if kind == "hyperband":
         oracle = cls(max_epochs=max_epochs, factor=3, **common)
@@ -136,7 +139,7 @@ def make_tuner(kind, hypermodel, directory, *, max_trials=None, hyperparameters=
         directory: where the search state lives.
         max_trials: trials to run (Hyperband: at most; default its schedule).
         hyperparameters: a `HyperParameters` of `Fixed` values to impose.
-        seed: the oracle's seed.
+        seed: the search's seed (any integer; the oracle gets `seed + 1`).
         max_retries: reruns of a trial that raised or whose worker died,
             before it is marked failed.
         max_failures: consecutive failed trials that stop the search.

@@ -128,3 +128,60 @@ def test_fix_takes_any_value_in_a_numeric_range():
                       ("cell=rnn", "one of lstm, gru")):
         with pytest.raises(UsageError, match=f"--fix {bad}: .* takes {said}"):
             search.parse_fixed([bad], hp)
+
+
+def test_the_same_seed_draws_the_same_oracle_seed():
+    """keras-tuner reads a seed of 0 as none and draws one at random, so the
+    default `--seed 0` gave another search each time."""
+    from tuning.tuners import make_oracle
+
+    objective = keras_tuner.Objective("val_loss", "min")
+    seeds = [make_oracle("random", objective, seed=seed).seed for seed in (0, 0, 1)]
+    assert seeds[0] == seeds[1] != seeds[2]
+
+
+def test_export_best_of_a_forecast_search_resolves_the_series_windows(tmp_path, capsys):
+    """The best trial's config.json kept `data.window=0` (the series'
+    default), and evaluating it built windows of length 0."""
+    directory, exports = str(tmp_path / "search"), str(tmp_path / "saved")
+    args = ["--task", "forecast", "--tuner", "random", "--preset", "smoke", "--dir", directory,
+            "--max-trials", "1", "--quiet", "--export-best", "--export-dir", exports]
+    assert search.main(args) == 0
+    with open(os.path.join(directory, "best", "config.json"), encoding="utf-8") as handle:
+        data = json.load(handle)["data"]
+    assert (data["window"], data["horizon"]) == (12, 5)  # sunspots' defaults
+    assert os.listdir(os.path.join(exports, "forecast")) == ["1"]
+
+
+def test_a_file_as_dir_and_overwriting_a_directory_without_a_search_are_refused(tmp_path,
+                                                                               capsys):
+    from pipeline.errors import run_cli
+
+    path = tmp_path / "notes.txt"
+    path.write_text("mine\n", encoding="utf-8")
+    base = ["--task", "forecast", "--tuner", "random", "--preset", "smoke", "--quiet"]
+    assert run_cli(search.main, [*base, "--dir", str(path)]) == 2
+    assert capsys.readouterr().err.strip() == f"error: --dir {path}: not a directory"
+    assert run_cli(search.main, [*base, "--dir", str(tmp_path), "--overwrite"]) == 2
+    assert capsys.readouterr().err.strip() == (
+        f"error: --overwrite: {tmp_path} holds no search (search.json); "
+        "remove it yourself or use another --dir")
+    assert path.read_text(encoding="utf-8") == "mine\n"
+
+
+def test_export_best_without_a_completed_trial_is_one_line(tmp_path, capsys):
+    """A trial whose sequences do not fit the validation split fails at once
+    (the task's UsageError is not retried); before, `--export-best` then took
+    the failed trial for the best and raised a TypeError."""
+    from pipeline.errors import run_cli
+
+    directory = tmp_path / "search"
+    args = ["--task", "lm", "--tuner", "random", "--preset", "smoke", "--dir", str(directory),
+            "--max-trials", "1", "--quiet", "--fix", "sequence_length=256",
+            "--fix", "batch_size=16", "--export-best", "--export-dir", str(tmp_path / "saved")]
+    assert run_cli(search.main, args) == 2
+    captured = capsys.readouterr()
+    assert captured.err.strip().splitlines()[-1] == (
+        f"error: --export-best: no completed trial in {directory}")
+    assert "retries left" not in captured.out + captured.err
+    assert not (directory / "best").exists() and not (tmp_path / "saved").exists()
