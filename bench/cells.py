@@ -156,7 +156,7 @@ def build_variants(args, data, torch):
 
 
 # ------------------------------------------------------------ what limits it
-def gemm_throughput(torch, batch, units, gates=4, chain=100, repeats=5):
+def gemm_throughput(torch, batch, units, gates=4, chain=100, repeats=5, xla=True):
     """GFLOP/s of the recurrent product ``h [batch, units] @ U [units, gates*units]``.
 
     This product runs T times forward and twice per step backward, so it
@@ -176,10 +176,9 @@ def gemm_throughput(torch, batch, units, gates=4, chain=100, repeats=5):
             h = tf.tanh(tf.matmul(h, kernel)[:, :units])
         return h
 
-    engines = {
-        "TensorFlow": tf.function(tf_chain),
-        "TensorFlow +XLA": tf.function(tf_chain, jit_compile=True),
-    }
+    engines = {"TensorFlow": tf.function(tf_chain)}
+    if xla:
+        engines["TensorFlow +XLA"] = tf.function(tf_chain, jit_compile=True)
     args = {name: (tf.constant(h0), tf.constant(u)) for name in engines}
     if torch is not None:
 
@@ -366,6 +365,15 @@ def parse_args(argv=None):
     unknown = sorted(set(args.cells) - set(CELL_NAMES))
     if unknown:
         parser.error(f"unknown cells {unknown}; choose from {', '.join(CELL_NAMES)}")
+    if not args.cells:
+        parser.error(f"--cells: give at least one of {', '.join(CELL_NAMES)}")
+    try:  # a size a cell cannot take (ClockworkCell: a multiple of its modules)
+        from models import cells
+
+        for name in args.cells:
+            getattr(cells, name)(args.units)
+    except ValueError as error:
+        parser.error(f"--units {args.units}: {error}")
     for flag in ("steps", "rounds", "batch", "time", "features", "units"):
         if getattr(args, flag) <= 0:
             parser.error(f"--{flag} must be positive")
@@ -397,7 +405,7 @@ def main(argv=None):
     warm_up(variants, args.warmup)
     measure(variants, args.rounds, args.steps)
     report(variants)
-    rates = gemm_throughput(torch, args.batch, args.units)
+    rates = gemm_throughput(torch, args.batch, args.units, xla=not args.no_xla)
     print(
         f"\nRecurrent product [{args.batch}, {args.units}] x [{args.units}, {4 * args.units}] "
         "(runs 3T times per training step), GFLOP/s:"
@@ -408,4 +416,6 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    main()
+    from pipeline.errors import run_cli
+
+    sys.exit(run_cli(main))

@@ -95,20 +95,23 @@ def bench_task(task, args, work_dir):
 
 
 def main(argv=None):
-    from pipeline import stage
+    from pipeline import limits, stage
 
     parser = argparse.ArgumentParser(prog="python -m bench.data",
                                      description=__doc__.split("\n\n")[0],
                                      formatter_class=stage.HelpFormatter)
     parser.add_argument("--tasks", default=",".join(TASKS), help="comma-separated tasks")
-    parser.add_argument("--batches", type=int, default=100,
+    parser.add_argument("--batches", type=stage.flag_type(limits.at_least(1)), default=100,
                         help="training steps timed on the model side")
-    parser.add_argument("--preset", default="quick", help="configuration preset of the models")
+    parser.add_argument("--preset", default="quick", choices=("smoke", "quick", "full"),
+                        help="configuration preset of the models")
     parser.add_argument("--data-dir", default=os.environ.get("TFDS_DATA_DIR"),
                         help="TFDS data directory")
     parser.add_argument("--work-dir", default=None,
                         help="where the prepared data go; None: a temporary directory")
     args = parser.parse_args(argv)
+    if args.work_dir and os.path.exists(args.work_dir) and not os.path.isdir(args.work_dir):
+        parser.error(f"--work-dir {args.work_dir}: not a directory")
     tasks = args.tasks.split(",")
     unknown = sorted(set(tasks) - set(TASKS))
     if unknown:
@@ -123,4 +126,6 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from pipeline.errors import run_cli
+
+    sys.exit(run_cli(main))

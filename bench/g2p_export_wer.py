@@ -90,4 +90,6 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    main()
+    from pipeline.errors import run_cli
+
+    sys.exit(run_cli(main))

@@ -74,4 +74,6 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from pipeline.errors import run_cli
+
+    sys.exit(run_cli(main))

@@ -51,7 +51,11 @@ def distribution(name="default"):
         elif name == "multiworker":
             strategy = MultiWorkerMirroredStrategy()
         else:
-            resolver = tf.distribute.cluster_resolver.TPUClusterResolver()
+            try:
+                resolver = tf.distribute.cluster_resolver.TPUClusterResolver()
+            except ValueError as error:  # no TPU named by the environment
+                raise UsageError(f"--strategy tpu: no TPU found ({error}); run on a TPU VM or "
+                                 "set TPU_NAME") from None
             tf.config.experimental_connect_to_cluster(resolver)
             tf.tpu.experimental.initialize_tpu_system(resolver)
             strategy = tf.distribute.TPUStrategy(resolver)

@@ -74,7 +74,8 @@ DEFAULTS = {
               "level": "", "members": 1, "linear_init": "least_squares"},
     # schedule: "constant" or "cosine" (to zero over `epochs`; pipeline.training)
     "train": {"epochs": 300, "learning_rate": 1e-3, "schedule": "constant", "clipnorm": 1.0,
-              "patience": 30, "seed": 0, "jit_compile": False, "ema": 0.0},
+              "patience": 30, "seed": 0, "jit_compile": False, "strategy": "default",
+              "ema": 0.0},
     # ARIMA (p,d,q), seasonal (P,D,Q,s), trend (n, c, t, ct) and Fourier
     # pairs of a period (pipeline.arima_baseline); "" = the series' default
     "baseline": {"order": "", "seasonal_order": "", "trend": "", "period": "",

@@ -136,3 +136,11 @@ def test_forecast_refuses_its_two_key_and_format_values_before_any_work(sets, me
     assert run_cli(run_stage.main, [*args, *(f for s in sets for f in ("--set", s))]) == 2
     assert capsys.readouterr().err.strip() == f"error: {message}"
     assert not run_dir.exists()
+
+
+@pytest.mark.parametrize("task", tasks.TASKS)
+def test_every_task_takes_train_strategy_as_the_strategy_flag_sets_it(task):
+    """forecast lacked the key, so `--set train.strategy=mirrored` was refused
+    there although `--strategy mirrored` sets it."""
+    config = config_lib.resolve(task, "smoke", sets=["train.strategy=mirrored"])
+    assert config["train"]["strategy"] == "mirrored"

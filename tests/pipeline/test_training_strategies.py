@@ -122,3 +122,12 @@ def test_multiworker_smoke_training(lexicon, tmp_path):
 @pytest.mark.parametrize("name", ["default", "mirrored"])
 def test_writer_dir_is_the_run_dir_on_one_machine(name, tmp_path):
     assert training.writer_dir(training.distribution(name), str(tmp_path)) == str(tmp_path)
+
+
+def test_tpu_without_a_tpu_is_a_usage_error(monkeypatch):
+    """Before: TPUClusterResolver's ValueError as a traceback."""
+    from pipeline.errors import UsageError
+
+    monkeypatch.delenv("TPU_NAME", raising=False)
+    with pytest.raises(UsageError, match="^--strategy tpu: no TPU found"):
+        training.distribution("tpu")
