@@ -54,7 +54,7 @@ def parse_args(argv):
     args.run_dir = args.run_dir or os.path.join("runs", "lm", args.preset)
     unused = TEXT_FLAGS if args.language else WORD_FLAGS
     for flag in unused:
-        if getattr(args, flag):
+        if getattr(args, flag) not in (None, []):
             raise UsageError(f"--{flag}: applies only {'without' if args.language else 'with'} "
                              "--language")
     return args

@@ -81,9 +81,15 @@ def check_prepared_option(run_dir, option, wanted, default=None):
     with open(path, encoding="utf-8") as handle:
         value = json.load(handle).get(option.partition(".")[2], default)
     if value != wanted:
-        raise UsageError(f"--set {option}={wanted}: {run_dir} was prepared with "
-                         f"{option}={value}; pass that or use another --run-dir")
+        raise made_otherwise(run_dir, "prepared", option, value, wanted)
     return value
+
+
+def made_otherwise(run_dir, verb, option, value, wanted):
+    """The UsageError for a run `verb` ("prepared", "trained") with another
+    value of `option` than the one given."""
+    return UsageError(f"--set {option}={wanted}: {run_dir} was {verb} with {option}={value}; "
+                      "pass that or use another --run-dir")
 
 
 def check_run(task, config, run_dir, trained=True):
@@ -119,8 +125,7 @@ def check_run(task, config, run_dir, trained=True):
             value, verb = (trained_config or {}).get(section, {}).get(key), "trained"
         wanted = config[section][key]
         if value is not None and value != wanted:
-            raise UsageError(f"--set {option}={wanted}: {run_dir} was {verb} with "
-                             f"{option}={value}; pass that or use another --run-dir")
+            raise made_otherwise(run_dir, verb, option, value, wanted)
 
 
 def prepare(task, data=None, data_dir=None, run_dir=None, options=None):

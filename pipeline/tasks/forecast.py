@@ -129,9 +129,7 @@ def settings(config, prepared):
     for key in ("window", "horizon"):
         if out[key] < 1:
             raise UsageError(f"--set data.{key}={out[key]}: must be a positive integer")
-    if not 0 <= out["linear_window"] <= out["window"]:
-        raise UsageError(f"--set model.linear_window={out['linear_window']}: from 0 to "
-                         f"data.window={out['window']} (-1: the series' default)")
+    check_linear_window(out["linear_window"], out["window"])
     return {**out, **baseline_settings({key: b[key] or defaults[key] for key in b})}
 
 
@@ -158,9 +156,14 @@ def check_config(config):
     a `data.window` given. The rest waits for the series' defaults."""
     b, d, m = config["baseline"], config["data"], config["model"]
     baseline_settings({key: b[key] or SERIES["file"][key] for key in b})
-    if d["window"] and m["linear_window"] > d["window"]:
-        raise UsageError(f"--set model.linear_window={m['linear_window']}: from 0 to "
-                         f"data.window={d['window']} (-1: the series' default)")
+    if d["window"] and m["linear_window"] != -1:
+        check_linear_window(m["linear_window"], d["window"])
+
+
+def check_linear_window(linear_window, window):
+    if not 0 <= linear_window <= window:
+        raise UsageError(f"--set model.linear_window={linear_window}: from 0 to "
+                         f"data.window={window} (-1: the series' default)")
 
 
 def resolved(config, prepared):
