@@ -53,10 +53,11 @@ def check_utf8(texts, name):
                              "expected UTF-8 text") from None
 
 
-def check_directories(args):
-    """Raises a UsageError naming `--run-dir` or `--export-dir` when it is
-    a file, before any work."""
-    for flag in ("run_dir", "export_dir"):
+def check_directories(args, flags=("run_dir", "export_dir")):
+    """Raises a UsageError naming the flag (`--run-dir`, `--export-dir`, or
+    the other directory `flags` of `args`) whose path is a file, before any
+    work."""
+    for flag in flags:
         path = getattr(args, flag, None)
         if path and os.path.exists(path) and not os.path.isdir(path):
             raise UsageError(f"--{flag.replace('_', '-')} {path}: not a directory")

@@ -144,12 +144,10 @@ def fixed_space(space, fixed):
     return hp
 
 
-def check_search_dir(directory, overwrite):
-    """Refuses a `--dir` that is a file, and with `overwrite` one holding
-    something other than a search; then discards the search when asked."""
-    if os.path.exists(directory) and not os.path.isdir(directory):
-        raise UsageError(f"--dir {directory}: not a directory")
-    if overwrite and os.path.isdir(directory):
+def overwrite(directory):
+    """Discards the search in `directory`; refuses one holding something
+    other than a search."""
+    if os.path.isdir(directory):
         if os.listdir(directory) and not os.path.exists(os.path.join(directory, "search.json")):
             raise UsageError(f"--overwrite: {directory} holds no search (search.json); "
                              "remove it yourself or use another --dir")
@@ -249,7 +247,7 @@ def main(argv=None):
     import keras
 
     from pipeline import config as config_lib
-    from pipeline import training
+    from pipeline import stage, training
     from tuning import hypermodels, summary, tuners
 
     args = parser().parse_args(argv)
@@ -261,7 +259,10 @@ def main(argv=None):
     space = declared_space(hypermodel, config)
     fixed = parse_fixed(args.fix, space)
     role = tuners.role()
-    check_search_dir(directory, args.overwrite and role != "worker")
+    args.dir = directory
+    stage.check_directories(args, ("dir", "export_dir"))
+    if args.overwrite and role != "worker":
+        overwrite(directory)
     with locked(os.path.join(directory, ".lock")):
         training.ensure_prepared(config, directory, args.data, args.data_dir)
         if role != "worker":
