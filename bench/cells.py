@@ -315,7 +315,7 @@ def set_threads(threads, torch):
 
 
 def parse_args(argv=None):
-    from pipeline import stage
+    from pipeline.core import cli
 
     parser = argparse.ArgumentParser(
         prog="python -m bench.cells",
@@ -325,7 +325,7 @@ def parse_args(argv=None):
             "Adam, MSE. Timings are ratios against peers measured in the same "
             "run; the machines are shared and noisy."
         ),
-        formatter_class=stage.HelpFormatter,
+        formatter_class=cli.HelpFormatter,
     )
     parser.add_argument("--steps", type=int, default=20, help="timed steps per variant per round")
     parser.add_argument(
@@ -416,6 +416,6 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    from pipeline.errors import run_cli
+    from pipeline.core.errors import run_cli
 
     sys.exit(run_cli(main))

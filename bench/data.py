@@ -79,8 +79,8 @@ def bench_task(task, args, work_dir):
     """`(pipeline examples/s, model examples/s)` of one task."""
     import keras
 
-    from pipeline import config as config_lib
-    from pipeline import training
+    from pipeline.core import config as config_lib
+    from pipeline.core import training
 
     config = config_lib.resolve(task, args.preset)
     run_dir = os.path.join(work_dir, task)
@@ -95,13 +95,13 @@ def bench_task(task, args, work_dir):
 
 
 def main(argv=None):
-    from pipeline import limits, stage
+    from pipeline.core import cli, limits
 
     parser = argparse.ArgumentParser(prog="python -m bench.data",
                                      description=__doc__.split("\n\n")[0],
-                                     formatter_class=stage.HelpFormatter)
+                                     formatter_class=cli.HelpFormatter)
     parser.add_argument("--tasks", default=",".join(TASKS), help="comma-separated tasks")
-    parser.add_argument("--batches", type=stage.flag_type(limits.at_least(1)), default=100,
+    parser.add_argument("--batches", type=cli.flag_type(limits.at_least(1)), default=100,
                         help="training steps timed on the model side")
     parser.add_argument("--preset", default="quick", choices=("smoke", "quick", "full"),
                         help="configuration preset of the models")
@@ -126,6 +126,6 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    from pipeline.errors import run_cli
+    from pipeline.core.errors import run_cli
 
     sys.exit(run_cli(main))

@@ -26,7 +26,7 @@ windows, with the baseline's AR order p of lags:
   residuals on the same lags (standardised), a nonlinear model fitted in
   closed form: a check of how much a nonlinear map of the window can add.
 - `SETAR`: a two-regime threshold autoregression on the same lags, the
-  delay and threshold by least squares, iterated (`bench.setar`, Tong and
+  delay and threshold by least squares, iterated (`models.classical.setar`, Tong and
   Lim 1980): the classical nonlinear model of the sunspot cycle.
 
 The summary pools the squared errors of all blocks: RMSE ratio to the
@@ -68,7 +68,7 @@ def write_fold(run_dir, series, prepared):
     """What the prepare stage would write for the fold."""
     import numpy as np
 
-    from pipeline import atomic
+    from pipeline.core import atomic
 
     data_dir = os.path.join(run_dir, "data")
     os.makedirs(data_dir, exist_ok=True)
@@ -81,7 +81,7 @@ def references(series, prepared, window, horizon, lags, gamma, ridge):
     least-squares references (module docstring)."""
     import numpy as np
 
-    from bench.setar import SETAR
+    from models.classical.setar import SETAR
     from models.forecaster import direct_least_squares, lag_design
     from pipeline.tasks import forecast
 
@@ -129,11 +129,11 @@ def run_fold(config, series, prepared, block_start, length, fold_dir, args):
 
 
 def main(argv=None):
-    from pipeline import stage
+    from pipeline.core import cli
 
     parser = argparse.ArgumentParser(prog="python -m bench.forecast_backtest",
                                      description=__doc__.split("\n\n")[0],
-                                     formatter_class=stage.HelpFormatter)
+                                     formatter_class=cli.HelpFormatter)
     parser.add_argument("--preset", default="full", help="configuration preset")
     parser.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=VALUE",
                         help="configuration override, as in the stage scripts")
@@ -155,10 +155,10 @@ def main(argv=None):
     import keras
     import numpy as np
 
-    from pipeline import config as config_lib
-    from pipeline import data as data_lib
     from pipeline import prepare
-    from pipeline.errors import UsageError
+    from pipeline.core import config as config_lib
+    from pipeline.core.errors import UsageError
+    from pipeline.data import builders as data_lib
 
     keras.utils.disable_interactive_logging()  # no progress bar per epoch and fold
     warnings.filterwarnings("ignore", message="`shuffle=True` was passed")  # tf.data shuffles
@@ -199,6 +199,6 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    from pipeline.errors import run_cli
+    from pipeline.core.errors import run_cli
 
     sys.exit(run_cli(main))

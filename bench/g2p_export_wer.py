@@ -49,11 +49,11 @@ def serve_blocked(export, words):
 
 
 def main(argv=None):
-    from pipeline import stage
+    from pipeline.core import cli
 
     parser = argparse.ArgumentParser(prog="python -m bench.g2p_export_wer",
                                      description=__doc__.split("\n\n")[0],
-                                     formatter_class=stage.HelpFormatter)
+                                     formatter_class=cli.HelpFormatter)
     parser.add_argument("export", help="a SavedModel directory, e.g. saved/g2p/1")
     parser.add_argument("--split", default="test", choices=("train", "validation", "test"))
     parser.add_argument("--preset", default="full", choices=("smoke", "quick", "full"),
@@ -61,9 +61,9 @@ def main(argv=None):
     parser.add_argument("--data", help="the data file the export was trained on (default: "
                                        "CMUdict)")
     args = parser.parse_args(argv)
-    from pipeline import data as data_lib
     from pipeline import g2p_scoring
-    from pipeline.config import resolve
+    from pipeline.core.config import resolve
+    from pipeline.data import builders as data_lib
     from pipeline.tasks import g2p
 
     metadata_path = os.path.join(args.export, "assets.extra", "metadata.json")
@@ -90,6 +90,6 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    from pipeline.errors import run_cli
+    from pipeline.core.errors import run_cli
 
     sys.exit(run_cli(main))

@@ -25,12 +25,12 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 
 def main(argv=None):
-    from pipeline import limits, stage
+    from pipeline.core import cli, limits
 
     parser = argparse.ArgumentParser(prog="python -m bench.g2p_step",
                                      description=__doc__.split("\n\n")[0],
-                                     formatter_class=stage.HelpFormatter)
-    parser.add_argument("--steps", type=stage.flag_type(limits.at_least(1)), default=40,
+                                     formatter_class=cli.HelpFormatter)
+    parser.add_argument("--steps", type=cli.flag_type(limits.at_least(1)), default=40,
                         help="timed steps (and warm-up steps)")
     parser.add_argument("--preset", default="quick", help="configuration preset")
     parser.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=VALUE",
@@ -44,8 +44,8 @@ def main(argv=None):
 
     keras.mixed_precision.set_global_policy(args.policy)
 
-    from pipeline import config as config_lib
-    from pipeline import data as data_lib
+    from pipeline.core import config as config_lib
+    from pipeline.data import builders as data_lib
     from pipeline.inputs import g2p as g2p_inputs
     from pipeline.tasks import g2p
 
@@ -74,6 +74,6 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    from pipeline.errors import run_cli
+    from pipeline.core.errors import run_cli
 
     sys.exit(run_cli(main))

@@ -22,7 +22,7 @@ import warnings
 
 import numpy as np
 
-from pipeline.errors import UsageError
+from pipeline.core.errors import UsageError
 
 
 def parse_order(text, size, flag):

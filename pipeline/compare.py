@@ -16,13 +16,13 @@ import os
 import sys
 import time
 
-from pipeline import stage
-from pipeline.errors import UsageError, run_cli
+from pipeline.core import cli
+from pipeline.core.errors import UsageError, run_cli
 
 
 def variant_config(config, task_module, name):
     """`config` with the overrides of variant `name`."""
-    from pipeline import config as config_lib
+    from pipeline.core import config as config_lib
 
     if name not in task_module.VARIANTS:
         raise UsageError(f"--models {name}: unknown variant; choose from "
@@ -46,7 +46,7 @@ def inference_seconds(task_module, config, run_dir, data, data_dir, repeats=3):
 
 def run_variant(task_module, config, run_dir, data=None, data_dir=None):
     """Trains and evaluates one variant; returns its report row."""
-    from pipeline import training
+    from pipeline.core import training
 
     start = time.perf_counter()
     task_module.train(config, run_dir, data=data, data_dir=data_dir)
@@ -101,7 +101,7 @@ def plot(rows, metric, directory):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from pipeline import atomic
+    from pipeline.core import atomic
 
     out = []
     fig, ax = plt.subplots(figsize=(1.2 * len(rows) + 2, 3))
@@ -127,9 +127,9 @@ def compare(task, names, config, base_dir, reports_dir="reports", data=None, dat
             command=""):
     """Trains every variant of `names`; writes `<reports_dir>/<task>.md` and its
     plots; returns the rows."""
-    from pipeline import atomic
+    from pipeline.core import atomic
 
-    module = stage.task_module(task)
+    module = cli.task_module(task)
     configs = [variant_config(config, module, name) for name in names]  # fail early
     rows = []
     for variant in configs:
@@ -150,7 +150,7 @@ def compare(task, names, config, base_dir, reports_dir="reports", data=None, dat
 
 
 def main(argv=None):
-    parser = stage.parser("compare", __doc__.split("\n\n")[1],
+    parser = cli.parser("compare", __doc__.split("\n\n")[1],
                           run_dir_help="where the variants' runs go, one directory each "
                           "(default: runs/<task>/<preset>-compare)")
     parser.add_argument("--models", required=True,
@@ -160,14 +160,14 @@ def main(argv=None):
     args = parser.parse_args(argv)
     args.run_dir = base = args.run_dir or os.path.join("runs", args.task,
                                                        f"{args.preset}-compare")
-    config = stage.resolve(args)
+    config = cli.resolve(args)
     names = [n for n in args.models.split(",") if n]
     if not names:
         raise UsageError("--models: give at least one variant")
     command = "python -m pipeline.compare " + " ".join(argv if argv is not None else sys.argv[1:])
     rows = compare(args.task, names, config, base, args.reports_dir, args.data, args.data_dir,
                    command)
-    metric = stage.task_module(args.task).COMPARE_METRICS[0]
+    metric = cli.task_module(args.task).COMPARE_METRICS[0]
     for row in rows:
         print(f"{row['variant']:<16} {metric} {format_value(row['metrics'].get(metric))}  "
               f"train {row['train_seconds']:.0f} s")

@@ -19,10 +19,10 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from pipeline import atomic, training
-from pipeline import data as data_lib
-from pipeline import vocab as vocab_lib
-from pipeline.errors import UsageError
+from pipeline.core import atomic, training
+from pipeline.core.errors import UsageError
+from pipeline.data import builders as data_lib
+from pipeline.data import vocab as vocab_lib
 from pipeline.inputs import lm as lm_inputs
 
 LN2 = math.log(2.0)

@@ -26,8 +26,8 @@ import sys
 
 import numpy as np
 
-from pipeline import atomic
-from pipeline.errors import UsageError, run_cli
+from pipeline.core import atomic
+from pipeline.core.errors import UsageError, run_cli
 
 #: Names of the `units`-wide blocks of each cell's recurrent kernel, in order.
 GATE_NAMES = {

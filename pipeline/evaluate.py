@@ -8,8 +8,9 @@ decode.beam_width=8`) without looking at the test split.
 
 import sys
 
-from pipeline import evaluation, prepare, stage
-from pipeline.errors import run_cli
+from pipeline import prepare
+from pipeline.core import cli, evaluation
+from pipeline.core.errors import run_cli
 
 
 def show(metrics):
@@ -21,13 +22,13 @@ def show(metrics):
 
 
 def main(argv=None):
-    parser = stage.parser("evaluate", __doc__.split("\n\n")[0])
+    parser = cli.parser("evaluate", __doc__.split("\n\n")[0])
     parser.add_argument("--split", default="test", choices=evaluation.SPLITS,
                         help="the split to score; validation writes to <run-dir>/validation/")
     args = parser.parse_args(argv)
-    config = stage.resolve(args)
+    config = cli.resolve(args)
     prepare.check_run(args.task, config, args.run_dir)  # a run of this task, made so
-    show(stage.task_module(args.task).evaluate(config, args.run_dir, data=args.data,
+    show(cli.task_module(args.task).evaluate(config, args.run_dir, data=args.data,
                                                data_dir=args.data_dir, split=args.split))
     return 0
 

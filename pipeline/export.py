@@ -14,8 +14,9 @@ import shutil
 import sys
 import tempfile
 
-from pipeline import prepare, stage
-from pipeline.errors import run_cli
+from pipeline import prepare
+from pipeline.core import cli
+from pipeline.core.errors import run_cli
 
 
 def write_archive(directory, tracked, endpoints):
@@ -44,10 +45,10 @@ def export(task, config, run_dir, export_dir):
     """Exports the run; returns the path of the new version."""
     import json
 
-    from pipeline import atomic
-    from pipeline.errors import UsageError
+    from pipeline.core import atomic
+    from pipeline.core.errors import UsageError
 
-    module = stage.task_module(task)
+    module = cli.task_module(task)
     if not getattr(module, "EXPORTABLE", True):
         raise UsageError(f"--task {task}: this task has no serving export")
     if not os.path.exists(os.path.join(run_dir, "model.keras")):  # before any directory is made
@@ -77,8 +78,8 @@ def export(task, config, run_dir, export_dir):
 
 
 def main(argv=None):
-    args = stage.parser("export", __doc__.split("\n\n")[0]).parse_args(argv)
-    config = stage.resolve(args)
+    args = cli.parser("export", __doc__.split("\n\n")[0]).parse_args(argv)
+    config = cli.resolve(args)
     prepare.check_run(args.task, config, args.run_dir)  # a run of this task, made so
     print(f"exported {export(args.task, config, args.run_dir, args.export_dir)}")
     return 0

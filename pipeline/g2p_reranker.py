@@ -2,10 +2,10 @@
 
 The search's candidate lists (`G2PServer.candidates`: the searching
 ensemble's beam, joined with the other direction's with `rerank.propose`)
-are reordered by a log-linear model (`pipeline.loglinear_rerank`) whose
+are reordered by a log-linear model (`models.classical.loglinear_rerank`) whose
 features are every model's log P(Y | X) of the whole candidate and, with
 `rerank.joint_order` > 0, the log p(X, Y) of a joint-sequence (graphone)
-n-gram model fitted on the training split (`pipeline.joint_sequence`,
+n-gram model fitted on the training split (`models.classical.joint_sequence`,
 Bisani and Ney 2008): a count-based model whose errors differ from the
 networks'. A candidate is right when it equals a reference without
 stress, the task's headline score (DESIGN section 3).
@@ -30,8 +30,9 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from pipeline import atomic, loglinear_rerank
-from pipeline.ensemble import parse_runs
+from models.classical import loglinear_rerank
+from pipeline.core import atomic
+from pipeline.core.ensemble import parse_runs
 from pipeline.g2p_scoring import strip_stress
 
 FOLDS = 5
@@ -59,7 +60,7 @@ def joint_model(config, run_dir, train_entries):
     """The `JointSequenceModel` of `rerank.joint_order` fitted on the
     training pronunciations without stress, from the run's cache when it
     was fitted on the same words."""
-    from pipeline.joint_sequence import JointSequenceModel
+    from models.classical.joint_sequence import JointSequenceModel
 
     order = config["rerank"]["joint_order"]
     pairs = sorted((w, tuple(strip_stress(p.split()))) for w, ps in train_entries.items()
@@ -96,7 +97,7 @@ def unfitted(config, run_dir, all_splits):
     """`(None, joint model or None)`: the `G2PServer(learned=...)` whose
     candidates carry the features `rerank` fits weights to."""
     if not all_splits["validation"]:
-        from pipeline.errors import UsageError
+        from pipeline.core.errors import UsageError
 
         raise UsageError("--set rerank.learned=true: the validation split is empty; the "
                          "reranker has nothing to be fitted on")
@@ -109,7 +110,7 @@ def load_fitted(config, run_dir):
     """`(theta, joint model or None)` that `evaluate` fitted for this
     configuration (`rerank.json` and the joint model's cache); a UsageError
     that says what to run when they are missing or fitted for another one."""
-    from pipeline.errors import UsageError
+    from pipeline.core.errors import UsageError
 
     path = os.path.join(run_dir, "rerank.json")
     fix = ("run `python -m pipeline.evaluate` with the same flags and --set "

@@ -9,7 +9,7 @@ learned reranker, all as graph ops (DESIGN section 5).
 import numpy as np
 import tensorflow as tf
 
-from pipeline import vocab as vocab_lib
+from pipeline.data import vocab as vocab_lib
 from pipeline.inputs import g2p as g2p_inputs
 
 #: the learned reranker's joint-sequence feature of a pair no graphone
@@ -62,7 +62,7 @@ class G2PServer(tf.Module):
         learned: `(theta, joint)`, the learned reranker
             (`pipeline.g2p_reranker`): the candidates' features f are every
             model's log P(Y | X) and, with a `JointSequenceModel` `joint`,
-            its log p(X, Y) (in the graph, `pipeline.joint_sequence_graph`;
+            its log p(X, Y) (in the graph, `models.classical.joint_sequence_graph`;
             not under XLA); with weights `theta` (None while `evaluate`
             fits them) the answer is the candidate with the largest
             theta . f.
@@ -91,7 +91,7 @@ class G2PServer(tf.Module):
         self.length_penalty = length_penalty
         self.theta = self.joint = None
         if learned is not None:
-            from pipeline.joint_sequence_graph import JointSequenceScorer
+            from models.classical.joint_sequence_graph import JointSequenceScorer
 
             theta, joint = learned
             self.theta = tf.constant(theta, tf.float64) if theta is not None else None

@@ -18,9 +18,9 @@ import sys
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from pipeline.errors import UsageError, run_cli  # noqa: E402
-from pipeline.limits import at_least  # noqa: E402
-from pipeline.stage import flag_type  # noqa: E402
+from pipeline.core.cli import flag_type  # noqa: E402
+from pipeline.core.errors import UsageError, run_cli  # noqa: E402
+from pipeline.core.limits import at_least  # noqa: E402
 
 #: Flags that apply only to word sampling (`--language`) or only to text.
 WORD_FLAGS, TEXT_FLAGS = ("count",), ("prompt", "length")
@@ -62,8 +62,9 @@ def parse_args(argv):
 
 def main(argv=None):
     args = parse_args(argv)
-    from pipeline import conditional_lm, prepare, stage
-    from pipeline import config as config_lib
+    from pipeline import conditional_lm, prepare
+    from pipeline.core import cli
+    from pipeline.core import config as config_lib
     from pipeline.tasks import lm
 
     config = config_lib.resolve("lm", args.preset, args.config, args.set)
@@ -82,7 +83,7 @@ def main(argv=None):
         return 0
     s = config["sample"]
     prompts = args.prompt or [""]
-    stage.check_utf8(prompts, "--prompt")
+    cli.check_utf8(prompts, "--prompt")
     if args.length is not None:
         s["length"] = args.length
     lm.check_config(config, None if args.length is None else f"--length {args.length}")

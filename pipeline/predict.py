@@ -26,24 +26,25 @@ a run of another task, or one prepared another way, is refused.
 import argparse
 import sys
 
-from pipeline import prepare, stage
-from pipeline.errors import UsageError, run_cli
+from pipeline import prepare
+from pipeline.core import cli
+from pipeline.core.errors import UsageError, run_cli
 
 
 def main(argv=None):
-    parser = stage.parser("predict", __doc__.split("\n\n")[0])
+    parser = cli.parser("predict", __doc__.split("\n\n")[0])
     parser.formatter_class = argparse.RawDescriptionHelpFormatter
     parser.epilog = __doc__.split("\n\n", 1)[1]
     parser.add_argument("inputs", nargs="*", metavar="INPUT",
                         help="inputs, e.g. words for g2p (default: one a line on stdin)")
     args = parser.parse_args(argv)
-    config = stage.resolve(args)
+    config = cli.resolve(args)
     prepare.check_run(args.task, config, args.run_dir)  # a run of this task, made so
     inputs = args.inputs or [line.strip() for line in sys.stdin if line.strip()]
     if not inputs:
         raise UsageError("no inputs: give them as arguments or one a line on stdin")
-    stage.check_utf8(inputs, "input")
-    for line in stage.task_module(args.task).predict_lines(config, args.run_dir, inputs):
+    cli.check_utf8(inputs, "input")
+    for line in cli.task_module(args.task).predict_lines(config, args.run_dir, inputs):
         print(line)
     return 0
 

@@ -17,8 +17,8 @@ import sys
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from pipeline import stage  # noqa: E402
-from pipeline.errors import UsageError, run_cli  # noqa: E402
+from pipeline.core import cli  # noqa: E402
+from pipeline.core.errors import UsageError, run_cli  # noqa: E402
 from pipeline.tasks import TASKS  # noqa: E402
 
 OPTIONS = {  # --set keys this stage understands, with their types
@@ -29,7 +29,7 @@ OPTIONS = {  # --set keys this stage understands, with their types
     "classify.unit": str,
     "g2p.stress": str,
 }
-#: The subset of OPTIONS that choose the data (passed to `pipeline.data.load`);
+#: The subset of OPTIONS that choose the data (passed to `pipeline.data.builders.load`);
 #: the rest shape what prepare fits.
 LOADER_OPTIONS = ("forecast.series", "forecast.column", "synthetic.problem", "synthetic.length")
 
@@ -117,7 +117,7 @@ def check_run(task, config, run_dir, trained=True):
         raise UsageError(f"--task {task}: {run_dir} holds a {made_for} run; "
                          f"pass --task {made_for} or another --run-dir")
     trained_config = recorded(("config.json",)) if trained else None
-    for option in getattr(stage.task_module(task), "RUN_KEYS", ()):
+    for option in getattr(cli.task_module(task), "RUN_KEYS", ()):
         section, _, key = option.partition(".")
         if option in OPTIONS:
             value, verb = prepared.get(key), "prepared"
@@ -131,16 +131,16 @@ def check_run(task, config, run_dir, trained=True):
 def prepare(task, data=None, data_dir=None, run_dir=None, options=None):
     """Builds the data of `task` and writes `<run_dir>/data/`; returns
     `(task_data, prepared)` where `prepared` is what `prepared.json` holds."""
-    from pipeline import atomic
-    from pipeline import data as data_lib
-    from pipeline import vocab as vocab_lib
+    from pipeline.core import atomic
+    from pipeline.data import builders as data_lib
+    from pipeline.data import vocab as vocab_lib
 
     options = options or {}
     task_data = data_lib.load(task, data=data, data_dir=data_dir,
                               **loader_options(task, options))
     prepared = {"task": task, "source": task_data.source, "sizes": task_data.sizes(),
                 "metadata": task_data.metadata}
-    module = stage.task_module(task)
+    module = cli.task_module(task)
     for option in getattr(module, "RUN_KEYS", ()):  # what later stages check (`check_run`)
         section, _, key = option.partition(".")
         if option in OPTIONS:
@@ -234,7 +234,7 @@ def parse_args(argv):
                         help=f"task option, one of: {', '.join(OPTIONS)}")
     args = parser.parse_args(argv)
     args.run_dir = args.run_dir or os.path.join("runs", args.task, "default")
-    stage.check_directories(args)
+    cli.check_directories(args)
     args.options = parse_sets(args.set)
     return args
 

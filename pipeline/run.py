@@ -10,16 +10,16 @@ from the SavedModel as a TF Serving client would get them.
 import sys
 import time
 
-from pipeline import stage
-from pipeline.errors import run_cli
+from pipeline.core import cli
+from pipeline.core.errors import run_cli
 
 
 def main(argv=None):
     from pipeline import evaluate, export, prepare
 
-    args = stage.parser("run", __doc__.split("\n\n")[0], strategy=True).parse_args(argv)
-    config = stage.resolve(args)
-    task = stage.task_module(args.task)
+    args = cli.parser("run", __doc__.split("\n\n")[0], strategy=True).parse_args(argv)
+    config = cli.resolve(args)
+    task = cli.task_module(args.task)
     start = time.perf_counter()
     print(f"== prepare ({args.task}, preset {args.preset}, run {args.run_dir})", flush=True)
     task_data, prepared = prepare.prepare(args.task, data=args.data, data_dir=args.data_dir,

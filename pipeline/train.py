@@ -8,14 +8,14 @@ command after an interruption continues from the last finished epoch.
 
 import sys
 
-from pipeline import stage
-from pipeline.errors import run_cli
+from pipeline.core import cli
+from pipeline.core.errors import run_cli
 
 
 def main(argv=None):
-    args = stage.parser("train", __doc__.split("\n\n")[0], strategy=True).parse_args(argv)
-    config = stage.resolve(args)
-    history = stage.task_module(args.task).train(config, args.run_dir, data=args.data,
+    args = cli.parser("train", __doc__.split("\n\n")[0], strategy=True).parse_args(argv)
+    config = cli.resolve(args)
+    history = cli.task_module(args.task).train(config, args.run_dir, data=args.data,
                                                  data_dir=args.data_dir)
     print(f"trained {len(history['loss'])} epochs; last loss {history['loss'][-1]:.4f}; "
           f"model in {args.run_dir}/model.keras")

@@ -32,9 +32,9 @@ def mirrored():
     Two strategies in one process number their collective ops from the same
     keys, so a second strategy's all-reduce meets the first one's shapes and
     aborts the process's collective executor. Tests share the instance that
-    `pipeline.training.distribution("mirrored")` keeps.
+    `pipeline.core.training.distribution("mirrored")` keeps.
     """
-    from pipeline.training import distribution
+    from pipeline.core.training import distribution
 
     return distribution("mirrored")
 

@@ -4,7 +4,7 @@ A task's search space is a mapping from hyperparameters onto the task's
 configuration dict (`pipeline.tasks.<task>.DEFAULTS`, after the preset and
 `--set` flags): `space(hp, config)` declares the hyperparameters and returns
 the configuration overrides they choose. The model is then built by the
-task's own `build_model`, compiled exactly as `pipeline.training.fit`
+task's own `build_model`, compiled exactly as `pipeline.core.training.fit`
 compiles (Adam with `learning_rate`, global-norm `clipnorm` and the
 `schedule`), and fitted on the task's own input pipeline and callbacks, so
 a trial trains the model the stages train. Every hyperparameter's default
@@ -28,8 +28,8 @@ import copy
 import keras
 import keras_tuner
 
-from pipeline import training
-from pipeline.errors import UsageError
+from pipeline.core import training
+from pipeline.core.errors import UsageError
 
 
 class EpochMetrics(keras.callbacks.Callback):
@@ -74,7 +74,7 @@ class TaskHyperModel(keras_tuner.HyperModel):
     """The search space of one task, over its configuration.
 
     Args:
-        config: the task's resolved configuration (`pipeline.config.resolve`).
+        config: the task's resolved configuration (`pipeline.core.config.resolve`).
         run_dir: a directory holding the prepare stage's output (`data/`).
         data, data_dir: the `--data` and `--data-dir` of the stages.
         verbose: Keras progress output of each trial's `fit`.
@@ -120,7 +120,7 @@ class TaskHyperModel(keras_tuner.HyperModel):
 
     def total_steps(self, config):
         """Optimizer steps of a full run, for a cosine `train.schedule`
-        (`pipeline.training.optimizer`; default None: a constant rate)."""
+        (`pipeline.core.training.optimizer`; default None: a constant rate)."""
         return None
 
     def callbacks(self, config):
@@ -151,7 +151,7 @@ class TaskHyperModel(keras_tuner.HyperModel):
 
     def build(self, hp):
         """Builds and compiles the model `hp` describes, as
-        `pipeline.training.fit` compiles it. keras-tuner calls this inside
+        `pipeline.core.training.fit` compiles it. keras-tuner calls this inside
         the tuner's `distribution_strategy` scope."""
         config = self.config(hp)
         if self.declaring:

@@ -30,24 +30,24 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import keras_tuner  # noqa: E402
 
-from pipeline.errors import UsageError, run_cli  # noqa: E402
+from pipeline.core.errors import UsageError, run_cli  # noqa: E402
+from pipeline.core.training import STRATEGIES  # noqa: E402
 from pipeline.tasks import TASKS  # noqa: E402
-from pipeline.training import STRATEGIES  # noqa: E402
 from tuning.tuners import KINDS  # noqa: E402
 
 
 def parser():
-    from pipeline import limits, stage
+    from pipeline.core import cli, limits
 
     p = argparse.ArgumentParser(prog="python -m tuning.search",
                                 description=__doc__.split("\n\n")[0],
                                 epilog="See README section 'Hyperparameter search'.",
-                                formatter_class=stage.HelpFormatter)
+                                formatter_class=cli.HelpFormatter)
     p.add_argument("--task", required=True, choices=TASKS, help="the task")
     p.add_argument("--tuner", required=True, choices=KINDS,
                    help="random search, Hyperband (max epochs = train.epochs, factor 3), or "
                         "Bayesian optimisation with a Gaussian process")
-    p.add_argument("--max-trials", type=stage.flag_type(limits.at_least(1)),
+    p.add_argument("--max-trials", type=cli.flag_type(limits.at_least(1)),
                    help="trials to run (default 10; Hyperband: its own schedule)")
     p.add_argument("--preset", default="quick", choices=("smoke", "quick", "full"),
                    help="the configuration the space is centred on (every default)")
@@ -65,17 +65,17 @@ def parser():
                    help="tf.distribute strategy each trial trains under")
     p.add_argument("--seed", type=int, default=0,
                    help="the search's seed: the same seed draws the same trials")
-    p.add_argument("--executions", type=stage.flag_type(limits.at_least(1)), default=1,
+    p.add_argument("--executions", type=cli.flag_type(limits.at_least(1)), default=1,
                    help="trainings per trial, their objective averaged")
-    p.add_argument("--max-retries", type=stage.flag_type(limits.at_least(0)), default=1,
+    p.add_argument("--max-retries", type=cli.flag_type(limits.at_least(0)), default=1,
                    help="reruns of a failed trial (an error, or its worker died)")
-    p.add_argument("--max-failures", type=stage.flag_type(limits.at_least(1)), default=3,
+    p.add_argument("--max-failures", type=cli.flag_type(limits.at_least(1)), default=3,
                    help="consecutive failed trials that stop the search")
-    p.add_argument("--worker-timeout", type=stage.flag_type(limits.above(0), float),
+    p.add_argument("--worker-timeout", type=cli.flag_type(limits.above(0), float),
                    default=120.0,
                    help="distributed: seconds without a worker's heartbeat before the chief "
                         "retries its trial (workers beat every timeout/6 s)")
-    p.add_argument("--top", type=stage.flag_type(limits.at_least(1)), default=10,
+    p.add_argument("--top", type=cli.flag_type(limits.at_least(1)), default=10,
                    help="trials in the printed table")
     p.add_argument("--baseline", action="store_true",
                    help="also train the default configuration once and show it in the table")
@@ -120,7 +120,7 @@ def fixed_value(hp, value, pair):
                              f"{', '.join(map(str, hp.values))}")
         return value
     if isinstance(hp, (Int, Float)):
-        from pipeline.config import KIND_NAMES, checked_type
+        from pipeline.core.config import KIND_NAMES, checked_type
 
         kind = int if isinstance(hp, Int) else float
         try:
@@ -169,7 +169,7 @@ def locked(path):
 def check_identity(directory, identity):
     """Refuses to resume a search of another task, preset, tuner or
     configuration in `directory`; records it for the first run."""
-    from pipeline import atomic
+    from pipeline.core import atomic
 
     path = os.path.join(directory, "search.json")
     if os.path.exists(path):
@@ -185,7 +185,7 @@ def check_identity(directory, identity):
 def baseline(hypermodel, directory, strategy):
     """The objective of the default configuration (every hyperparameter at
     its default), trained once like a trial; cached in `baseline.json`."""
-    from pipeline import atomic
+    from pipeline.core import atomic
 
     path = os.path.join(directory, "baseline.json")
     if os.path.exists(path):
@@ -209,7 +209,8 @@ def export_best(tuner, hypermodel, args, directory):
     """Makes `<dir>/best` the run directory of the best trial (its best
     checkpoint, or a retraining when the checkpoint is on another machine),
     evaluates it on the test split and exports it (`pipeline.export`)."""
-    from pipeline import atomic, export, training
+    from pipeline import export
+    from pipeline.core import atomic, training
     from pipeline.evaluate import show
     from pipeline.tasks import load
 
@@ -246,8 +247,8 @@ def export_best(tuner, hypermodel, args, directory):
 def main(argv=None):
     import keras
 
-    from pipeline import config as config_lib
-    from pipeline import stage, training
+    from pipeline.core import cli, training
+    from pipeline.core import config as config_lib
     from tuning import hypermodels, summary, tuners
 
     args = parser().parse_args(argv)
@@ -260,7 +261,7 @@ def main(argv=None):
     fixed = parse_fixed(args.fix, space)
     role = tuners.role()
     args.dir = directory
-    stage.check_directories(args, ("dir", "export_dir"))
+    cli.check_directories(args, ("dir", "export_dir"))
     if args.overwrite and role != "worker":
         overwrite(directory)
     with locked(os.path.join(directory, ".lock")):

@@ -10,7 +10,7 @@ with the best so far and, when measured, the default configuration.
 import math
 import os
 
-from pipeline import atomic
+from pipeline.core import atomic
 
 #: Hyperband's bookkeeping values worth a column.
 EPOCHS = "tuner/epochs"

@@ -110,7 +110,7 @@ def make_oracle(kind, objective, *, max_trials=None, max_epochs=None, hyperparam
         try:
             import sklearn  # noqa: F401  (keras-tuner's Gaussian process needs it)
         except ImportError:
-            from pipeline.errors import UsageError
+            from pipeline.core.errors import UsageError
 
             raise UsageError("--tuner bayesian: needs scikit-learn "
                              "(pip install scikit-learn)") from None

@@ -3,7 +3,7 @@ with dynamic evaluation (the model keeps learning from the text it scores).
 
 Both read one stream in consecutive segments with the recurrent state
 carried across, so every character is scored given its whole history, as
-the n-gram baseline's scores are laid out (`pipeline.ngram`).
+the n-gram baseline's scores are laid out (`models.classical.ngram`).
 """
 
 import math

@@ -1,7 +1,7 @@
 """TensorFlow Datasets builders for the embedded default data (DESIGN section 3).
 
 Each builder reads only an installed package, never the network, and writes
-versioned TFRecords split as `pipeline.splits` says. Importing this package
+versioned TFRecords split as `pipeline.data.splits` says. Importing this package
 registers them with TFDS, so `tfds.builder("cmudict_g2p")` finds them.
 """
 

@@ -4,7 +4,7 @@ import re
 
 import tensorflow_datasets as tfds
 
-from pipeline.splits import SPLITS, keyed_split
+from pipeline.data.splits import SPLITS, keyed_split
 
 WORD = re.compile(r"[a-z']+")
 

@@ -2,7 +2,7 @@
 
 import tensorflow_datasets as tfds
 
-from pipeline.splits import SPLITS, positional_bounds
+from pipeline.data.splits import SPLITS, positional_bounds
 
 
 def load_pydoc_text():

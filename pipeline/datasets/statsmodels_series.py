@@ -3,7 +3,7 @@
 import numpy as np
 import tensorflow_datasets as tfds
 
-from pipeline.splits import SPLITS, positional_bounds
+from pipeline.data.splits import SPLITS, positional_bounds
 
 
 def load_sunspots():

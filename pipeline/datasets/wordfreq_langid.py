@@ -2,7 +2,7 @@
 
 import tensorflow_datasets as tfds
 
-from pipeline.splits import SPLITS, keyed_split
+from pipeline.data.splits import SPLITS, keyed_split
 
 LANGUAGES = ("en", "fr", "de", "es", "it", "pt", "nl", "sv", "pl", "tr")
 

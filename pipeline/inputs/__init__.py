@@ -1,2 +1,2 @@
 """tf.data input pipelines, one module a task, built from the small functions
-of `pipeline.inputs.transforms`."""
+of `pipeline.data.transforms`."""

@@ -6,8 +6,8 @@ one TensorFlow function, so an export reads text exactly as training did.
 
 import tensorflow as tf
 
-from pipeline import vocab as vocab_lib
-from pipeline.inputs import transforms
+from pipeline.data import transforms
+from pipeline.data import vocab as vocab_lib
 
 #: Token-count bucket edges: a batch is padded to its own bucket's longest text.
 BOUNDARIES = (8, 16, 32, 64, 128, 256)

@@ -3,7 +3,7 @@
 import numpy as np
 import tensorflow as tf
 
-from pipeline.inputs import transforms
+from pipeline.data import transforms
 
 
 def fit_normalizer(train_values):

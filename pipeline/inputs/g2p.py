@@ -8,8 +8,8 @@ padded with id 0.
 
 import tensorflow as tf
 
-from pipeline import vocab as vocab_lib
-from pipeline.inputs import transforms
+from pipeline.data import transforms
+from pipeline.data import vocab as vocab_lib
 
 START, END = "<s>", "</s>"
 #: `g2p.stress`: train on the pronunciations as given, or with the stress

@@ -17,8 +17,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from pipeline import vocab as vocab_lib
-from pipeline.inputs import transforms
+from pipeline.data import transforms
+from pipeline.data import vocab as vocab_lib
 
 
 def build_vocabulary(text):

@@ -1,6 +1,6 @@
 """Synthetic-task pipeline: the `synthetic` builder's examples as batches."""
 
-from pipeline.inputs import transforms
+from pipeline.data import transforms
 
 
 def batches(dataset, *, batch_size=64, training=False, seed=0):

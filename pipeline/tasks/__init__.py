@@ -3,7 +3,7 @@
 Each task of DESIGN section 3 is one module `pipeline.tasks.<task>` with:
 
 - `DEFAULTS`: the nested configuration dict (sections `data`, `model`,
-  `train`, ...; `train` holds the keys `pipeline.training.fit` reads; a
+  `train`, ...; `train` holds the keys `pipeline.core.training.fit` reads; a
   section named after the task holds the prepare options of
   `pipeline.prepare.OPTIONS`, e.g. `forecast.series`);
 - `PRESETS`: `{"smoke": {...}, "quick": {...}, "full": {...}}` overrides;
@@ -30,7 +30,7 @@ TASKS = ("g2p", "lm", "classify", "forecast", "synthetic")
 
 def load(task):
     """The library of `task` (`pipeline.tasks.<task>`)."""
-    from pipeline.errors import UsageError
+    from pipeline.core.errors import UsageError
 
     if task not in TASKS:
         raise UsageError(f"--task {task}: choose from {', '.join(TASKS)}")

@@ -26,13 +26,13 @@ import numpy as np
 import tensorflow as tf
 
 from models.classifier import POOLINGS
-from pipeline import atomic, evaluation, training
-from pipeline import data as data_lib
 from pipeline import export as export_lib
-from pipeline import vocab as vocab_lib
-from pipeline.errors import DataError
+from pipeline.core import atomic, evaluation, training
+from pipeline.core.errors import DataError
+from pipeline.core.limits import above, at_least, one_of
+from pipeline.data import builders as data_lib
+from pipeline.data import vocab as vocab_lib
 from pipeline.inputs import classify as classify_inputs
-from pipeline.limits import above, at_least, one_of
 
 DEFAULTS = {
     # max_length: tokens read per text (training, evaluation and the export);
@@ -42,7 +42,7 @@ DEFAULTS = {
     "model": {"embedding_dim": 32, "cell": "lstm", "units": 64, "num_layers": 1,
               "bidirectional": True, "pooling": "attention", "attention_units": 0,
               "dropout": 0.1},
-    # schedule: "constant" or "cosine" (pipeline.training.optimizer).
+    # schedule: "constant" or "cosine" (pipeline.core.training.optimizer).
     "train": {"epochs": 10, "learning_rate": 1e-2, "schedule": "constant", "clipnorm": 1.0,
               "patience": 2, "seed": 0, "jit_compile": False, "strategy": "default", "ema": 0.0},
     # Naive Bayes n-gram orders 1..char_order (unit char) or 1..word_order
@@ -56,7 +56,7 @@ DEFAULTS = {
 #: (`pipeline.prepare.check_run`): the tokens and how many of them the model reads.
 RUN_KEYS = ("classify.unit", "data.max_length")
 
-#: Limits of the task's own keys, beside `pipeline.limits.shared()`.
+#: Limits of the task's own keys, beside `pipeline.core.limits.shared()`.
 LIMITS = {
     "data.max_length": at_least(1), "model.pooling": one_of(*POOLINGS),
     "baseline.char_order": at_least(1), "baseline.word_order": at_least(1),
@@ -136,7 +136,7 @@ def build_model(config, prepared):
 
     m = dict(config["model"])
     m["attention_units"] = m["attention_units"] or None
-    # ids 0 and 1 are padding and out-of-vocabulary (pipeline.vocab)
+    # ids 0 and 1 are padding and out-of-vocabulary (pipeline.data.vocab)
     model = TextClassifier(len(prepared["tokens"]) + 2, len(prepared["labels"]), **m,
                            name="classifier")
     model(np.ones((1, 2), "int32"))
@@ -421,7 +421,7 @@ def baselines(examples, labels, unit, config, split="test"):
 def evaluate(config, run_dir, data=None, data_dir=None, plot_texts=6, split="test"):
     """Classifies the test split (or `split`) with the serving graph and
     writes `metrics.json`, `plots/confusion_matrix.png` and, with attention
-    pooling, `plots/attention.png` (`pipeline.evaluation.output_dir`).
+    pooling, `plots/attention.png` (`pipeline.core.evaluation.output_dir`).
 
     Returns the metrics dict: `accuracy`, `macro_f1`, the same for the two
     baselines (`baseline_majority_*`, `baseline_nb_*`), the number of test

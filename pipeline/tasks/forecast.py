@@ -28,11 +28,12 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from pipeline import arima_baseline, atomic, evaluation, training
+from pipeline import arima_baseline
 from pipeline import export as export_lib
-from pipeline.errors import UsageError
+from pipeline.core import atomic, evaluation, training
+from pipeline.core.errors import UsageError
+from pipeline.core.limits import at_least, one_of
 from pipeline.inputs import forecast as forecast_inputs
-from pipeline.limits import at_least, one_of
 
 #: Defaults per series, used where the configuration says 0, -1 or "":
 #: `window` and `horizon` in steps, the model's `linear_window` and
@@ -72,7 +73,7 @@ DEFAULTS = {
     # (`Forecaster.fit_linear`), "random" from Keras' initialisers
     "model": {"cell": "lstm", "units": 16, "layers": 1, "dropout": 0.3, "linear_window": -1,
               "level": "", "members": 1, "linear_init": "least_squares"},
-    # schedule: "constant" or "cosine" (to zero over `epochs`; pipeline.training)
+    # schedule: "constant" or "cosine" (to zero over `epochs`; pipeline.core.training)
     "train": {"epochs": 300, "learning_rate": 1e-3, "schedule": "constant", "clipnorm": 1.0,
               "patience": 30, "seed": 0, "jit_compile": False, "strategy": "default",
               "ema": 0.0},
@@ -82,7 +83,7 @@ DEFAULTS = {
                  "harmonics": ""},
 }
 
-#: Limits of the task's own keys, beside `pipeline.limits.shared()`.
+#: Limits of the task's own keys, beside `pipeline.core.limits.shared()`.
 LIMITS = {
     "data.window": at_least(0), "data.horizon": at_least(0),  # 0: the series' default
     "model.linear_window": at_least(-1), "model.members": at_least(1),
@@ -151,7 +152,7 @@ def baseline_settings(value):
 
 
 def check_config(config):
-    """What `settings` checks without the data (`stage.resolve` runs it
+    """What `settings` checks without the data (`cli.resolve` runs it
     before any work): the `baseline.*` values given, and the AR term against
     a `data.window` given. The rest waits for the series' defaults."""
     b, d, m = config["baseline"], config["data"], config["model"]
@@ -349,7 +350,7 @@ def errors(forecasts, targets):
 def evaluate(config, run_dir, data=None, data_dir=None, split="test"):
     """Forecasts the test windows (or those of `split`) with the model and
     the ARIMA baseline (fitted here, on the training segment), writes
-    `metrics.json` and `plots/forecast.png` (`pipeline.evaluation.output_dir`),
+    `metrics.json` and `plots/forecast.png` (`pipeline.core.evaluation.output_dir`),
     and returns the metrics.
 
     Metrics, in the series' units over all test windows and steps: `rmse`,

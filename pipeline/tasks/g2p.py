@@ -14,14 +14,14 @@ import tensorflow as tf
 from models.attention.luong_attention import SCORES, WINDOWS
 from models.seq2seq.attentive_decoder import STYLES
 from models.seq2seq.seq2seq import ENCODERS
-from pipeline import atomic, evaluation, training
-from pipeline import data as data_lib
-from pipeline import ensemble as ensemble_lib
 from pipeline import export as export_lib
-from pipeline import vocab as vocab_lib
+from pipeline.core import atomic, evaluation, training
+from pipeline.core import ensemble as ensemble_lib
+from pipeline.core.limits import Limit, at_least, fraction, one_of
+from pipeline.data import builders as data_lib
+from pipeline.data import vocab as vocab_lib
 from pipeline.g2p_server import G2PServer
 from pipeline.inputs import g2p as g2p_inputs
-from pipeline.limits import Limit, at_least, fraction, one_of
 
 DEFAULTS = {
     "data": {"batch_size": 64, "max_train_words": 0, "max_eval_words": 0, "seed": 0},
@@ -35,7 +35,7 @@ DEFAULTS = {
     # scheduled_sampling: the probability, reached at the last epoch and
     # raised linearly from 0 at the first, that training feeds the decoder its
     # own sampled token instead of the gold one (0 = pure teacher forcing).
-    # label_smoothing: epsilon of the targets (pipeline.losses; 0 = none).
+    # label_smoothing: epsilon of the targets (models.losses; 0 = none).
     "train": {"epochs": 10, "learning_rate": 2e-3, "schedule": "cosine", "clipnorm": 1.0,
               "patience": 3, "seed": 0, "jit_compile": False, "scheduled_sampling": 0.0,
               "strategy": "default", "ema": 0.0, "label_smoothing": 0.0},
@@ -47,7 +47,7 @@ DEFAULTS = {
     # (models.decoding.group_marginal).
     "decode": {"beam_width": 4, "length_penalty": 0.6, "max_length": 32,
                "max_input_length": 48, "xla": False, "stress_marginal": False},
-    # runs: other runs whose models decode with this one's (pipeline.ensemble).
+    # runs: other runs whose models decode with this one's (pipeline.core.ensemble).
     "ensemble": dict(ensemble_lib.DEFAULTS),
     # stress: "keep" trains on the pronunciations as given; "strip" on them
     # with the stress digits removed (a prepare option: the phoneme vocabulary
@@ -68,7 +68,7 @@ DEFAULTS = {
                "joint_order": 5},
 }
 
-#: Limits of the task's own keys, beside `pipeline.limits.shared()`.
+#: Limits of the task's own keys, beside `pipeline.core.limits.shared()`.
 LIMITS = {
     "data.max_train_words": at_least(0), "data.max_eval_words": at_least(0),  # 0: all
     "model.encoder": one_of(*ENCODERS), "model.attention": one_of(*STYLES),
@@ -123,9 +123,9 @@ SAMPLE_WORDS = ["hello", "world", "pronunciation", "tensorflow", "keras", "recur
 
 def check_config(config):
     """Raises a UsageError naming the flags for `rerank` settings that
-    contradict the decoding (`pipeline.stage.resolve` calls it before any
+    contradict the decoding (`pipeline.core.cli.resolve` calls it before any
     work; the single values are `LIMITS`)."""
-    from pipeline.errors import UsageError
+    from pipeline.core.errors import UsageError
 
     if config["rerank"]["runs"] and config["decode"]["beam_width"] < 2:
         raise UsageError("--set rerank.runs: reranking needs a beam; set "
@@ -163,7 +163,7 @@ def build_model(config, vocabularies):
     m["window_size"] = m["window_size"] or None
     m["attention_units"] = m["attention_units"] or None
     m["decoder_units"] = m["decoder_units"] or None  # 0: the encoder output width
-    # ids 0 and 1 are padding and out-of-vocabulary (pipeline.vocab)
+    # ids 0 and 1 are padding and out-of-vocabulary (pipeline.data.vocab)
     model = Seq2Seq(len(vocabularies["graphemes"]) + 2, len(vocabularies["phonemes"]) + 2,
                     **m, scheduled_sampling=config["train"]["scheduled_sampling"] > 0,
                     name="g2p")
@@ -224,9 +224,9 @@ def train(config, run_dir, data=None, data_dir=None):
 # The pieces of `train` that the tuner's `G2PHyperModel` trains with too.
 def loss(label_smoothing=0.0):
     """Cross-entropy of the next phoneme, label-smoothed by `label_smoothing`
-    (`pipeline.losses`); padding (id 0) is ignored."""
+    (`models.losses`); padding (id 0) is ignored."""
     if label_smoothing:
-        from pipeline.losses import SmoothedSparseCrossentropy
+        from models.losses import SmoothedSparseCrossentropy
 
         return SmoothedSparseCrossentropy(label_smoothing, ignore_class=0)
     return keras.losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=0)
@@ -278,7 +278,7 @@ def make_server(config, run_dir, learned=None):
     run's model, with those of the runs `ensemble.runs` lists (trained in
     the same direction), reranked by those of `rerank.runs`; `learned`, a
     `(theta, joint)` pair, as `G2PServer` takes it."""
-    from pipeline.errors import UsageError
+    from pipeline.core.errors import UsageError
 
     models, vocabularies = ensemble_lib.load(config, run_dir, load_trained)
     direction = trained_direction(run_dir)
@@ -347,7 +347,7 @@ def load_trained(run_dir):
 
 def evaluate(config, run_dir, data=None, data_dir=None, plot_words=4, split="test"):
     """Decodes the test split (or `split`) and writes `metrics.json` and
-    attention plots (`pipeline.evaluation.output_dir`).
+    attention plots (`pipeline.core.evaluation.output_dir`).
 
     Returns the metrics dict: WER and PER with stress kept and removed
     (DESIGN section 3), the number of words, the n-best oracle WER (the

@@ -6,7 +6,7 @@ time: the model carries its state from one batch to the next and
 backpropagates through one window only (seed 003 slides 21-22).
 Evaluation reports bits per character on the test split for the recurrent
 model and for an order-5 character n-gram model with Kneser-Ney smoothing
-(`pipeline.ngram`, the Markov models of seed 000 slides 7-8), fitted on the
+(`models.classical.ngram`, the Markov models of seed 000 slides 7-8), fitted on the
 same training text in the same run. Generation samples one character at a
 time with temperature and top-k from stateless seeds (`models.lm.Sampler`).
 
@@ -26,15 +26,16 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from pipeline import atomic, conditional_lm, evaluation, training
-from pipeline import data as data_lib
-from pipeline import ensemble as ensemble_lib
+from models.classical.ngram import METHODS
+from pipeline import conditional_lm
 from pipeline import export as export_lib
-from pipeline import vocab as vocab_lib
-from pipeline.errors import UsageError
+from pipeline.core import atomic, evaluation, training
+from pipeline.core import ensemble as ensemble_lib
+from pipeline.core.errors import UsageError
+from pipeline.core.limits import at_least, fraction, one_of
+from pipeline.data import builders as data_lib
+from pipeline.data import vocab as vocab_lib
 from pipeline.inputs import lm as lm_inputs
-from pipeline.limits import at_least, fraction, one_of
-from pipeline.ngram import METHODS
 
 DEFAULTS = {
     "data": {"batch_size": 32, "sequence_length": 100, "max_train_chars": 0,
@@ -53,7 +54,7 @@ DEFAULTS = {
     # preset (see the README); segments of 50 characters.
     "evaluate": {"window": 1024, "dynamic_learning_rate": 0.0, "dynamic_decay": 0.0,
                  "dynamic_segment": 50},
-    # runs: other runs mixed with this one (pipeline.ensemble).
+    # runs: other runs mixed with this one (pipeline.core.ensemble).
     "ensemble": dict(ensemble_lib.DEFAULTS),
     "conditional": {"enabled": True, "data": "", "mode": "both", "embedding_dim": 32,
                     "units": 256, "layers": 1, "dropout": 0.1, "batch_size": 128, "epochs": 10,
@@ -61,7 +62,7 @@ DEFAULTS = {
                     "samples": 8, "temperature": 0.8, "seed": 0},
 }
 
-#: Limits of the task's own keys, beside `pipeline.limits.shared()`.
+#: Limits of the task's own keys, beside `pipeline.core.limits.shared()`.
 LIMITS = {
     "data.sequence_length": at_least(1),
     "data.max_train_chars": at_least(0), "data.max_eval_chars": at_least(0),  # 0: all
@@ -257,7 +258,7 @@ class LMServer(tf.Module):
     Args:
         model: a trained `CharLanguageModel` (unconditional), or a
             `models.lm.LanguageModelMixture` of them.
-        vocabulary: its character list (`pipeline.vocab`).
+        vocabulary: its character list (`pipeline.data.vocab`).
         top_k, max_length, max_prompt_length: as above.
     """
 
@@ -366,7 +367,7 @@ def inference_batch(config, run_dir, data=None, data_dir=None, prompts=4):
 def check_config(config, length_flag=None):
     """Raises a UsageError naming the flags when `sample.length` (or the
     flag `length_flag`, e.g. "--length 5000", that overrides it) is above
-    `sample.max_length`, where the serving graph stops (`pipeline.stage.resolve`
+    `sample.max_length`, where the serving graph stops (`pipeline.core.cli.resolve`
     calls it before any work; the single values are `LIMITS`)."""
     s = config["sample"]
     if s["length"] > s["max_length"]:
@@ -380,9 +381,9 @@ def dynamic_bits(config, members, train_ids, scored_ids, vocabulary_size):
     """Bits per character of the scored ids under dynamic evaluation: the
     models' (each adapting on its own, then mixed as in
     `models.lm.LanguageModelMixture`), and the refitted n-gram's
-    (`pipeline.ngram.refitted_log2_probabilities`), with their seconds."""
+    (`models.classical.ngram.refitted_log2_probabilities`), with their seconds."""
+    from models.classical.ngram import refitted_log2_probabilities
     from models.lm import dynamic_log2_probabilities
-    from pipeline.ngram import refitted_log2_probabilities
 
     e = config["evaluate"]
     start = time.perf_counter()
@@ -400,7 +401,7 @@ def dynamic_bits(config, members, train_ids, scored_ids, vocabulary_size):
 
 
 def fit_ngram(config, train_ids, vocabulary_size):
-    from pipeline.ngram import CharNGram
+    from models.classical.ngram import CharNGram
 
     n = config["ngram"]
     try:
@@ -414,7 +415,7 @@ def evaluate(config, run_dir, data=None, data_dir=None, split="test"):
     """Bits per character on the test split (or `split`) of the model and
     of the n-gram baseline fitted now on the same training text; samples;
     the conditional model's scores (test split only). Writes `metrics.json`
-    and `plots/bits_per_character.png` (`pipeline.evaluation.output_dir`).
+    and `plots/bits_per_character.png` (`pipeline.core.evaluation.output_dir`).
     """
     from models.lm import log2_probabilities
 

@@ -36,11 +36,11 @@ import os
 import keras
 import numpy as np
 
-from pipeline import atomic, evaluation, training
-from pipeline import data as data_lib
-from pipeline.errors import UsageError
+from pipeline.core import atomic, evaluation, training
+from pipeline.core.errors import UsageError
+from pipeline.core.limits import Limit, at_least, cells, one_of
+from pipeline.data import builders as data_lib
 from pipeline.inputs import synthetic as synthetic_inputs
-from pipeline.limits import Limit, at_least, cells, one_of
 
 #: `pipeline.run` skips the export stage of this task.
 EXPORTABLE = False
@@ -56,7 +56,7 @@ DEFAULTS = {
     "model": {"cell": "lstm", "units": 128, "layers": 2, "heads": 4, "intermediate_dim": 256},
     # clipnorm: clip the gradient's global norm (0 = off, seed 003 slide 54);
     # flow_weight: weight of the Pascanu et al. (2013) regulariser (0 = off, slide 55);
-    # strategy: one of pipeline.training.STRATEGIES.
+    # strategy: one of pipeline.core.training.STRATEGIES.
     "train": {"epochs": 20, "learning_rate": 1e-3, "clipnorm": 1.0, "flow_weight": 0.0,
               "patience": 5, "seed": 0, "jit_compile": False, "strategy": "default",
               "ema": 0.0},
@@ -103,7 +103,7 @@ PROBLEMS = {
 #: (`synthetic.test_length` evaluates at another).
 RUN_KEYS = ("synthetic.problem", "synthetic.length")
 
-#: Limits of the task's own keys, beside `pipeline.limits.shared()`.
+#: Limits of the task's own keys, beside `pipeline.core.limits.shared()`.
 LIMITS = {
     "synthetic.problem": one_of(*PROBLEMS),
     "synthetic.length": at_least(2),
@@ -117,7 +117,7 @@ LIMITS = {
 
 def check_config(config):
     """Raises a UsageError naming the flags for Transformer settings no
-    stage can use (`pipeline.stage.resolve` calls it before any work; the
+    stage can use (`pipeline.core.cli.resolve` calls it before any work; the
     single values are `LIMITS`)."""
     m = config["model"]
     if m["cell"] == "transformer" and m["units"] % m["heads"]:
@@ -321,7 +321,7 @@ def evaluate(config, run_dir, data=None, data_dir=None, split="test"):
     """Scores the test split (and the `test_length` set; with `split`
     "validation", the validation split alone) against the memoryless
     baseline; writes `metrics.json`, `diagnostics.json` and the plots
-    (`pipeline.evaluation.output_dir`). Returns the metrics dict."""
+    (`pipeline.core.evaluation.output_dir`). Returns the metrics dict."""
     check_config(config)
     s = config["synthetic"]
     problem = s["problem"]

@@ -1,10 +1,10 @@
-"""`bench.setar`: the threshold autoregression recovers a known process,
+"""`models.classical.setar`: the threshold autoregression recovers a known process,
 and its multi-step forecast iterates the one-step map."""
 
 import numpy as np
 import pytest
 
-from bench.setar import SETAR
+from models.classical.setar import SETAR
 
 
 def setar_process(length, seed, noise):

@@ -5,7 +5,7 @@ import shutil
 
 import numpy as np
 
-from pipeline import training
+from pipeline.core import training
 
 
 def perturbed_copy(run_dir, destination, scale=0.3, seed=1):

@@ -1,10 +1,10 @@
-"""`pipeline.atomic`: a reader sees the old content or the new, never half."""
+"""`pipeline.core.atomic`: a reader sees the old content or the new, never half."""
 
 import os
 
 import pytest
 
-from pipeline import atomic
+from pipeline.core import atomic
 
 
 def test_write_text_replaces_whole_file_and_leaves_no_staging(tmp_path):

@@ -1,4 +1,4 @@
-"""Tests of `pipeline.catalog`: `--data tfds:NAME` without a network.
+"""Tests of `pipeline.data.catalog`: `--data tfds:NAME` without a network.
 
 Catalog datasets are never downloaded here: `tfds.testing.mock_data` stands
 in for prepared imdb_reviews / tiny_shakespeare data, a tiny builder defined
@@ -13,8 +13,8 @@ import pytest
 import tensorflow as tf
 import tensorflow_datasets as tfds
 
-from pipeline.catalog import load_catalog, parse_data_flag
-from pipeline.errors import UsageError
+from pipeline.core.errors import UsageError
+from pipeline.data.catalog import load_catalog, parse_data_flag
 
 
 class CatalogTestTiny(tfds.core.GeneratorBasedBuilder):

@@ -16,8 +16,8 @@ import tensorflow_datasets as tfds
 from pipeline import predict as predict_stage
 from pipeline import prepare
 from pipeline import run as run_stage
-from pipeline.config import resolve
-from pipeline.errors import UsageError, run_cli
+from pipeline.core.config import resolve
+from pipeline.core.errors import UsageError, run_cli
 from pipeline.tasks import classify
 from tests.pipeline.evaluate_split import evaluate_validation
 
@@ -66,7 +66,7 @@ def smoke_run(words, tmp_path_factory):
 def test_evaluate_validation_split(smoke_run, words):
     run_dir, _ = smoke_run
     metrics = evaluate_validation("classify", run_dir, "--data", words)
-    from pipeline import data as data_lib
+    from pipeline.data import builders as data_lib
 
     examples = classify.splits(data_lib.load("classify", data=words), resolve("classify", "smoke"))
     assert metrics["split"] == "validation" and metrics["texts"] == len(examples["validation"])

@@ -4,7 +4,7 @@ TFDS' rename of its finished copy."""
 
 import threading
 
-from pipeline import data
+from pipeline.data import builders as data
 
 
 def test_concurrent_first_prepares_both_succeed(tmp_path):

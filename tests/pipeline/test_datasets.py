@@ -2,7 +2,7 @@
 
 Each builder is prepared from small fake data (its `source`, or a series
 config's `loader`, replaced) into a temporary `data_dir`, then read back:
-split sizes are those `pipeline.splits` predicts for the fake keys, no key
+split sizes are those `pipeline.data.splits` predicts for the fake keys, no key
 appears in two splits, and the features, dtypes, shapes and metadata are as
 the builders document. One cheap smoke check builds the real `sunspots`
 series. Nothing here uses the network.
@@ -15,6 +15,7 @@ import pytest
 import tensorflow as tf
 import tensorflow_datasets as tfds
 
+from pipeline.data.splits import SPLITS, keyed_split, positional_bounds
 from pipeline.datasets import CmudictG2p, PydocText, StatsmodelsSeries, Synthetic, WordfreqLangid
 from pipeline.datasets.cmudict_g2p import clean_entries
 from pipeline.datasets.statsmodels_series import StatsmodelsSeriesConfig, fill_missing
@@ -25,7 +26,6 @@ from pipeline.datasets.synthetic import (
     synthetic_config,
 )
 from pipeline.datasets.wordfreq_langid import LANGUAGES, unambiguous_balanced
-from pipeline.splits import SPLITS, keyed_split, positional_bounds
 
 # GCS is disabled by default in TFDS 4.9.10; say so anyway, so that no build
 # ever looks for a pre-built copy on the network.

@@ -11,7 +11,7 @@ from keras import ops
 
 from models.synthetic import RecurrentNetwork
 from pipeline import diagnostics
-from pipeline.errors import run_cli
+from pipeline.core.errors import run_cli
 
 
 def test_gradient_norms_decay_as_the_largest_singular_value_to_the_power_t():

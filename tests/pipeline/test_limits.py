@@ -1,4 +1,4 @@
-"""`pipeline.limits`: a configuration value out of its range or choices
+"""`pipeline.core.limits`: a configuration value out of its range or choices
 stops a stage with one line naming the flag, exit 2, before anything is
 written; every preset and comparison variant is inside the limits."""
 
@@ -6,10 +6,11 @@ import json
 
 import pytest
 
-from pipeline import config as config_lib
-from pipeline import limits, tasks
 from pipeline import run as run_stage
-from pipeline.errors import UsageError, run_cli
+from pipeline import tasks
+from pipeline.core import config as config_lib
+from pipeline.core import limits
+from pipeline.core.errors import UsageError, run_cli
 
 #: a value each kind of limit refuses, for every task that has the key
 REFUSED = {

@@ -12,17 +12,17 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from models.classical.ngram import CharNGram, refitted_log2_probabilities
 from models.lm import dynamic_log2_probabilities, log2_probabilities
-from pipeline import data as data_lib
 from pipeline import export as export_stage
 from pipeline import generate as generate_stage
 from pipeline import predict as predict_stage
 from pipeline import run as run_stage
-from pipeline import training
-from pipeline.config import resolve
-from pipeline.errors import run_cli
+from pipeline.core import training
+from pipeline.core.config import resolve
+from pipeline.core.errors import run_cli
+from pipeline.data import builders as data_lib
 from pipeline.inputs import lm as lm_inputs
-from pipeline.ngram import CharNGram, refitted_log2_probabilities
 from pipeline.tasks import lm
 from tests.pipeline.ensemble_runs import perturbed_copy
 from tests.pipeline.evaluate_split import evaluate_validation

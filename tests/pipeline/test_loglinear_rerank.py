@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from scipy.optimize import check_grad
 
-from pipeline import loglinear_rerank
+from models.classical import loglinear_rerank
 
 
 def lists(seed=0, words=400, k=4):

@@ -1,4 +1,4 @@
-"""`pipeline.losses.SmoothedSparseCrossentropy` against Keras' own sparse
+"""`models.losses.SmoothedSparseCrossentropy` against Keras' own sparse
 cross-entropy (no smoothing) and the smoothed formula written out in NumPy."""
 
 import keras
@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from pipeline.losses import SmoothedSparseCrossentropy
+from models.losses import SmoothedSparseCrossentropy
 
 RNG = np.random.default_rng(0)
 LOGITS = RNG.normal(size=(3, 5, 7)).astype("float32")  # [B, T, V]

@@ -5,7 +5,7 @@ import pytest
 
 from pipeline import evaluate, export, predict, prepare, train
 from pipeline import run as run_stage
-from pipeline.errors import run_cli
+from pipeline.core.errors import run_cli
 
 INPUTS = {"g2p": ["hello"], "lm": ["The "], "classify": ["hello"],
           "forecast": [" ".join(map(str, range(12)))]}

@@ -1,4 +1,4 @@
-"""`pipeline.ngram`: the character n-gram baseline of the LM task, against
+"""`models.classical.ngram`: the character n-gram baseline of the LM task, against
 a dictionary transcription of Chen and Goodman (1998)."""
 
 import collections
@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from pipeline.ngram import CharNGram, refitted_log2_probabilities
+from models.classical.ngram import CharNGram, refitted_log2_probabilities
 
 V = 7  # ids 1..6 are symbols
 

@@ -8,8 +8,9 @@ import sys
 
 import pytest
 
-from pipeline import prepare, vocab
-from pipeline.errors import UsageError
+from pipeline import prepare
+from pipeline.core.errors import UsageError
+from pipeline.data import vocab
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 

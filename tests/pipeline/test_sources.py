@@ -1,4 +1,4 @@
-"""Tests of `pipeline.sources`: good files parse to the expected values, and
+"""Tests of `pipeline.data.sources`: good files parse to the expected values, and
 every bad input raises `DataError` naming the file and the exact line."""
 
 import csv
@@ -8,8 +8,8 @@ import re
 import numpy as np
 import pytest
 
-from pipeline.errors import DataError
-from pipeline.sources import read_g2p_tsv, read_labelled, read_series_csv, read_text
+from pipeline.core.errors import DataError
+from pipeline.data.sources import read_g2p_tsv, read_labelled, read_series_csv, read_text
 
 
 def write(tmp_path, name, content):

@@ -3,11 +3,11 @@ where there is nothing to show."""
 
 import argparse
 
-from pipeline import stage
+from pipeline.core import cli
 
 
 def test_help_formatter_shows_a_default_only_where_it_tells_something():
-    p = argparse.ArgumentParser(formatter_class=stage.HelpFormatter)
+    p = argparse.ArgumentParser(formatter_class=cli.HelpFormatter)
     p.add_argument("--need", required=True, help="required")
     p.add_argument("--maybe", help="optional, no default")
     p.add_argument("--many", action="append", default=[], help="repeatable")
@@ -26,7 +26,7 @@ def test_help_formatter_shows_a_default_only_where_it_tells_something():
 def test_stage_and_search_help_show_real_defaults_only():
     from tuning import search
 
-    for p in (stage.parser("run", "run", strategy=True), search.parser()):
+    for p in (cli.parser("run", "run", strategy=True), search.parser()):
         text = " ".join(p.format_help().split())
         assert "(default: None)" not in text and "(default: [])" not in text
         assert "(default: quick)" in text

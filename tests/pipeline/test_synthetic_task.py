@@ -10,8 +10,8 @@ import pytest
 
 from pipeline import export as export_stage
 from pipeline import run as run_stage
-from pipeline.config import resolve
-from pipeline.errors import UsageError, run_cli
+from pipeline.core.config import resolve
+from pipeline.core.errors import UsageError, run_cli
 from pipeline.prepare import options_from_config
 from pipeline.tasks import synthetic
 from tests.pipeline.evaluate_split import evaluate_validation

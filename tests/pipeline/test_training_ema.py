@@ -1,4 +1,4 @@
-"""Weight averaging in `pipeline.training.fit` (`train.ema`): the model that
+"""Weight averaging in `pipeline.core.training.fit` (`train.ema`): the model that
 is validated, checkpointed and kept is the exponential moving average of the
 weights the optimizer steps through, w_avg <- m w_avg + (1 - m) w."""
 
@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from pipeline import training
-from pipeline.errors import UsageError
+from pipeline.core import training
+from pipeline.core.errors import UsageError
 
 MOMENTUM = 0.5
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))

@@ -1,4 +1,4 @@
-"""`pipeline.training.fit` under tf.distribute strategies (`--strategy`):
+"""`pipeline.core.training.fit` under tf.distribute strategies (`--strategy`):
 MirroredStrategy over the two logical CPUs of `tests/conftest.py` trains as
 one device does on the same global batches, and MultiWorkerMirroredStrategy
 trains the G2P smoke run in two local processes that stay in sync."""
@@ -16,7 +16,7 @@ import pytest
 import tensorflow as tf
 
 from models.seq2seq import Seq2Seq
-from pipeline import training
+from pipeline.core import training
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -126,7 +126,7 @@ def test_writer_dir_is_the_run_dir_on_one_machine(name, tmp_path):
 
 def test_tpu_without_a_tpu_is_a_usage_error(monkeypatch):
     """Before: TPUClusterResolver's ValueError as a traceback."""
-    from pipeline.errors import UsageError
+    from pipeline.core.errors import UsageError
 
     monkeypatch.delenv("TPU_NAME", raising=False)
     with pytest.raises(UsageError, match="^--strategy tpu: no TPU found"):

@@ -20,7 +20,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 #: A worker that dies (like a killed machine) as its first trial starts training.
 DOOMED = """
 import os, sys
-from pipeline.errors import run_cli
+from pipeline.core.errors import run_cli
 from tuning import hypermodel, search
 hypermodel.TaskHyperModel.fit = lambda *args, **kwargs: os._exit(3)
 sys.exit(run_cli(search.main, sys.argv[1:]))

@@ -6,7 +6,7 @@ import keras_tuner
 import pytest
 
 from models.cells import CELLS
-from pipeline.config import resolve
+from pipeline.core.config import resolve
 from tuning import hypermodels
 from tuning.hypermodels.g2p import G2PHyperModel
 
@@ -162,7 +162,7 @@ def test_a_trial_reports_the_objective(task, tmp_path):
     (smoke preset), fitted as the tuner fits it, logs the objective."""
     import math
 
-    from pipeline import training
+    from pipeline.core import training
 
     config = resolve(task, "smoke")
     training.ensure_prepared(config, str(tmp_path))

@@ -101,7 +101,7 @@ def test_no_lease_no_expiry(tmp_path):
 def test_every_kind_gives_trials_of_the_g2p_space(kind, tmp_path):
     """The three tuners build on the G2P space without building models, and
     their first trial holds a value for every active hyperparameter."""
-    from pipeline.config import resolve
+    from pipeline.core.config import resolve
     from tuning.hypermodels.g2p import G2PHyperModel
     from tuning.tuners import make_tuner
 

@@ -9,8 +9,8 @@ import os
 import keras_tuner
 import pytest
 
-from pipeline import training
-from pipeline.errors import UsageError
+from pipeline.core import training
+from pipeline.core.errors import UsageError
 from tests.tuning.common import CHEAP, fix_flags
 from tuning import search
 
@@ -155,7 +155,7 @@ def test_export_best_of_a_forecast_search_resolves_the_series_windows(tmp_path, 
 
 def test_a_file_as_dir_and_overwriting_a_directory_without_a_search_are_refused(tmp_path,
                                                                                capsys):
-    from pipeline.errors import run_cli
+    from pipeline.core.errors import run_cli
 
     path = tmp_path / "notes.txt"
     path.write_text("mine\n", encoding="utf-8")
@@ -173,7 +173,7 @@ def test_export_best_without_a_completed_trial_is_one_line(tmp_path, capsys):
     """A trial whose sequences do not fit the validation split fails at once
     (the task's UsageError is not retried); before, `--export-best` then took
     the failed trial for the best and raised a TypeError."""
-    from pipeline.errors import run_cli
+    from pipeline.core.errors import run_cli
 
     directory = tmp_path / "search"
     args = ["--task", "lm", "--tuner", "random", "--preset", "smoke", "--dir", str(directory),

@@ -14,7 +14,7 @@ HYPERMODELS = {"g2p": "G2PHyperModel", "lm": "LMHyperModel", "classify": "Classi
 
 def load(task):
     """The `TaskHyperModel` subclass of `task`."""
-    from pipeline.errors import UsageError
+    from pipeline.core.errors import UsageError
 
     if task not in HYPERMODELS:
         raise UsageError(f"--task {task}: no search space yet; tasks with one: "

@@ -15,7 +15,7 @@ import keras_tuner
 
 from models.cells import CELLS
 from models.classifier import POOLINGS
-from pipeline import data as data_lib
+from pipeline.data import builders as data_lib
 from pipeline.tasks import classify
 from tuning.hypermodel import TaskHyperModel, choice
 

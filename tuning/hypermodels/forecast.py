@@ -15,7 +15,7 @@ import keras_tuner
 import numpy as np
 
 from models.cells import CELLS
-from pipeline.errors import UsageError
+from pipeline.core.errors import UsageError
 from pipeline.tasks import forecast
 from tuning.hypermodel import TaskHyperModel, choice
 

@@ -32,8 +32,8 @@ from models.attention.luong_attention import WINDOWS
 from models.cells import CELLS
 from models.seq2seq.attentive_decoder import STYLES
 from models.seq2seq.seq2seq import ENCODERS
-from pipeline import data as data_lib
 from pipeline import g2p_scoring
+from pipeline.data import builders as data_lib
 from pipeline.g2p_server import G2PServer
 from pipeline.tasks import g2p
 from tuning.hypermodel import TaskHyperModel, choice

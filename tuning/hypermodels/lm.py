@@ -15,7 +15,7 @@ import keras
 import keras_tuner
 
 from models.cells import CELLS
-from pipeline import data as data_lib
+from pipeline.data import builders as data_lib
 from pipeline.inputs import lm as lm_inputs
 from pipeline.tasks import lm
 from tuning.hypermodel import TaskHyperModel, choice

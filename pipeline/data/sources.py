@@ -7,7 +7,7 @@ One function per format, each returning plain Python / NumPy data:
 - `read_labelled`: TSV or CSV `text,label` rows -> `[(text, label), ...]`.
 - `read_series_csv`: CSV with a header and a value column -> float64 array.
 
-Any bad input raises `pipeline.errors.DataError` naming the file and, where
+Any bad input raises `pipeline.core.errors.DataError` naming the file and, where
 one line is at fault, its 1-based line number; a reader returns everything
 or raises, never a partial result. Files are read as bytes and decoded line
 by line, so a file that is not UTF-8 is reported at the line that fails. A
@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from pipeline.errors import DataError
+from pipeline.core.errors import DataError
 
 PHONEME = re.compile(r"[A-Z]+[0-2]?")
 G2P_EXPECTED = "expected lines 'word<TAB>phonemes', e.g. 'hello<TAB>HH AH0 L OW1'"

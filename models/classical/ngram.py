@@ -21,7 +21,7 @@ Both end in the uniform distribution over the symbols, so every symbol of
 the vocabulary (the out-of-vocabulary id included) has a probability above
 zero and the probabilities of a history sum to one.
 
-Symbols are the integer ids of `pipeline.vocab` (1 = out of vocabulary,
+Symbols are the integer ids of `pipeline.data.vocab` (1 = out of vocabulary,
 2.. the characters); id 0 (padding) is never predicted and marks "no
 symbol" in the history. Counting is vectorised: a k-gram is the integer
 ``r * b + w_k`` with base b = the vocabulary size and r the rank of its

@@ -7,7 +7,7 @@ import re
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from pipeline.errors import UsageError  # noqa: E402
+from pipeline.core.errors import UsageError  # noqa: E402
 from pipeline.tasks import TASKS  # noqa: E402
 
 
@@ -26,7 +26,7 @@ class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
 
 def flag_type(limit, kind=int):
     """An argparse `type`: a `kind` value that `limit` (a
-    `pipeline.limits.Limit`) accepts, else argparse's usage error (exit 2)
+    `pipeline.core.limits.Limit`) accepts, else argparse's usage error (exit 2)
     naming the flag."""
 
     def convert(text):
@@ -81,7 +81,7 @@ def parser(stage, description, strategy=False,
     p.add_argument("--run-dir", help=run_dir_help)
     p.add_argument("--export-dir", default="saved", help="where exports go")
     if strategy:
-        from pipeline.training import STRATEGIES
+        from pipeline.core.training import STRATEGIES
 
         p.add_argument("--strategy", choices=STRATEGIES,
                        help="tf.distribute strategy of the training (sets train.strategy): "
@@ -93,19 +93,19 @@ def parser(stage, description, strategy=False,
 
 def resolve(args):
     """Fills `args.run_dir` and returns the resolved configuration."""
-    from pipeline import config
+    from pipeline.core import config
 
     args.run_dir = args.run_dir or os.path.join("runs", args.task, args.preset)
     check_directories(args)
     strategy = getattr(args, "strategy", None)
     if strategy:
-        from pipeline import training
+        from pipeline.core import training
 
         training.distribution(strategy)  # first: multiworker must start before other TF work
     resolved = config.resolve(args.task, args.preset, args.config, args.set)
     if strategy:
         resolved["train"]["strategy"] = strategy
-    from pipeline import training
+    from pipeline.core import training
 
     training.ema_momentum(resolved["train"])  # a bad train.ema stops before any work
     check = getattr(task_module(args.task), "check_config", None)

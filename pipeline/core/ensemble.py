@@ -11,7 +11,7 @@ their probabilities (`models.lm.LanguageModelMixture`).
 
 import os
 
-from pipeline.errors import UsageError
+from pipeline.core.errors import UsageError
 
 #: The configuration section of the tasks that ensemble ("" = the run alone).
 DEFAULTS = {"runs": ""}

@@ -15,7 +15,7 @@ import os
 import keras
 import tensorflow as tf
 
-from pipeline import atomic
+from pipeline.core import atomic
 
 #: `train.strategy` values: where the model's variables and steps run.
 STRATEGIES = ("default", "mirrored", "multiworker", "tpu")
@@ -37,7 +37,7 @@ def distribution(name="default"):
     TensorFlow work) for `multiworker`, whose collectives must be configured
     at program start.
     """
-    from pipeline.errors import UsageError
+    from pipeline.core.errors import UsageError
 
     if name == "default":
         return tf.distribute.get_strategy()
@@ -133,7 +133,7 @@ def ema_momentum(train_config):
     Polyak and Juditsky 1992, as the exponential average of Keras'
     `use_ema` optimizers.
     """
-    from pipeline.errors import UsageError
+    from pipeline.core.errors import UsageError
 
     momentum = train_config.get("ema", 0.0)
     if not 0.0 <= momentum < 1.0:
@@ -246,7 +246,7 @@ def load_trained(run_dir):
 
     path = os.path.join(run_dir, "model.keras")
     if not os.path.exists(path):
-        from pipeline.errors import UsageError
+        from pipeline.core.errors import UsageError
 
         raise UsageError(f"--run-dir {run_dir}: no trained model (model.keras); "
                          "run the train stage first")

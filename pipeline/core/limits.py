@@ -1,6 +1,6 @@
 """Limits of configuration values: the range or the choices of each key.
 
-`pipeline.config.resolve` checks them once the defaults, the preset, a
+`pipeline.core.config.resolve` checks them once the defaults, the preset, a
 `--config` file and the `--set` flags are merged, so a value no stage can
 use stops every stage script, the tuner and the benchmarks with one line
 naming the flag, before any data is read or any model is built:
@@ -12,13 +12,13 @@ of them; a task module's `LIMITS` adds its own keys and overrides shared ones
 (`limits_of`). A key a task lacks is skipped. Checks that involve two keys
 stay with the task (e.g. `pipeline.tasks.g2p.check_config`). Command-line
 flags outside the configuration use the same limits through
-`pipeline.stage.flag_type`.
+`pipeline.core.cli.flag_type`.
 """
 
 from collections.abc import Callable
 from typing import NamedTuple
 
-from pipeline.errors import UsageError
+from pipeline.core.errors import UsageError
 
 
 class Limit(NamedTuple):
@@ -58,7 +58,7 @@ def cells(*others):
 
 def shared():
     """`{"section.key": Limit}` of the keys several tasks share."""
-    from pipeline.training import STRATEGIES
+    from pipeline.core.training import STRATEGIES
 
     return {
         "data.batch_size": at_least(1),

@@ -1,7 +1,7 @@
 """A fitted joint-sequence model as TensorFlow ops, for the export.
 
 `JointSequenceScorer` computes what `JointSequenceModel.log_prob` does
-(pipeline.joint_sequence: the Viterbi segmentation under the unigram,
+(models.classical.joint_sequence: the Viterbi segmentation under the unigram,
 then the graphone n-gram's log-probability, Bisani and Ney 2008) for a
 batch of (word, pronunciation) pairs, in the graph: hash tables hold the
 unigram and the n-gram's counts, a `tf.while_loop` runs the dynamic
@@ -14,7 +14,7 @@ tables stay on the host).
 import numpy as np
 import tensorflow as tf
 
-from pipeline.joint_sequence import BOUNDARY, OOV, SHAPES
+from models.classical.joint_sequence import BOUNDARY, OOV, SHAPES
 
 #: the shapes in the order that breaks ties as the Python programme does:
 #: the predecessor cell with the smaller (letters read, phonemes read) first

@@ -12,7 +12,7 @@ import json
 
 import keras
 
-from pipeline import atomic
+from pipeline.core import atomic
 
 PAD, OOV = "", "[UNK]"
 

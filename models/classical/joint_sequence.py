@@ -19,7 +19,7 @@ does (section 3.3):
    phoneme.
 2. Sequence model: the graphone strings of the final alignments, one per
    pair between boundary symbols, train an order-n interpolated modified
-   Kneser-Ney model (`pipeline.ngram.CharNGram`, over graphone ids).
+   Kneser-Ney model (`models.classical.ngram.CharNGram`, over graphone ids).
 
 `log_prob(X, Y)` scores a pair by the n-gram probability of its
 Viterbi segmentation under the unigram (not the sum over all S(X, Y)).
@@ -35,7 +35,7 @@ import math
 
 import numpy as np
 
-from pipeline.ngram import CharNGram
+from models.classical.ngram import CharNGram
 
 #: (letters, phonemes) chunk sizes a graphone may have.
 SHAPES = ((1, 0), (1, 1), (1, 2), (1, 3), (2, 0), (2, 1), (2, 2), (3, 1))

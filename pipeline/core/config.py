@@ -5,15 +5,15 @@ the task's defaults (`DEFAULTS` of `pipeline.tasks.<task>`), its preset
 (`smoke`, `quick`, `full`), a JSON file (`--config`), then `--set
 section.key=value` flags, each value parsed with the type of the default it
 replaces; then every value is checked against its limits
-(`pipeline.limits`). The resolved configuration is written
+(`pipeline.core.limits`). The resolved configuration is written
 to `<run-dir>/config.json`, so a run records exactly what it did.
 """
 
 import copy
 import json
 
-from pipeline import limits
-from pipeline.errors import UsageError
+from pipeline.core import limits
+from pipeline.core.errors import UsageError
 
 PRESETS = ("smoke", "quick", "full")
 

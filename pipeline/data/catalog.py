@@ -15,7 +15,7 @@ loader is conservative:
   stalled transfer fails rather than hangs.
 
 Every failure (a malformed or unknown name, a missing split, data that is not
-prepared and cannot be downloaded) raises `pipeline.errors.UsageError` with a
+prepared and cannot be downloaded) raises `pipeline.core.errors.UsageError` with a
 one-line message that names the flag and says what to do.
 """
 
@@ -27,7 +27,7 @@ import urllib.parse
 
 import tensorflow_datasets as tfds
 
-from pipeline.errors import UsageError
+from pipeline.core.errors import UsageError
 
 PREFIX = "tfds:"
 PROBE_TIMEOUT = 3.0  # seconds to open a connection to a download host

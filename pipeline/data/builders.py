@@ -2,9 +2,9 @@
 
 `load(task, data=None, data_dir=None)` returns a `TaskData`: the examples of
 each split in plain Python form, from the embedded default (a TFDS builder of
-`pipeline.datasets`), a user file (`--data PATH`, read by `pipeline.sources`)
-or a TFDS catalog entry (`--data tfds:NAME`, through `pipeline.catalog`).
-Splits follow `pipeline.splits` in every case, so a file and the default
+`pipeline.datasets`), a user file (`--data PATH`, read by `pipeline.data.sources`)
+or a TFDS catalog entry (`--data tfds:NAME`, through `pipeline.data.catalog`).
+Splits follow `pipeline.data.splits` in every case, so a file and the default
 split the same way.
 """
 
@@ -13,9 +13,9 @@ import functools
 
 import numpy as np
 
-from pipeline import sources, splits
-from pipeline.catalog import parse_data_flag
-from pipeline.errors import UsageError
+from pipeline.core.errors import UsageError
+from pipeline.data import sources, splits
+from pipeline.data.catalog import parse_data_flag
 from pipeline.tasks import TASKS
 
 DEFAULT_SERIES = "sunspots"
@@ -145,7 +145,7 @@ def load_lm(data, data_dir):
         return TaskData("lm", "pydoc_text", out, metadata=dict(builder.info.metadata))
     kind, value = data
     if kind == "tfds":
-        from pipeline.catalog import load_catalog
+        from pipeline.data.catalog import load_catalog
 
         out = {}
         for split in splits.SPLITS:
@@ -176,7 +176,7 @@ def _classify_catalog(name, data_dir):
     """A catalog entry with `text` and `label` features (e.g. imdb_reviews):
     its train split is re-split by the keyed rule into train and validation,
     its test split kept as test."""
-    from pipeline.catalog import load_catalog
+    from pipeline.data.catalog import load_catalog
 
     dataset = load_catalog(name, "train", data_dir=data_dir)
     names = _label_names(name, data_dir)
