@@ -29,8 +29,6 @@ import time
 
 import numpy as np
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-
 # TensorFlow, Keras and the models are imported after the flags are parsed,
 # so that `--help` and flag errors answer at once.
 
@@ -416,6 +414,6 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    from pipeline.core.errors import run_cli
+    from pipeline.core import cli
 
-    sys.exit(run_cli(main))
+    cli.run_command(main)

@@ -9,8 +9,7 @@ a word (g2p), a truncated-BPTT segment (lm), a text (classify), a window
 (forecast), a sequence (synthetic).
 
 Each task's pipeline and model are the ones its train stage and its
-keras-tuner HyperModel use (`tuning.hypermodels.<task>`; synthetic, which
-has no search space, through `pipeline.tasks.synthetic`).
+keras-tuner search use: the task's training recipe (`Task.recipe`).
 
     python -m bench.data
     python -m bench.data --tasks g2p,lm --batches 50
@@ -22,13 +21,10 @@ shuffle buffer's refill at each epoch start counts; the model side over
 
 import argparse
 import os
-import sys
 import tempfile
 import time
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-
-TASKS = ("g2p", "lm", "classify", "forecast", "synthetic")
+from pipeline.core import cli, registry
 
 
 def pipeline_rate(dataset):
@@ -57,22 +53,17 @@ def model_rate(model, dataset, batches):
 
 def task_inputs(task, config, run_dir, data_dir):
     """`(train_batches, build_model, loss, metrics)` of a task's training."""
-    if task == "synthetic":
-        from pipeline.inputs import synthetic as synthetic_inputs
-        from pipeline.tasks import synthetic
+    from pipeline.core.legacy import ModuleTask
 
-        splits = synthetic.load_splits(config, data_dir=data_dir)
-        d = config["data"]
-        train = synthetic_inputs.batches(splits["train"], batch_size=d["batch_size"],
-                                         training=True, seed=d["seed"])
-        loss, metrics = synthetic.loss_and_metrics(config["synthetic"]["problem"])
-        return train, lambda: synthetic.build_model(config), loss, metrics
-    from tuning import hypermodels
+    if isinstance(task, ModuleTask):  # a task not yet in its folder: its own HyperModel
+        from tuning import hypermodels
 
-    hypermodel = hypermodels.load(task)(config, run_dir, data_dir=data_dir)
-    train, _ = hypermodel.datasets(config)
-    return (train, lambda: hypermodel.build_model(config), hypermodel.loss(config),
-            hypermodel.metrics(config))
+        hypermodel = hypermodels.load(task.name)(config, run_dir, data_dir=data_dir)
+        train, _ = hypermodel.datasets(config)
+        return (train, lambda: hypermodel.build_model(config), hypermodel.loss(config),
+                hypermodel.metrics(config))
+    recipe = task.recipe(config, run_dir, data_dir=data_dir)
+    return recipe.train_batches, recipe.build_model, recipe.loss, recipe.metrics
 
 
 def bench_task(task, args, work_dir):
@@ -80,11 +71,12 @@ def bench_task(task, args, work_dir):
     import keras
 
     from pipeline.core import config as config_lib
-    from pipeline.core import training
+    from pipeline.core import rundir
 
+    task = registry.get(task)
     config = config_lib.resolve(task, args.preset)
-    run_dir = os.path.join(work_dir, task)
-    training.ensure_prepared(config, run_dir, None, args.data_dir)
+    run_dir = os.path.join(work_dir, task.name)
+    rundir.ensure_prepared(task, config, run_dir, None, args.data_dir)
     train, build_model, loss, metrics = task_inputs(task, config, run_dir, args.data_dir)
     supply = pipeline_rate(train)
     keras.utils.set_random_seed(0)
@@ -95,13 +87,13 @@ def bench_task(task, args, work_dir):
 
 
 def main(argv=None):
-    from pipeline.core import cli, limits
+    from pipeline.core import cli, schema
 
     parser = argparse.ArgumentParser(prog="python -m bench.data",
                                      description=__doc__.split("\n\n")[0],
                                      formatter_class=cli.HelpFormatter)
-    parser.add_argument("--tasks", default=",".join(TASKS), help="comma-separated tasks")
-    parser.add_argument("--batches", type=cli.flag_type(limits.at_least(1)), default=100,
+    parser.add_argument("--tasks", default=",".join(registry.names()), help="comma-separated tasks")
+    parser.add_argument("--batches", type=cli.flag_type(schema.at_least(1)), default=100,
                         help="training steps timed on the model side")
     parser.add_argument("--preset", default="quick", choices=("smoke", "quick", "full"),
                         help="configuration preset of the models")
@@ -113,9 +105,10 @@ def main(argv=None):
     if args.work_dir and os.path.exists(args.work_dir) and not os.path.isdir(args.work_dir):
         parser.error(f"--work-dir {args.work_dir}: not a directory")
     tasks = args.tasks.split(",")
-    unknown = sorted(set(tasks) - set(TASKS))
+    known = registry.names()
+    unknown = sorted(set(tasks) - set(known))
     if unknown:
-        parser.error(f"--tasks: unknown task {unknown[0]!r}; choose from {', '.join(TASKS)}")
+        parser.error(f"--tasks: unknown task {unknown[0]!r}; choose from {', '.join(known)}")
     print(f"{'task':<10}{'pipeline ex/s':>15}{'model ex/s':>13}{'ratio':>8}", flush=True)
     with tempfile.TemporaryDirectory(prefix="bench-data-") as scratch:
         for task in tasks:
@@ -126,6 +119,6 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    from pipeline.core.errors import run_cli
+    from pipeline.core import cli
 
-    sys.exit(run_cli(main))
+    cli.run_command(main)

@@ -44,9 +44,6 @@ import sys
 import tempfile
 import warnings
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-
-
 #: the columns of the table, each a ratio to the baseline's RMSE
 COLUMNS = ("network", "direct linear", "+ kernel ridge", "SETAR")
 
@@ -155,17 +152,15 @@ def main(argv=None):
     import keras
     import numpy as np
 
-    from pipeline import prepare
     from pipeline.core import config as config_lib
+    from pipeline.core import registry
     from pipeline.core.errors import UsageError
-    from pipeline.data import builders as data_lib
 
     keras.utils.disable_interactive_logging()  # no progress bar per epoch and fold
     warnings.filterwarnings("ignore", message="`shuffle=True` was passed")  # tf.data shuffles
     try:
         config = config_lib.resolve("forecast", args.preset, sets=args.set)
-        options = prepare.loader_options("forecast", prepare.options_from_config(config))
-        task_data = data_lib.load("forecast", args.data, **options)
+        task_data = registry.get("forecast").load_data(config, args.data)
     except UsageError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
@@ -199,6 +194,6 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    from pipeline.core.errors import run_cli
+    from pipeline.core import cli
 
-    sys.exit(run_cli(main))
+    cli.run_command(main)

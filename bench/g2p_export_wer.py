@@ -19,8 +19,6 @@ import sys
 import tempfile
 import time
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-
 SERVE_BLOCKED = """
 import json, sys
 sys.modules["models"] = None      # the project cannot be imported
@@ -90,6 +88,6 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    from pipeline.core.errors import run_cli
+    from pipeline.core import cli
 
-    sys.exit(run_cli(main))
+    cli.run_command(main)

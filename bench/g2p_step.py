@@ -17,20 +17,16 @@ policy (e.g. `mixed_bfloat16`, which CPUs with AMX can run natively).
 """
 
 import argparse
-import os
-import sys
 import time
-
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 
 def main(argv=None):
-    from pipeline.core import cli, limits
+    from pipeline.core import cli, schema
 
     parser = argparse.ArgumentParser(prog="python -m bench.g2p_step",
                                      description=__doc__.split("\n\n")[0],
                                      formatter_class=cli.HelpFormatter)
-    parser.add_argument("--steps", type=cli.flag_type(limits.at_least(1)), default=40,
+    parser.add_argument("--steps", type=cli.flag_type(schema.at_least(1)), default=40,
                         help="timed steps (and warm-up steps)")
     parser.add_argument("--preset", default="quick", help="configuration preset")
     parser.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=VALUE",
@@ -74,6 +70,6 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    from pipeline.core.errors import run_cli
+    from pipeline.core import cli
 
-    sys.exit(run_cli(main))
+    cli.run_command(main)

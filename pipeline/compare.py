@@ -16,25 +16,25 @@ import os
 import sys
 import time
 
-from pipeline.core import cli
-from pipeline.core.errors import UsageError, run_cli
+from pipeline.core import cli, registry
+from pipeline.core.errors import UsageError
 
 
-def variant_config(config, task_module, name):
+def variant_config(config, task, name):
     """`config` with the overrides of variant `name`."""
     from pipeline.core import config as config_lib
 
-    if name not in task_module.VARIANTS:
+    if name not in task.variants:
         raise UsageError(f"--models {name}: unknown variant; choose from "
-                         f"{', '.join(task_module.VARIANTS)}")
-    merged = config_lib.merge(config, task_module.VARIANTS[name], f"variant {name}")
+                         f"{', '.join(task.variants)}")
+    merged = config_lib.merge(config, task.variants[name], f"variant {name}")
     return {**merged, "variant": name}
 
 
-def inference_seconds(task_module, config, run_dir, data, data_dir, repeats=3):
+def inference_seconds(task, config, run_dir, data, data_dir, repeats=3):
     """Seconds per example of the trained model's inference: the median of
     `repeats` timed calls of the task's `inference_batch`, after one warm-up."""
-    infer, count = task_module.inference_batch(config, run_dir, data=data, data_dir=data_dir)
+    infer, count = task.inference_batch(config, run_dir, data=data, data_dir=data_dir)
     infer()  # warm-up: tracing, caches
     times = []
     for _ in range(repeats):
@@ -44,21 +44,21 @@ def inference_seconds(task_module, config, run_dir, data, data_dir, repeats=3):
     return sorted(times)[len(times) // 2] / count
 
 
-def run_variant(task_module, config, run_dir, data=None, data_dir=None):
+def run_variant(task, config, run_dir, data=None, data_dir=None):
     """Trains and evaluates one variant; returns its report row."""
     from pipeline.core import training
 
     start = time.perf_counter()
-    task_module.train(config, run_dir, data=data, data_dir=data_dir)
+    task.train(config, run_dir, data=data, data_dir=data_dir)
     train_seconds = time.perf_counter() - start
-    metrics = task_module.evaluate(config, run_dir, data=data, data_dir=data_dir)
+    metrics = task.evaluate(config, run_dir, data=data, data_dir=data_dir)
     model = training.load_trained(run_dir)
     with open(os.path.join(run_dir, "train_history.json"), encoding="utf-8") as handle:
         history = json.load(handle)
     return {
         "variant": config["variant"], "metrics": metrics, "params": model.count_params(),
         "train_seconds": train_seconds, "epochs": len(history.get("loss", [])),
-        "inference_ms": 1000 * inference_seconds(task_module, config, run_dir, data, data_dir),
+        "inference_ms": 1000 * inference_seconds(task, config, run_dir, data, data_dir),
         "val_loss": history.get("val_loss", []),
     }
 
@@ -129,20 +129,20 @@ def compare(task, names, config, base_dir, reports_dir="reports", data=None, dat
     plots; returns the rows."""
     from pipeline.core import atomic
 
-    module = cli.task_module(task)
-    configs = [variant_config(config, module, name) for name in names]  # fail early
+    task = registry.get(task) if isinstance(task, str) else task
+    configs = [variant_config(config, task, name) for name in names]  # fail early
     rows = []
     for variant in configs:
-        print(f"== {task} variant {variant['variant']}", flush=True)
-        rows.append(run_variant(module, variant, os.path.join(base_dir, variant["variant"]),
+        print(f"== {task.name} variant {variant['variant']}", flush=True)
+        rows.append(run_variant(task, variant, os.path.join(base_dir, variant["variant"]),
                                 data, data_dir))
-    metric_names = list(module.COMPARE_METRICS)
-    plots = plot(rows, metric_names[0], os.path.join(reports_dir, task))
+    metric_names = list(task.compare_metrics)
+    plots = plot(rows, metric_names[0], os.path.join(reports_dir, task.name))
     plots = [(title, os.path.relpath(path, reports_dir)) for title, path in plots]
-    text = report_markdown(task, config["preset"], rows, metric_names, command, plots)
-    path = os.path.join(reports_dir, f"{task}.md")
+    text = report_markdown(task.name, config["preset"], rows, metric_names, command, plots)
+    path = os.path.join(reports_dir, f"{task.name}.md")
     atomic.write_text(path, text)
-    atomic.write_json(os.path.join(reports_dir, task, "rows.json"),
+    atomic.write_json(os.path.join(reports_dir, task.name, "rows.json"),
                       [{k: v for k, v in row.items() if k != "metrics"} | {
                           "metrics": {k: v for k, v in row["metrics"].items()
                                       if isinstance(v, (int, float))}} for row in rows])
@@ -154,7 +154,7 @@ def main(argv=None):
                           run_dir_help="where the variants' runs go, one directory each "
                           "(default: runs/<task>/<preset>-compare)")
     parser.add_argument("--models", required=True,
-                        help="comma-separated variants of the task's VARIANTS "
+                        help="comma-separated variants of the task (its variants) "
                         "(e.g. g2p: luong,luong-local-p,bahdanau,none,transformer)")
     parser.add_argument("--reports-dir", default="reports", help="where the report goes")
     args = parser.parse_args(argv)
@@ -167,7 +167,7 @@ def main(argv=None):
     command = "python -m pipeline.compare " + " ".join(argv if argv is not None else sys.argv[1:])
     rows = compare(args.task, names, config, base, args.reports_dir, args.data, args.data_dir,
                    command)
-    metric = cli.task_module(args.task).COMPARE_METRICS[0]
+    metric = cli.task_of(args).compare_metrics[0]
     for row in rows:
         print(f"{row['variant']:<16} {metric} {format_value(row['metrics'].get(metric))}  "
               f"train {row['train_seconds']:.0f} s")
@@ -176,4 +176,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    sys.exit(run_cli(main))
+    cli.run_command(main)

@@ -6,11 +6,7 @@ the metrics. `--split validation` scores the validation split instead, into
 decode.beam_width=8`) without looking at the test split.
 """
 
-import sys
-
-from pipeline import prepare
-from pipeline.core import cli, evaluation
-from pipeline.core.errors import run_cli
+from pipeline.core import cli, evaluation, rundir
 
 
 def show(metrics):
@@ -27,11 +23,12 @@ def main(argv=None):
                         help="the split to score; validation writes to <run-dir>/validation/")
     args = parser.parse_args(argv)
     config = cli.resolve(args)
-    prepare.check_run(args.task, config, args.run_dir)  # a run of this task, made so
-    show(cli.task_module(args.task).evaluate(config, args.run_dir, data=args.data,
-                                               data_dir=args.data_dir, split=args.split))
+    task = cli.task_of(args)
+    rundir.check_run(task, config, args.run_dir)  # a run of this task, made so
+    show(task.evaluate(config, args.run_dir, data=args.data, data_dir=args.data_dir,
+                       split=args.split))
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(run_cli(main))
+    cli.run_command(main)

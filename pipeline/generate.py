@@ -14,13 +14,11 @@ random ops): the same flags give the same output. Train the run first, e.g.
 
 import argparse
 import os
-import sys
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-
-from pipeline.core.cli import flag_type  # noqa: E402
-from pipeline.core.errors import UsageError, run_cli  # noqa: E402
-from pipeline.core.limits import at_least  # noqa: E402
+from pipeline.core import cli
+from pipeline.core.cli import flag_type
+from pipeline.core.errors import UsageError
+from pipeline.core.schema import at_least
 
 #: Flags that apply only to word sampling (`--language`) or only to text.
 WORD_FLAGS, TEXT_FLAGS = ("count",), ("prompt", "length")
@@ -50,6 +48,7 @@ def parse_args(argv):
                         "or conditional.temperature for words)")
     parser.add_argument("--seed", type=int, help="sampling seed (default sample.seed, or "
                         "conditional.seed for words)")
+    cli.add_verbose(parser)
     args = parser.parse_args(argv)
     args.run_dir = args.run_dir or os.path.join("runs", "lm", args.preset)
     unused = TEXT_FLAGS if args.language else WORD_FLAGS
@@ -62,13 +61,13 @@ def parse_args(argv):
 
 def main(argv=None):
     args = parse_args(argv)
-    from pipeline import conditional_lm, prepare
-    from pipeline.core import cli
+    from pipeline import conditional_lm
     from pipeline.core import config as config_lib
+    from pipeline.core import registry, rundir
     from pipeline.tasks import lm
 
     config = config_lib.resolve("lm", args.preset, args.config, args.set)
-    prepare.check_run("lm", config, args.run_dir)  # an lm run
+    rundir.check_run(registry.get("lm"), config, args.run_dir)  # an lm run
     if args.language:
         c = config["conditional"]
         model, vocabulary, languages = conditional_lm.load(args.run_dir)
@@ -99,4 +98,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    sys.exit(run_cli(main))
+    cli.run_command(main)

@@ -23,31 +23,29 @@ a run of another task, or one prepared another way, is refused.
     python -m pipeline.predict --task forecast "10 20 30 40 50 60 70 80 90 100 110 120"
 """
 
-import argparse
 import sys
 
-from pipeline import prepare
-from pipeline.core import cli
-from pipeline.core.errors import UsageError, run_cli
+from pipeline.core import cli, rundir
+from pipeline.core.errors import UsageError
 
 
 def main(argv=None):
-    parser = cli.parser("predict", __doc__.split("\n\n")[0])
-    parser.formatter_class = argparse.RawDescriptionHelpFormatter
-    parser.epilog = __doc__.split("\n\n", 1)[1]
+    parser = cli.parser("predict", __doc__.split("\n\n")[0],
+                        epilog=__doc__.split("\n\n", 1)[1])
     parser.add_argument("inputs", nargs="*", metavar="INPUT",
                         help="inputs, e.g. words for g2p (default: one a line on stdin)")
     args = parser.parse_args(argv)
     config = cli.resolve(args)
-    prepare.check_run(args.task, config, args.run_dir)  # a run of this task, made so
+    task = cli.task_of(args)
+    rundir.check_run(task, config, args.run_dir)  # a run of this task, made so
     inputs = args.inputs or [line.strip() for line in sys.stdin if line.strip()]
     if not inputs:
         raise UsageError("no inputs: give them as arguments or one a line on stdin")
     cli.check_utf8(inputs, "input")
-    for line in cli.task_module(args.task).predict_lines(config, args.run_dir, inputs):
+    for line in task.predict_lines(config, args.run_dir, inputs):
         print(line)
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(run_cli(main))
+    cli.run_command(main)

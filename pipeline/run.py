@@ -7,32 +7,29 @@ from the SavedModel as a TF Serving client would get them.
     python -m pipeline.run --task g2p --preset quick
 """
 
-import sys
 import time
 
-from pipeline.core import cli
-from pipeline.core.errors import run_cli
+from pipeline.core import cli, export, rundir
 
 
 def main(argv=None):
-    from pipeline import evaluate, export, prepare
+    from pipeline.evaluate import show
 
     args = cli.parser("run", __doc__.split("\n\n")[0], strategy=True).parse_args(argv)
     config = cli.resolve(args)
-    task = cli.task_module(args.task)
+    task = cli.task_of(args)
     start = time.perf_counter()
     print(f"== prepare ({args.task}, preset {args.preset}, run {args.run_dir})", flush=True)
-    task_data, prepared = prepare.prepare(args.task, data=args.data, data_dir=args.data_dir,
-                                          run_dir=args.run_dir,
-                                          options=prepare.options_from_config(config))
-    prepare.show(task_data, prepared)
+    task_data, prepared = rundir.prepare(task, args.run_dir, config, data=args.data,
+                                         data_dir=args.data_dir)
+    rundir.show(task, task_data, prepared)
     print("== train", flush=True)
     task.train(config, args.run_dir, data=args.data, data_dir=args.data_dir)
     print("== evaluate", flush=True)
-    evaluate.show(task.evaluate(config, args.run_dir, data=args.data, data_dir=args.data_dir))
-    if getattr(task, "EXPORTABLE", True):
+    show(task.evaluate(config, args.run_dir, data=args.data, data_dir=args.data_dir))
+    if task.exportable:
         print("== export", flush=True)
-        path = export.export(args.task, config, args.run_dir, args.export_dir)
+        path = export.export(task, config, args.run_dir, args.export_dir)
         print(f"exported {path}")
         task.show_export(path, config, args.run_dir)
     print(f"done in {time.perf_counter() - start:.0f} s")
@@ -40,4 +37,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    sys.exit(run_cli(main))
+    cli.run_command(main)

@@ -6,21 +6,18 @@ gradient clipping, and saves `<run-dir>/model.keras`. Rerunning the same
 command after an interruption continues from the last finished epoch.
 """
 
-import sys
-
 from pipeline.core import cli
-from pipeline.core.errors import run_cli
 
 
 def main(argv=None):
     args = cli.parser("train", __doc__.split("\n\n")[0], strategy=True).parse_args(argv)
     config = cli.resolve(args)
-    history = cli.task_module(args.task).train(config, args.run_dir, data=args.data,
-                                                 data_dir=args.data_dir)
+    history = cli.task_of(args).train(config, args.run_dir, data=args.data,
+                                      data_dir=args.data_dir)
     print(f"trained {len(history['loss'])} epochs; last loss {history['loss'][-1]:.4f}; "
           f"model in {args.run_dir}/model.keras")
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(run_cli(main))
+    cli.run_command(main)

@@ -32,7 +32,7 @@ def mirrored():
     Two strategies in one process number their collective ops from the same
     keys, so a second strategy's all-reduce meets the first one's shapes and
     aborts the process's collective executor. Tests share the instance that
-    `pipeline.core.training.distribution("mirrored")` keeps.
+    `pipeline.core.distribution.strategy_named("mirrored")` keeps.
     """
     from pipeline.core.training import distribution
 

@@ -1,25 +1,20 @@
-"""`TaskHyperModel`: a keras-tuner HyperModel that tunes a task's own configuration.
+"""`TaskHyperModel`: one keras-tuner HyperModel for every task, through the
+`pipeline.core.task.Task` contract.
 
-A task's search space is a mapping from hyperparameters onto the task's
-configuration dict (`pipeline.tasks.<task>.DEFAULTS`, after the preset and
-`--set` flags): `space(hp, config)` declares the hyperparameters and returns
-the configuration overrides they choose. The model is then built by the
-task's own `build_model`, compiled exactly as `pipeline.core.training.fit`
-compiles (Adam with `learning_rate`, global-norm `clipnorm` and the
-`schedule`), and fitted on the task's own input pipeline and callbacks, so
-a trial trains the model the stages train. Every hyperparameter's default
-is the configuration's value, so the default point of the space is the
-configuration the stages would run.
+A task's search space (`Task.search_space(hp, config)`, in the task's
+folder) declares hyperparameters on `hp`, each with the configuration's
+value as its default, and returns the configuration overrides they choose;
+so the default point of the space is the configuration the stages would
+run. A trial then trains exactly what the train stage trains: the task's
+`Recipe` (model, tf.data batches, loss, metrics, callbacks), compiled as
+`pipeline.core.training.fit` compiles it (Adam with `learning_rate`,
+global-norm `clipnorm` and the `schedule`).
 
-The objective is the task's validation metric (G2P word error rate, LM bits
-per character, ...), computed after every epoch by `EpochMetrics` and added
-to the epoch logs under a `val_` name: keras-tuner's best-epoch checkpoint,
-early stopping and Hyperband all read it from there.
-
-A subclass sets `task` and `objective` and implements `space`,
-`build_model`, `datasets`, `loss` and, as its task needs, `metrics`,
-`total_steps`, `callbacks` and (when the objective is not a Keras metric)
-`validation_metrics`.
+The objective is the task's `objective`: a Keras validation metric, or a
+value the recipe's `validation_metrics` computes after every epoch (G2P's
+word error rate, the LM's bits per character), added to the epoch logs by
+`EpochMetrics` so that keras-tuner's best-epoch checkpoint, early stopping
+and Hyperband read it there.
 """
 
 import contextlib
@@ -28,7 +23,7 @@ import copy
 import keras
 import keras_tuner
 
-from pipeline.core import training
+from pipeline.core import distribution, training
 from pipeline.core.errors import UsageError
 
 
@@ -74,21 +69,20 @@ class TaskHyperModel(keras_tuner.HyperModel):
     """The search space of one task, over its configuration.
 
     Args:
+        task: the `pipeline.core.task.Task`.
         config: the task's resolved configuration (`pipeline.core.config.resolve`).
         run_dir: a directory holding the prepare stage's output (`data/`).
         data, data_dir: the `--data` and `--data-dir` of the stages.
         verbose: Keras progress output of each trial's `fit`.
     """
 
-    task = None
-    #: The `keras_tuner.Objective` the search optimises.
-    objective = None
-
-    def __init__(self, config, run_dir, data=None, data_dir=None, verbose="auto"):
-        super().__init__(name=f"{self.task}_hypermodel")
-        if config.get("task") != self.task:
-            raise ValueError(f"Expected a {self.task} configuration. "
+    def __init__(self, task, config, run_dir, data=None, data_dir=None, verbose="auto"):
+        super().__init__(name=f"{task.name}_hypermodel")
+        if config.get("task") != task.name:
+            raise ValueError(f"Expected a {task.name} configuration. "
                              f"Received: config['task']={config.get('task')!r}")
+        self.task = task
+        self.objective = keras_tuner.Objective(*task.objective)
         self.base_config = config
         self.run_dir = run_dir
         self.data = data
@@ -96,47 +90,21 @@ class TaskHyperModel(keras_tuner.HyperModel):
         self.verbose = verbose
         self.declaring = False
 
-    # -- what a task provides ---------------------------------------------------------------
-
     def space(self, hp, config):
-        """Declares the hyperparameters on `hp` and returns the configuration
-        overrides `{section: {key: value}}` their values choose."""
-        raise NotImplementedError
-
-    def build_model(self, config):
-        """The uncompiled model `config` describes (the task's `build_model`)."""
-        raise NotImplementedError
-
-    def datasets(self, config):
-        """`(train_batches, valid_batches)` of the task's input pipeline."""
-        raise NotImplementedError
-
-    def loss(self, config):
-        raise NotImplementedError
-
-    def metrics(self, config):
-        """Keras metrics to compile with (default none)."""
-        return None
-
-    def total_steps(self, config):
-        """Optimizer steps of a full run, for a cosine `train.schedule`
-        (`pipeline.core.training.optimizer`; default None: a constant rate)."""
-        return None
-
-    def callbacks(self, config):
-        """The task's own training callbacks (default none)."""
-        return []
-
-    def validation_metrics(self, model, config):
-        """`{"val_...": value}` computed from the model after an epoch; the
-        objective when it is not a Keras metric (default none)."""
-        return {}
-
-    # -- keras-tuner's interface --------------------------------------------------------------
+        """Declares the task's hyperparameters on `hp`; returns the overrides."""
+        return self.task.search_space(hp, config)
 
     def config(self, hp):
         """The task configuration the values of `hp` describe."""
         return merge(self.base_config, self.space(hp, self.base_config))
+
+    def recipe(self, config):
+        """The task's `Recipe` for `config`; a configuration the task refuses
+        fails the trial without a retry."""
+        try:
+            return self.task.recipe(config, self.run_dir, self.data, self.data_dir)
+        except (ValueError, UsageError) as error:
+            raise keras_tuner.errors.FailedTrialError(str(error)) from error
 
     @contextlib.contextmanager
     def declaring_only(self):
@@ -151,20 +119,20 @@ class TaskHyperModel(keras_tuner.HyperModel):
 
     def build(self, hp):
         """Builds and compiles the model `hp` describes, as
-        `pipeline.core.training.fit` compiles it. keras-tuner calls this inside
-        the tuner's `distribution_strategy` scope."""
+        `pipeline.core.training.fit` compiles it. keras-tuner calls this
+        inside the tuner's `distribution_strategy` scope."""
         config = self.config(hp)
         if self.declaring:
             return None
         t = config["train"]
         keras.utils.set_random_seed(t["seed"])
+        recipe = self.recipe(config)
         try:
-            model = self.build_model(config)
+            model = recipe.build_model()
         except (ValueError, UsageError) as error:  # a combination the task rejects: no retry
             raise keras_tuner.errors.FailedTrialError(str(error)) from error
-        model.compile(optimizer=training.optimizer(t, self.total_steps(config)),
-                      loss=self.loss(config), metrics=self.metrics(config),
-                      jit_compile=t["jit_compile"])
+        model.compile(optimizer=training.optimizer(t, recipe.total_steps), loss=recipe.loss,
+                      metrics=recipe.metrics, jit_compile=t["jit_compile"])
         return model
 
     def fit(self, hp, model, *args, callbacks=(), epochs=None, initial_epoch=0, **kwargs):
@@ -176,18 +144,17 @@ class TaskHyperModel(keras_tuner.HyperModel):
         after `train.patience` epochs without improvement.
         """
         config = self.config(hp)
-        try:
-            train_batches, valid_batches = self.datasets(config)
-        except UsageError as error:  # e.g. sequences longer than a split: no retry
-            raise keras_tuner.errors.FailedTrialError(str(error)) from error
-        training.adapt_for_strategy(model, model.distribute_strategy, train_batches)
-        name, direction = self.objective.name, self.objective.direction
+        recipe = self.recipe(config)
+        distribution.adapt_for_strategy(model, model.distribute_strategy, recipe.train_batches)
+        compute = recipe.validation_metrics or (lambda model: {})
         first = [*training.ema_callbacks(config["train"]),  # the averaged weights, if any
-                 EpochMetrics(lambda: self.validation_metrics(model, config)),
-                 keras.callbacks.EarlyStopping(monitor=name, mode=direction,
+                 EpochMetrics(lambda: compute(model)),
+                 keras.callbacks.EarlyStopping(monitor=self.objective.name,
+                                               mode=self.objective.direction,
                                                patience=config["train"]["patience"]),
-                 *self.callbacks(config)]
-        return model.fit(train_batches, validation_data=valid_batches,
+                 *recipe.callbacks]
+        return model.fit(recipe.train_batches, validation_data=recipe.valid_batches,
                          epochs=epochs or config["train"]["epochs"], initial_epoch=initial_epoch,
+                         steps_per_epoch=recipe.steps_per_epoch,
                          callbacks=[*first, *callbacks],
                          verbose=kwargs.get("verbose", self.verbose))

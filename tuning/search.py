@@ -1,7 +1,7 @@
 """`python -m tuning.search --task T --tuner K`: search a task's hyperparameters.
 
 Runs a random, Hyperband or Bayesian search over the task's search space
-(`tuning.hypermodels.<task>`), each trial trained on the task's input
+(`search_space` of the task, in its folder), each trial trained on the task's input
 pipeline and scored by its validation metric, then prints and writes the
 table of the best trials (`<dir>/summary.md`, `summary.json`) and a plot of
 the objective per trial (`<dir>/plots/objective.png`). The state lives in
@@ -24,30 +24,27 @@ import fcntl
 import json
 import os
 import shutil
-import sys
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+from pipeline.core import cli, registry
+from pipeline.core.errors import UsageError
+from pipeline.core.schema import STRATEGIES
 
-import keras_tuner  # noqa: E402
-
-from pipeline.core.errors import UsageError, run_cli  # noqa: E402
-from pipeline.core.training import STRATEGIES  # noqa: E402
-from pipeline.tasks import TASKS  # noqa: E402
-from tuning.tuners import KINDS  # noqa: E402
+#: The tuners (`tuning.tuners.make_tuner`).
+KINDS = ("random", "hyperband", "bayesian")
 
 
 def parser():
-    from pipeline.core import cli, limits
+    from pipeline.core import schema
 
     p = argparse.ArgumentParser(prog="python -m tuning.search",
                                 description=__doc__.split("\n\n")[0],
-                                epilog="See README section 'Hyperparameter search'.",
+                                epilog="See docs/tuning.md.",
                                 formatter_class=cli.HelpFormatter)
-    p.add_argument("--task", required=True, choices=TASKS, help="the task")
+    p.add_argument("--task", required=True, choices=registry.names(), help="the task")
     p.add_argument("--tuner", required=True, choices=KINDS,
                    help="random search, Hyperband (max epochs = train.epochs, factor 3), or "
                         "Bayesian optimisation with a Gaussian process")
-    p.add_argument("--max-trials", type=cli.flag_type(limits.at_least(1)),
+    p.add_argument("--max-trials", type=cli.flag_type(schema.at_least(1)),
                    help="trials to run (default 10; Hyperband: its own schedule)")
     p.add_argument("--preset", default="quick", choices=("smoke", "quick", "full"),
                    help="the configuration the space is centred on (every default)")
@@ -65,17 +62,17 @@ def parser():
                    help="tf.distribute strategy each trial trains under")
     p.add_argument("--seed", type=int, default=0,
                    help="the search's seed: the same seed draws the same trials")
-    p.add_argument("--executions", type=cli.flag_type(limits.at_least(1)), default=1,
+    p.add_argument("--executions", type=cli.flag_type(schema.at_least(1)), default=1,
                    help="trainings per trial, their objective averaged")
-    p.add_argument("--max-retries", type=cli.flag_type(limits.at_least(0)), default=1,
+    p.add_argument("--max-retries", type=cli.flag_type(schema.at_least(0)), default=1,
                    help="reruns of a failed trial (an error, or its worker died)")
-    p.add_argument("--max-failures", type=cli.flag_type(limits.at_least(1)), default=3,
+    p.add_argument("--max-failures", type=cli.flag_type(schema.at_least(1)), default=3,
                    help="consecutive failed trials that stop the search")
-    p.add_argument("--worker-timeout", type=cli.flag_type(limits.above(0), float),
+    p.add_argument("--worker-timeout", type=cli.flag_type(schema.above(0), float),
                    default=120.0,
                    help="distributed: seconds without a worker's heartbeat before the chief "
                         "retries its trial (workers beat every timeout/6 s)")
-    p.add_argument("--top", type=cli.flag_type(limits.at_least(1)), default=10,
+    p.add_argument("--top", type=cli.flag_type(schema.at_least(1)), default=10,
                    help="trials in the printed table")
     p.add_argument("--baseline", action="store_true",
                    help="also train the default configuration once and show it in the table")
@@ -86,6 +83,7 @@ def parser():
     p.add_argument("--overwrite", action="store_true",
                    help="discard the search in --dir (a directory holding no search is refused)")
     p.add_argument("--quiet", action="store_true", help="no per-epoch progress bars")
+    cli.add_verbose(p)
     return p
 
 
@@ -136,6 +134,7 @@ def fixed_value(hp, value, pair):
 def fixed_space(space, fixed):
     """The declared `space` with the `fixed` hyperparameters made `Fixed`
     under the same conditions, so the search declares each name once."""
+    import keras_tuner
     from keras_tuner.engine.hyperparameters import Fixed
 
     hp = keras_tuner.HyperParameters()
@@ -191,6 +190,8 @@ def baseline(hypermodel, directory, strategy):
     if os.path.exists(path):
         with open(path, encoding="utf-8") as handle:
             return json.load(handle)
+    import keras_tuner
+
     print("== baseline: the default configuration", flush=True)
     hp = keras_tuner.HyperParameters()
     with strategy.scope():
@@ -209,12 +210,10 @@ def export_best(tuner, hypermodel, args, directory):
     """Makes `<dir>/best` the run directory of the best trial (its best
     checkpoint, or a retraining when the checkpoint is on another machine),
     evaluates it on the test split and exports it (`pipeline.export`)."""
-    from pipeline import export
-    from pipeline.core import atomic, training
+    from pipeline.core import atomic, export, training
     from pipeline.evaluate import show
-    from pipeline.tasks import load
 
-    task = load(args.task)
+    task = registry.get(args.task)
     oracle = tuner.oracle
     trials = [t for t in oracle.get_best_trials(len(oracle.trials))
               if t.status == "COMPLETED" and t.score is not None]
@@ -222,9 +221,7 @@ def export_best(tuner, hypermodel, args, directory):
         raise UsageError(f"--export-best: no completed trial in {directory}")
     trial = trials[0]
     config = hypermodel.config(trial.hyperparameters)
-    if hasattr(task, "resolved"):  # what the task's own train writes (forecast's windows)
-        with open(os.path.join(directory, "data", "prepared.json"), encoding="utf-8") as handle:
-            config = task.resolved(config, json.load(handle))
+    config = task.trained_config(config, directory)
     run_dir = os.path.join(directory, "best")
     checkpoint = tuner._get_checkpoint_fname(trial.trial_id)
     with atomic.atomic_directory(run_dir) as staging:
@@ -238,25 +235,38 @@ def export_best(tuner, hypermodel, args, directory):
         print(f"no checkpoint of trial {trial.trial_id} here: retraining its configuration")
         task.train(config, run_dir, data=args.data, data_dir=args.data_dir)
     show(task.evaluate(config, run_dir, data=args.data, data_dir=args.data_dir))
-    path = export.export(args.task, config, run_dir, args.export_dir)
+    path = export.export(task, config, run_dir, args.export_dir)
     print(f"exported {path}")
     task.show_export(path, config, run_dir)
     return path
 
 
+def hypermodel_of(task, config, directory, args):
+    """The task's `TaskHyperModel` (a task still in one module: its own)."""
+    from pipeline.core.legacy import ModuleTask
+    from tuning import hypermodels
+    from tuning.hypermodel import TaskHyperModel
+
+    verbose = 0 if args.quiet else "auto"
+    if isinstance(task, ModuleTask):
+        return hypermodels.load(args.task)(config, directory, data=args.data,
+                                           data_dir=args.data_dir, verbose=verbose)
+    return TaskHyperModel(task, config, directory, data=args.data, data_dir=args.data_dir,
+                          verbose=verbose)
+
+
 def main(argv=None):
     import keras
 
-    from pipeline.core import cli, training
     from pipeline.core import config as config_lib
-    from tuning import hypermodels, summary, tuners
+    from pipeline.core import distribution, rundir
+    from tuning import summary, tuners
 
     args = parser().parse_args(argv)
     directory = args.dir or os.path.join("runs", args.task, f"search-{args.tuner}-{args.preset}")
-    config = config_lib.resolve(args.task, args.preset, args.config, args.set)
-    hypermodel_cls = hypermodels.load(args.task)
-    hypermodel = hypermodel_cls(config, directory, data=args.data, data_dir=args.data_dir,
-                                verbose=0 if args.quiet else "auto")
+    task = registry.get(args.task)
+    config = config_lib.resolve(task, args.preset, args.config, args.set)
+    hypermodel = hypermodel_of(task, config, directory, args)
     space = declared_space(hypermodel, config)
     fixed = parse_fixed(args.fix, space)
     role = tuners.role()
@@ -265,13 +275,13 @@ def main(argv=None):
     if args.overwrite and role != "worker":
         overwrite(directory)
     with locked(os.path.join(directory, ".lock")):
-        training.ensure_prepared(config, directory, args.data, args.data_dir)
+        rundir.ensure_prepared(task, config, directory, args.data, args.data_dir)
         if role != "worker":
             check_identity(directory, {"task": args.task, "preset": args.preset,
                                        "tuner": args.tuner, "data": args.data, "config": config,
                                        "fixed": fixed, "seed": args.seed})
     hp = fixed_space(space, fixed) if fixed else None
-    strategy = training.distribution(args.strategy)
+    strategy = distribution.strategy_named(args.strategy)
     tuner = tuners.make_tuner(
         args.tuner, hypermodel, directory, max_trials=args.max_trials, hyperparameters=hp,
         seed=args.seed, max_retries=args.max_retries, max_failures=args.max_failures,
@@ -298,10 +308,12 @@ def main(argv=None):
 
 def declared_space(hypermodel, config):
     """The task's hyperparameters, conditional ones included, declared."""
+    import keras_tuner
+
     hp = keras_tuner.HyperParameters()
     hypermodel.space(hp, config)
     return hp
 
 
 if __name__ == "__main__":
-    sys.exit(run_cli(main))
+    cli.run_command(main)

@@ -25,13 +25,12 @@ from keras_tuner.src.distribute import utils as dist_utils
 
 from tuning import liveness
 
-KINDS = ("random", "hyperband", "bayesian")
-
 ORACLES = {
     "random": keras_tuner.oracles.RandomSearchOracle,
     "hyperband": keras_tuner.oracles.HyperbandOracle,
     "bayesian": keras_tuner.oracles.BayesianOptimizationOracle,
 }
+KINDS = tuple(ORACLES)
 
 
 def role():

@@ -1,14 +1,18 @@
-"""What every stage script shares: its flags (DESIGN section 2) and the
-resolution of the run's configuration."""
+"""What every command shares: its flags (`docs/architecture.md` section 2),
+the resolution of the run's configuration, and its `__main__`.
+
+Nothing here loads TensorFlow, so `--help` answers at once; `run_command`
+keeps TensorFlow's start-up lines off the terminal (`pipeline.core.quiet`).
+"""
 
 import argparse
 import os
 import re
+import sys
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-
-from pipeline.core.errors import UsageError  # noqa: E402
-from pipeline.tasks import TASKS  # noqa: E402
+from pipeline.core import quiet, registry
+from pipeline.core.errors import UsageError, run_cli
+from pipeline.core.schema import STRATEGIES
 
 
 class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
@@ -24,10 +28,14 @@ class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
         return super()._get_help_string(action)
 
 
+class RawHelpFormatter(argparse.RawDescriptionHelpFormatter, HelpFormatter):
+    """`HelpFormatter` keeping the description's and epilog's line breaks."""
+
+
 def flag_type(limit, kind=int):
     """An argparse `type`: a `kind` value that `limit` (a
-    `pipeline.core.limits.Limit`) accepts, else argparse's usage error (exit 2)
-    naming the flag."""
+    `pipeline.core.schema.Limit`) accepts, else argparse's usage error
+    (exit 2) naming the flag."""
 
     def convert(text):
         try:
@@ -63,31 +71,39 @@ def check_directories(args, flags=("run_dir", "export_dir")):
             raise UsageError(f"--{flag.replace('_', '-')} {path}: not a directory")
 
 
-def parser(stage, description, strategy=False,
+def add_verbose(p):
+    p.add_argument(quiet.VERBOSE_FLAG, action="store_true",
+                   help="show TensorFlow's log lines and library warnings (also "
+                        f"{quiet.VERBOSE_ENVIRONMENT}=1)")
+
+
+def parser(stage, description, strategy=False, epilog=None,
            run_dir_help="run directory (default: runs/<task>/<preset>)"):
     """The common flags of `python -m pipeline.<stage>`; `strategy` adds
     `--strategy` (the stages that train)."""
     p = argparse.ArgumentParser(prog=f"python -m pipeline.{stage}", description=description,
-                                formatter_class=HelpFormatter)
-    p.add_argument("--task", required=True, choices=TASKS, help="the task")
+                                epilog=epilog,
+                                formatter_class=RawHelpFormatter if epilog else HelpFormatter)
+    p.add_argument("--task", required=True, choices=registry.names(), help="the task")
     p.add_argument("--preset", default="quick", choices=("smoke", "quick", "full"),
                    help="size of the run: smoke (seconds, tests), quick (minutes), full")
-    p.add_argument("--data", help="a data file, or tfds:NAME; default: the embedded data")
+    p.add_argument("--data", help="a data file (format per task, see its README), or "
+                   "tfds:NAME for a TFDS catalog entry; default: the embedded data")
     p.add_argument("--data-dir", default=os.environ.get("TFDS_DATA_DIR"),
-                   help="TFDS data directory (default ~/tensorflow_datasets)")
+                   help="TFDS data directory (default: $TFDS_DATA_DIR or ~/tensorflow_datasets)")
     p.add_argument("--config", help="JSON file of configuration overrides")
     p.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=VALUE",
-                   help="override one configuration value, e.g. --set train.epochs=3")
+                   help="override one configuration value, e.g. --set train.epochs=3 "
+                        "(every key: docs/configuration.md)")
     p.add_argument("--run-dir", help=run_dir_help)
     p.add_argument("--export-dir", default="saved", help="where exports go")
     if strategy:
-        from pipeline.core.training import STRATEGIES
-
         p.add_argument("--strategy", choices=STRATEGIES,
                        help="tf.distribute strategy of the training (sets train.strategy): "
                             "mirrored = every local GPU or logical CPU; multiworker = the "
                             "processes TF_CONFIG names; tpu; default: the configuration's, "
                             "else no distribution")
+    add_verbose(p)
     return p
 
 
@@ -99,23 +115,23 @@ def resolve(args):
     check_directories(args)
     strategy = getattr(args, "strategy", None)
     if strategy:
-        from pipeline.core import training
+        from pipeline.core import distribution
 
-        training.distribution(strategy)  # first: multiworker must start before other TF work
+        distribution.strategy_named(strategy)  # first: multiworker must start before other TF work
     resolved = config.resolve(args.task, args.preset, args.config, args.set)
     if strategy:
         resolved["train"]["strategy"] = strategy
-    from pipeline.core import training
-
-    training.ema_momentum(resolved["train"])  # a bad train.ema stops before any work
-    check = getattr(task_module(args.task), "check_config", None)
-    if check:
-        check(resolved)  # so do a task's own bad options
     return resolved
 
 
-def task_module(task):
-    """The library of `task` (`pipeline.tasks.<task>`)."""
-    from pipeline import tasks
+def task_of(args):
+    """The `Task` named by `args.task`."""
+    return registry.get(args.task)
 
-    return tasks.load(task)
+
+def run_command(main):
+    """The `__main__` of every command: quiet unless `--verbose`, then
+    `run_cli` (exit codes of `docs/architecture.md` section 2)."""
+    if not quiet.verbose():
+        quiet.silence()
+    sys.exit(run_cli(main))

@@ -1,18 +1,19 @@
 """Run configuration: task defaults, presets, `--config FILE.json`, `--set`.
 
 A configuration is a nested dict. It is resolved in this order, later wins:
-the task's defaults (`DEFAULTS` of `pipeline.tasks.<task>`), its preset
+the defaults of the task's schema (`pipeline.core.schema`), its preset
 (`smoke`, `quick`, `full`), a JSON file (`--config`), then `--set
 section.key=value` flags, each value parsed with the type of the default it
-replaces; then every value is checked against its limits
-(`pipeline.core.limits`). The resolved configuration is written
-to `<run-dir>/config.json`, so a run records exactly what it did.
+replaces; then every value is checked against its key's limit, and the
+task's `check_config` checks values that must fit together. The resolved
+configuration is written to `<run-dir>/config.json`, so a run records
+exactly what it did.
 """
 
 import copy
+import difflib
 import json
 
-from pipeline.core import limits
 from pipeline.core.errors import UsageError
 
 PRESETS = ("smoke", "quick", "full")
@@ -29,7 +30,7 @@ def merge(base, override, where="config", path=""):
     for key, value in override.items():
         name = f"{path}{key}"
         if key not in out:
-            raise UsageError(f"{where}: unknown key {name!r}; known: {', '.join(out)}")
+            raise UsageError(f"{where}: unknown key {name!r}{nearest(name, out, path)}")
         if isinstance(out[key], dict):
             if not isinstance(value, dict):
                 raise UsageError(f"{where}: {name} must be a section (a JSON object)")
@@ -69,28 +70,38 @@ def parse_value(text, default, flag):
         raise UsageError(f"--set {flag}: expected {KIND_NAMES.get(kind, kind.__name__)}") from None
 
 
+def nearest(name, known, prefix=""):
+    """`"; did you mean a, b?"` naming the keys of `known` (names, with
+    `prefix`) closest to `name`, or "" when none is close."""
+    close = difflib.get_close_matches(name, [f"{prefix}{key}" for key in known], n=3, cutoff=0.6)
+    return f"; did you mean {' or '.join(close)}?" if close else ""
+
+
 def apply_sets(config, pairs):
     """Applies `["section.key=value", ...]`."""
     config = copy.deepcopy(config)
     for pair in pairs:
         path, sep, text = pair.partition("=")
         keys = path.split(".")
-        if not sep or len(keys) != 2 or keys[0] not in config or keys[1] not in config[keys[0]]:
-            known = ", ".join(f"{s}.{k}" for s in config for k in config[s])
-            raise UsageError(f"--set {pair}: expected SECTION.KEY=VALUE, one of: {known}")
+        if not sep or len(keys) != 2:
+            raise UsageError(f"--set {pair}: expected SECTION.KEY=VALUE, e.g. train.epochs=3")
+        if keys[0] not in config or keys[1] not in config[keys[0]]:
+            known = [f"{s}.{k}" for s in config if isinstance(config[s], dict) for k in config[s]]
+            raise UsageError(f"--set {pair}: unknown key {path}{nearest(path, known)} "
+                             "(every key: docs/configuration.md)")
         section, key = keys
         config[section][key] = parse_value(text, config[section][key], pair)
     return config
 
 
 def resolve(task, preset="quick", config_file=None, sets=()):
-    """The configuration of a run of `task`."""
-    from pipeline import tasks
+    """The configuration of a run of `task` (a name or a `Task`)."""
+    from pipeline.core import registry
 
     if preset not in PRESETS:
         raise UsageError(f"--preset {preset}: choose from {', '.join(PRESETS)}")
-    module = tasks.load(task)
-    config = merge(module.DEFAULTS, module.PRESETS[preset], f"preset {preset}")
+    task = registry.get(task) if isinstance(task, str) else task
+    config = merge(task.schema.defaults(), task.presets.get(preset, {}), f"preset {preset}")
     if config_file:
         try:
             with open(config_file, encoding="utf-8") as handle:
@@ -106,5 +117,7 @@ def resolve(task, preset="quick", config_file=None, sets=()):
         loaded.pop("preset", None)
         config = merge(config, loaded, f"--config {config_file}")
     config = apply_sets(config, sets)
-    limits.check(config, limits.limits_of(module))
-    return {"task": task, "preset": preset, **config}
+    task.schema.check(config)
+    resolved = {"task": task.name, "preset": preset, **config}
+    task.check_config(resolved)
+    return resolved

@@ -13,115 +13,10 @@ of the weights along the training trajectory (Polyak averaging).
 import os
 
 import keras
-import tensorflow as tf
 
 from pipeline.core import atomic
-
-#: `train.strategy` values: where the model's variables and steps run.
-STRATEGIES = ("default", "mirrored", "multiworker", "tpu")
-
-
-_STRATEGIES = {}  # one instance per name and process (multiworker and tpu need that)
-
-
-def distribution(name="default"):
-    """The `tf.distribute.Strategy` called `name` (one of `STRATEGIES`).
-
-    `default` is the current strategy (no distribution outside a scope);
-    `mirrored` copies the model to every local GPU (or logical CPU device)
-    and averages the gradients of the replicas' shares of each global batch;
-    `multiworker` does the same across the processes `TF_CONFIG` names (a
-    chief or worker 0 writes the run's files, the others write under
-    `<run-dir>/workers/`); `tpu` connects to the TPU the environment names.
-    A process creates each strategy once: call this early (before other
-    TensorFlow work) for `multiworker`, whose collectives must be configured
-    at program start.
-    """
-    from pipeline.core.errors import UsageError
-
-    if name == "default":
-        return tf.distribute.get_strategy()
-    if name not in STRATEGIES:
-        raise UsageError(f"--strategy {name}: choose from {', '.join(STRATEGIES)}")
-    if name not in _STRATEGIES:
-        if name == "mirrored":
-            gpus = tf.config.list_logical_devices("GPU")
-            devices = gpus or tf.config.list_logical_devices("CPU")
-            strategy = tf.distribute.MirroredStrategy([d.name for d in devices])
-        elif name == "multiworker":
-            strategy = MultiWorkerMirroredStrategy()
-        else:
-            try:
-                resolver = tf.distribute.cluster_resolver.TPUClusterResolver()
-            except ValueError as error:  # no TPU named by the environment
-                raise UsageError(f"--strategy tpu: no TPU found ({error}); run on a TPU VM or "
-                                 "set TPU_NAME") from None
-            tf.config.experimental_connect_to_cluster(resolver)
-            tf.tpu.experimental.initialize_tpu_system(resolver)
-            strategy = tf.distribute.TPUStrategy(resolver)
-        _STRATEGIES[name] = strategy
-    return _STRATEGIES[name]
-
-
-class MultiWorkerMirroredStrategy(tf.distribute.MultiWorkerMirroredStrategy):
-    """`tf.distribute.MultiWorkerMirroredStrategy` as Keras 3's `fit` calls it.
-
-    Keras (3.15) reduces each replica's scalar metric results with
-    `reduce("MEAN", value, axis=0)`, which this strategy rejects for scalars
-    (keras-team/keras#20585); a scalar is averaged over the replicas instead.
-    """
-
-    def reduce(self, reduce_op, value, axis):
-        if axis is not None and self.experimental_local_results(value)[0].shape.rank == 0:
-            axis = None
-        return super().reduce(reduce_op, value, axis)
-
-
-def adapt_for_strategy(model, strategy, batches):
-    """Lets `model.fit` and `model.evaluate` run under a distribution strategy.
-
-    Before its first step Keras (3.15) builds the metrics from a batch it
-    reduces across the replicas (`_maybe_symbolic_build`), which fails when
-    the replicas' shares of the batch differ in size (any batch of odd size
-    under two replicas) and, across workers, for dict batches
-    (keras-team/keras#20329, #20585); the model builds them from a local
-    batch of `batches` instead. A no-op outside a strategy.
-    """
-    if getattr(model, "_distribute_strategy", None) is None:
-        return model
-    local = next(iter(batches))
-
-    def symbolic_build(iterator=None, data_batch=None):
-        with strategy.scope():
-            model._symbolic_build(data_batch=local)
-
-    model._maybe_symbolic_build = symbolic_build
-    return model
-
-
-def writer_dir(strategy, run_dir):
-    """Where this process writes a run's files: `run_dir`, except on the
-    non-chief workers of a multi-worker strategy, which write the same files
-    (every worker must run the same callbacks) under
-    `<run_dir>/workers/<type>-<index>/`."""
-    if strategy.extended.should_checkpoint:
-        return run_dir
-    resolver = strategy.cluster_resolver
-    return os.path.join(run_dir, "workers", f"{resolver.task_type}-{resolver.task_id}")
-
-
-def ensure_prepared(config, run_dir, data=None, data_dir=None):
-    """Runs the prepare stage unless `<run_dir>/data/` holds its output.
-
-    The prepare options come from the configuration's section named after
-    the task (`pipeline.prepare.options_from_config`); prepared data of
-    another task or other options is refused (`pipeline.prepare.check_run`)."""
-    from pipeline import prepare
-
-    prepare.check_run(config["task"], config, run_dir, trained=False)
-    if not os.path.exists(os.path.join(run_dir, "data", "prepared.json")):
-        prepare.prepare(config["task"], data=data, data_dir=data_dir, run_dir=run_dir,
-                        options=prepare.options_from_config(config))
+from pipeline.core.distribution import adapt_for_strategy, strategy_named, writer_dir
+from pipeline.core.errors import UsageError
 
 
 def ema_momentum(train_config):
@@ -133,8 +28,6 @@ def ema_momentum(train_config):
     Polyak and Juditsky 1992, as the exponential average of Keras'
     `use_ema` optimizers.
     """
-    from pipeline.core.errors import UsageError
-
     momentum = train_config.get("ema", 0.0)
     if not 0.0 <= momentum < 1.0:
         raise UsageError(f"--set train.ema={momentum}: expected 0 (no averaging) "
@@ -216,7 +109,7 @@ def fit(build_model, train_batches, valid_batches, config, run_dir, *, loss, met
     and `ema` (`ema_momentum`).
     """
     t = config["train"]
-    strategy = distribution(t.get("strategy", "default"))
+    strategy = strategy_named(t.get("strategy", "default"))
     run_dir = writer_dir(strategy, run_dir)
     atomic.write_json(os.path.join(run_dir, "config.json"), config)
     with strategy.scope():
@@ -232,6 +125,23 @@ def fit(build_model, train_batches, valid_batches, config, run_dir, *, loss, met
     atomic.write_json(os.path.join(run_dir, "train_history.json"), history.history)
     plot_history(history.history, os.path.join(run_dir, "plots", "learning_curves.png"))
     return history.history
+
+
+def train(task, config, run_dir, data=None, data_dir=None):
+    """The train stage of a task: prepares the data unless the run has it,
+    then fits the task's `Recipe` (`Task.train` by default)."""
+    from pipeline.core import rundir
+
+    rundir.ensure_prepared(task, config, run_dir, data, data_dir)
+    return fit_recipe(task.recipe(config, run_dir, data, data_dir), config, run_dir)
+
+
+def fit_recipe(recipe, config, run_dir):
+    """`fit` of a `pipeline.core.task.Recipe`."""
+    return fit(recipe.build_model, recipe.train_batches, recipe.valid_batches, config, run_dir,
+               loss=recipe.loss, metrics=recipe.metrics, monitor=recipe.monitor,
+               mode=recipe.mode, extra_callbacks=recipe.callbacks,
+               steps_per_epoch=recipe.steps_per_epoch, total_steps=recipe.total_steps)
 
 
 def load_trained(run_dir):

@@ -16,7 +16,6 @@ import numpy as np
 from pipeline.core.errors import UsageError
 from pipeline.data import sources, splits
 from pipeline.data.catalog import parse_data_flag
-from pipeline.tasks import TASKS
 
 DEFAULT_SERIES = "sunspots"
 
@@ -71,21 +70,23 @@ def split_ordered(sequence):
     return {split: sequence[start:stop] for split, (start, stop) in bounds.items()}
 
 
-def _builder_splits(name, data_dir, config=None):
-    """Prepares a builder of `pipeline.datasets` (TFDS shows its progress bar)
-    and returns it.
+def prepare_builder(name, data_dir, config=None):
+    """Prepares the TFDS builder `name` of embedded data (its module must
+    have been imported, which registers it) and returns it. TFDS shows its
+    progress bar; its "Downloading and preparing dataset" lines, which mean
+    nothing for data that ships with a package, are not printed.
 
     Preparing holds an exclusive lock on a file beside the dataset's
     directory, so that runs started together prepare it once: TFDS writes
     into a temporary directory and renames it at the end, and the rename of
     a second writer fails once the first has finished. The later runs wait,
     then find the dataset prepared."""
+    import contextlib
     import fcntl
+    import io
     import os
 
     import tensorflow_datasets as tfds
-
-    import pipeline.datasets  # noqa: F401  (registers the builders)
 
     builder = tfds.builder(name, data_dir=data_dir, config=config)
     parent = os.path.dirname(builder.data_dir)  # <data_dir>/<name>[/<config>]
@@ -93,9 +94,9 @@ def _builder_splits(name, data_dir, config=None):
     with open(os.path.join(parent, ".prepare.lock"), "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
         builder = tfds.builder(name, data_dir=data_dir, config=config)  # sees a finished copy
-        builder.download_and_prepare(
-            download_config=tfds.download.DownloadConfig(try_download_gcs=False)
-        )
+        with contextlib.redirect_stdout(io.StringIO()):
+            builder.download_and_prepare(
+                download_config=tfds.download.DownloadConfig(try_download_gcs=False))
     return builder
 
 
@@ -123,9 +124,12 @@ def _text(value):
 
 
 # ---------------------------------------------------------------- per task
+import pipeline.datasets  # noqa: E402, F401  (registers the builders of the tasks below)
+
+
 def load_g2p(data, data_dir):
     if data is None:
-        builder = _builder_splits("cmudict_g2p", data_dir)
+        builder = prepare_builder("cmudict_g2p", data_dir)
         out = {split: _g2p_entries(builder, split) for split in splits.SPLITS}
         return TaskData("g2p", "cmudict_g2p", out, metadata=dict(builder.info.metadata))
     kind, value = data
@@ -139,7 +143,7 @@ def load_g2p(data, data_dir):
 
 def load_lm(data, data_dir):
     if data is None:
-        builder = _builder_splits("pydoc_text", data_dir)
+        builder = prepare_builder("pydoc_text", data_dir)
         out = {split: "".join(_text(ex["text"]) for ex in _numpy_split(builder, split))
                for split in splits.SPLITS}
         return TaskData("lm", "pydoc_text", out, metadata=dict(builder.info.metadata))
@@ -158,7 +162,7 @@ def load_lm(data, data_dir):
 
 def load_classify(data, data_dir):
     if data is None:
-        builder = _builder_splits("wordfreq_langid", data_dir)
+        builder = prepare_builder("wordfreq_langid", data_dir)
         labels = builder.info.features["label"].names
         out = {split: [(_text(ex["text"]), labels[ex["label"]])
                        for ex in _numpy_split(builder, split)] for split in splits.SPLITS}
@@ -201,7 +205,7 @@ def load_forecast(data, data_dir, series=DEFAULT_SERIES, column=None):
         if series not in ("sunspots", "co2"):
             raise UsageError(f"--set forecast.series={series}: use sunspots or co2 (or --data "
                              "FILE.csv for your own series)")
-        builder = _builder_splits("statsmodels_series", data_dir, config=series)
+        builder = prepare_builder("statsmodels_series", data_dir, config=series)
         values = np.concatenate([next(iter(_numpy_split(builder, split)))["value"]
                                  for split in splits.SPLITS]).astype("float64")
         source, metadata = f"statsmodels_series/{series}", dict(builder.info.metadata)
@@ -219,27 +223,8 @@ def load_forecast(data, data_dir, series=DEFAULT_SERIES, column=None):
     return TaskData("forecast", source, bounds, series=values, metadata=metadata)
 
 
-def load_synthetic(data, data_dir, problem="adding", length=50):
-    if data is not None:
-        raise UsageError("--data: the synthetic task generates its data; choose it with "
-                         "--set synthetic.problem=copy --set synthetic.length=100")
-    from pipeline.datasets.synthetic import Synthetic, synthetic_config
-
-    if problem not in ("adding", "copy", "parity"):
-        raise UsageError(f"--set synthetic.problem={problem}: use adding, copy or parity")
-    if length < 2:
-        raise UsageError(f"--set synthetic.length={length}: must be at least 2")
-    name = f"{problem}_t{length}"
-    predefined = any(c.name == name for c in Synthetic.BUILDER_CONFIGS)
-    builder = _builder_splits("synthetic", data_dir,
-                              config=name if predefined else synthetic_config(problem, length))
-    out = {split: builder.as_dataset(split=split, shuffle_files=False)
-           for split in splits.SPLITS}
-    return TaskData("synthetic", f"synthetic/{name}", out)
-
-
 LOADERS = {"g2p": load_g2p, "lm": load_lm, "classify": load_classify,
-           "forecast": load_forecast, "synthetic": load_synthetic}
+           "forecast": load_forecast}
 
 
 @functools.lru_cache(maxsize=4)
@@ -252,7 +237,7 @@ def load(task, data=None, data_dir=None, **options):
     """The split examples of `task`.
 
     Args:
-        task: one of `TASKS`.
+        task: a task with a loader here (`LOADERS`).
         data: None for the embedded default, else the `--data` value
             (`"tfds:NAME"` or a file path).
         data_dir: TFDS data directory (prepared builders are reused).
@@ -261,6 +246,6 @@ def load(task, data=None, data_dir=None, **options):
             `task`, `length`).
     """
     if task not in LOADERS:
-        raise UsageError(f"--task: unknown task {task!r}; choose from {', '.join(TASKS)}")
+        raise UsageError(f"--task: unknown task {task!r}; choose from {', '.join(LOADERS)}")
     # The stages of one `pipeline.run` share one read of the data.
     return _load_cached(task, data, data_dir, tuple(sorted(options.items())))

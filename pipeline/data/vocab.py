@@ -9,6 +9,7 @@ strings.
 
 import collections
 import json
+import os
 
 import keras
 
@@ -52,3 +53,11 @@ def lookup(vocabulary, invert=False):
     empty string), id 1 the out-of-vocabulary token."""
     return keras.layers.StringLookup(vocabulary=vocabulary, mask_token=PAD, oov_token=OOV,
                                      invert=invert)
+
+
+def save_vocabularies(vocabularies, directory):
+    """Writes each `{name: tokens}` to `<directory>/vocab_<name>.json`;
+    returns the `prepared.json` field `{"vocabularies": {name: size}}`."""
+    for name, tokens in vocabularies.items():
+        save_vocabulary(tokens, os.path.join(directory, f"vocab_{name}.json"))
+    return {"vocabularies": {name: len(tokens) for name, tokens in vocabularies.items()}}

@@ -26,10 +26,10 @@ import numpy as np
 import tensorflow as tf
 
 from models.classifier import POOLINGS
-from pipeline import export as export_lib
-from pipeline.core import atomic, evaluation, training
+from pipeline.core import atomic, evaluation, registry, rundir, training
+from pipeline.core import export as export_lib
 from pipeline.core.errors import DataError
-from pipeline.core.limits import above, at_least, one_of
+from pipeline.core.schema import above, at_least, one_of
 from pipeline.data import builders as data_lib
 from pipeline.data import vocab as vocab_lib
 from pipeline.inputs import classify as classify_inputs
@@ -56,7 +56,7 @@ DEFAULTS = {
 #: (`pipeline.prepare.check_run`): the tokens and how many of them the model reads.
 RUN_KEYS = ("classify.unit", "data.max_length")
 
-#: Limits of the task's own keys, beside `pipeline.core.limits.shared()`.
+#: Limits of the task's own keys, beside `pipeline.core.schema.COMMON`.
 LIMITS = {
     "data.max_length": at_least(1), "model.pooling": one_of(*POOLINGS),
     "baseline.char_order": at_least(1), "baseline.word_order": at_least(1),
@@ -95,7 +95,7 @@ def load_prepared(config, run_dir):
         UsageError: the run was prepared with another `classify.unit` than
             the configuration asks for.
     """
-    from pipeline.prepare import check_prepared_option
+    from pipeline.core.rundir import check_prepared_option
 
     data_dir = os.path.join(run_dir, "data")
     unit = check_prepared_option(run_dir, "classify.unit", config["classify"]["unit"])
@@ -149,7 +149,7 @@ def train(config, run_dir, data=None, data_dir=None):
     Rerunning the same command after a kill resumes from the last epoch
     (`keras.callbacks.BackupAndRestore`). Returns the Keras history dict.
     """
-    training.ensure_prepared(config, run_dir, data, data_dir)
+    rundir.ensure_prepared(registry.get(config["task"]), config, run_dir, data, data_dir)
     prepared = load_prepared(config, run_dir)
     examples = splits(data_lib.load("classify", data=data, data_dir=data_dir), config)
     keras.utils.set_random_seed(config["train"]["seed"])
@@ -520,3 +520,25 @@ def plot_attention(server, texts, truth, path, max_tokens=40):
     ax.set_title("attention pooling weights; predicted (true) class at left", fontsize=9)
     fig.tight_layout()
     return _save(fig, path)
+
+
+# ------------------------------------------------------------------ prepare
+#: Prepare options (recorded in prepared.json): characters or words.
+PREPARE_KEYS = ("classify.unit",)
+
+
+def load_data(config, data=None, data_dir=None):
+    return data_lib.load("classify", data=data, data_dir=data_dir)
+
+
+def prepare_data(task_data, config, directory):
+    """The token vocabulary of the training texts and the labels."""
+    train = task_data.splits["train"]
+    tokens = classify_inputs.build_vocabulary([text for text, _ in train],
+                                              unit=config["classify"]["unit"])
+    return vocab_lib.save_vocabularies({"tokens": tokens, "labels": task_data.labels},
+                                       directory)
+
+
+def describe_data(task_data, count=3):
+    return [f"{label}: {text[:70]!r}" for text, label in task_data.splits["train"][:count]]

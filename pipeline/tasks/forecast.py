@@ -29,10 +29,10 @@ import numpy as np
 import tensorflow as tf
 
 from pipeline import arima_baseline
-from pipeline import export as export_lib
-from pipeline.core import atomic, evaluation, training
+from pipeline.core import atomic, evaluation, registry, rundir, training
+from pipeline.core import export as export_lib
 from pipeline.core.errors import UsageError
-from pipeline.core.limits import at_least, one_of
+from pipeline.core.schema import at_least, one_of
 from pipeline.inputs import forecast as forecast_inputs
 
 #: Defaults per series, used where the configuration says 0, -1 or "":
@@ -83,7 +83,7 @@ DEFAULTS = {
                  "harmonics": ""},
 }
 
-#: Limits of the task's own keys, beside `pipeline.core.limits.shared()`.
+#: Limits of the task's own keys, beside `pipeline.core.schema.COMMON`.
 LIMITS = {
     "data.window": at_least(0), "data.horizon": at_least(0),  # 0: the series' default
     "model.linear_window": at_least(-1), "model.members": at_least(1),
@@ -227,7 +227,7 @@ def train(config, run_dir, data=None, data_dir=None):
 
     Loss: mean squared error in normalised units. Returns the Keras history.
     """
-    training.ensure_prepared(config, run_dir, data, data_dir)
+    rundir.ensure_prepared(registry.get(config["task"]), config, run_dir, data, data_dir)
     series, prepared = load_prepared(run_dir)
     config = resolved(config, prepared)
     keras.utils.set_random_seed(config["train"]["seed"])
@@ -481,3 +481,30 @@ def show_export(path, config, run_dir):
         print(f"  origin {origins[i]}: forecast {' '.join(f'{v:.2f}' for v in answers[i])}")
         print(f"  {' ' * len(str(origins[i]))}         truth    "
               f"{' '.join(f'{v:.2f}' for v in targets[i])}")
+
+
+# ------------------------------------------------------------------ prepare
+SIZE_UNIT = "target steps"
+#: Prepare options (recorded in prepared.json): which series, which column.
+PREPARE_KEYS = ("forecast.series", "forecast.column")
+
+
+def load_data(config, data=None, data_dir=None):
+    from pipeline.data import builders as data_lib
+
+    f = config["forecast"]
+    return data_lib.load("forecast", data=data, data_dir=data_dir, series=f["series"],
+                         column=f["column"])
+
+
+def prepare_data(task_data, config, directory):
+    """The normaliser fitted on the training values, and the whole series."""
+    start, stop = task_data.splits["train"]
+    mean, std = forecast_inputs.fit_normalizer(task_data.series[start:stop])
+    np.save(os.path.join(directory, "series.npy"), task_data.series)
+    return {"normalizer": {"mean": mean, "std": std}, "bounds": task_data.splits}
+
+
+def describe_data(task_data, count=3):
+    start, _ = task_data.splits["train"]
+    return [f"first values {task_data.series[start:start + 5].round(2).tolist()}"]

@@ -14,10 +14,10 @@ import tensorflow as tf
 from models.attention.luong_attention import SCORES, WINDOWS
 from models.seq2seq.attentive_decoder import STYLES
 from models.seq2seq.seq2seq import ENCODERS
-from pipeline import export as export_lib
-from pipeline.core import atomic, evaluation, training
+from pipeline.core import atomic, evaluation, registry, rundir, training
 from pipeline.core import ensemble as ensemble_lib
-from pipeline.core.limits import Limit, at_least, fraction, one_of
+from pipeline.core import export as export_lib
+from pipeline.core.schema import Limit, at_least, fraction, one_of
 from pipeline.data import builders as data_lib
 from pipeline.data import vocab as vocab_lib
 from pipeline.g2p_server import G2PServer
@@ -68,7 +68,7 @@ DEFAULTS = {
                "joint_order": 5},
 }
 
-#: Limits of the task's own keys, beside `pipeline.core.limits.shared()`.
+#: Limits of the task's own keys, beside `pipeline.core.schema.COMMON`.
 LIMITS = {
     "data.max_train_words": at_least(0), "data.max_eval_words": at_least(0),  # 0: all
     "model.encoder": one_of(*ENCODERS), "model.attention": one_of(*STYLES),
@@ -144,7 +144,7 @@ def check_config(config):
 def check_prepared(config, run_dir):
     """Raises a UsageError if the run was prepared with another `g2p.stress`
     than the configuration asks for (runs prepared before the option kept it)."""
-    from pipeline.prepare import check_prepared_option
+    from pipeline.core.rundir import check_prepared_option
 
     check_prepared_option(run_dir, "g2p.stress", config["g2p"]["stress"], default="keep")
 
@@ -206,7 +206,7 @@ def train(config, run_dir, data=None, data_dir=None):
     Rerunning the same command after a kill resumes from the last epoch
     (`keras.callbacks.BackupAndRestore`). Returns the Keras history dict.
     """
-    training.ensure_prepared(config, run_dir, data, data_dir)
+    rundir.ensure_prepared(registry.get(config["task"]), config, run_dir, data, data_dir)
     check_prepared(config, run_dir)
     vocabularies = load_vocabularies(run_dir)
     entries = splits(data_lib.load("g2p", data=data, data_dir=data_dir), config)
@@ -499,3 +499,27 @@ def predict_words(config, run_dir, words):
     phonemes, scores = server(tf.constant(words, tf.string))
     return [(w, p.decode(), float(s))
             for w, p, s in zip(words, phonemes.numpy(), scores.numpy(), strict=True)]
+
+
+# ------------------------------------------------------------------ prepare
+#: Prepare options (recorded in prepared.json): stress chooses the phoneme vocabulary.
+PREPARE_KEYS = ("g2p.stress",)
+
+
+def load_data(config, data=None, data_dir=None):
+    return data_lib.load("g2p", data=data, data_dir=data_dir)
+
+
+def prepare_data(task_data, config, directory):
+    """The grapheme and phoneme vocabularies of the training split (without
+    stress digits when `g2p.stress` is "strip")."""
+    train = task_data.splits["train"]
+    stress = config["g2p"]["stress"]
+    return vocab_lib.save_vocabularies(
+        g2p_inputs.build_vocabularies(g2p_inputs.without_stress(train) if stress == "strip"
+                                      else train), directory)
+
+
+def describe_data(task_data, count=3):
+    train = task_data.splits["train"]
+    return [f"{word} -> {' | '.join(train[word])}" for word in list(train)[:count]]

@@ -28,11 +28,11 @@ import tensorflow as tf
 
 from models.classical.ngram import METHODS
 from pipeline import conditional_lm
-from pipeline import export as export_lib
-from pipeline.core import atomic, evaluation, training
+from pipeline.core import atomic, evaluation, registry, rundir, training
 from pipeline.core import ensemble as ensemble_lib
+from pipeline.core import export as export_lib
 from pipeline.core.errors import UsageError
-from pipeline.core.limits import at_least, fraction, one_of
+from pipeline.core.schema import at_least, fraction, one_of
 from pipeline.data import builders as data_lib
 from pipeline.data import vocab as vocab_lib
 from pipeline.inputs import lm as lm_inputs
@@ -62,7 +62,7 @@ DEFAULTS = {
                     "samples": 8, "temperature": 0.8, "seed": 0},
 }
 
-#: Limits of the task's own keys, beside `pipeline.core.limits.shared()`.
+#: Limits of the task's own keys, beside `pipeline.core.schema.COMMON`.
 LIMITS = {
     "data.sequence_length": at_least(1),
     "data.max_train_chars": at_least(0), "data.max_eval_chars": at_least(0),  # 0: all
@@ -207,7 +207,7 @@ def train(config, run_dir, data=None, data_dir=None):
 
     Returns the Keras history dict of the character model.
     """
-    training.ensure_prepared(config, run_dir, data, data_dir)
+    rundir.ensure_prepared(registry.get(config["task"]), config, run_dir, data, data_dir)
     vocabulary = load_vocabulary(run_dir)
     split_texts = texts(data_lib.load("lm", data=data, data_dir=data_dir), config)
     keras.utils.set_random_seed(config["train"]["seed"])
@@ -536,3 +536,21 @@ def predict_lines(config, run_dir, prompts):
     texts_out = generate(make_server(config, run_dir), list(prompts), s["length"],
                          s["temperature"], s["seed"])
     return [f"{escape(p)}\t{escape(t)}" for p, t in zip(prompts, texts_out, strict=True)]
+
+
+# ------------------------------------------------------------------ prepare
+SIZE_UNIT = "characters"
+
+
+def load_data(config, data=None, data_dir=None):
+    return data_lib.load("lm", data=data, data_dir=data_dir)
+
+
+def prepare_data(task_data, config, directory):
+    """The character vocabulary of the training text."""
+    return vocab_lib.save_vocabularies(
+        {"chars": lm_inputs.build_vocabulary(task_data.splits["train"])}, directory)
+
+
+def describe_data(task_data, count=3):
+    return [repr(task_data.splits["train"][:200])]

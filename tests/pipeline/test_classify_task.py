@@ -14,8 +14,8 @@ import tensorflow as tf
 import tensorflow_datasets as tfds
 
 from pipeline import predict as predict_stage
-from pipeline import prepare
 from pipeline import run as run_stage
+from pipeline.core import registry, rundir
 from pipeline.core.config import resolve
 from pipeline.core.errors import UsageError, run_cli
 from pipeline.tasks import classify
@@ -206,9 +206,8 @@ def test_prepare_and_baselines_on_mocked_imdb_reviews_with_words(tmp_path):
     split, and the baselines."""
     config = resolve("classify", "smoke", sets=["classify.unit=word", "data.max_eval=0"])
     with tfds.testing.mock_data(**MOCK):
-        task_data, prepared = prepare.prepare("classify", data="tfds:imdb_reviews",
-                                              data_dir=str(tmp_path), run_dir=str(tmp_path),
-                                              options=prepare.options_from_config(config))
+        task_data, prepared = rundir.prepare(registry.get("classify"), str(tmp_path), config,
+                                             data="tfds:imdb_reviews", data_dir=str(tmp_path))
     assert prepared["unit"] == "word" and prepared["sizes"]["test"] == 60
     loaded = classify.load_prepared(config, str(tmp_path))
     assert loaded["labels"] == ["neg", "pos"]

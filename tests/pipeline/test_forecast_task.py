@@ -14,9 +14,10 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from pipeline import arima_baseline, prepare
+from pipeline import arima_baseline
 from pipeline import evaluate as evaluate_stage
 from pipeline import run as run_stage
+from pipeline.core import registry, rundir
 from pipeline.core.config import resolve
 from pipeline.core.errors import UsageError
 from pipeline.tasks import forecast
@@ -149,8 +150,8 @@ def test_baseline_never_sees_the_origin_or_after(harmonics):
 
 def test_series_option_reaches_every_stage_and_its_defaults():
     config = resolve("forecast", "smoke", sets=["forecast.series=co2"])
-    assert prepare.options_from_config(config) == {"forecast.series": "co2",
-                                                   "forecast.column": ""}
+    assert rundir.prepare_options(registry.get("forecast"), config) == {
+        "forecast.series": "co2", "forecast.column": ""}
     co2 = forecast.settings(config, {"source": "statsmodels_series/co2"})
     assert (co2["window"], co2["horizon"], co2["level"]) == (104, 26, "last")
     assert (co2["period"], co2["harmonics"], co2["trend"]) == (pytest.approx(52.18, abs=0.01),
@@ -170,8 +171,8 @@ def test_prepare_reads_a_csv_with_the_default_empty_column(tmp_path):
     path = tmp_path / "series.csv"
     path.write_text("t,y\n" + "".join(f"{i},{i % 7}\n" for i in range(60)), encoding="utf-8")
     config = resolve("forecast", "smoke")
-    task_data, _ = prepare.prepare("forecast", data=str(path), run_dir=str(tmp_path / "run"),
-                                   options=prepare.options_from_config(config))
+    task_data, _ = rundir.prepare(registry.get("forecast"), str(tmp_path / "run"), config,
+                                  data=str(path))
     assert task_data.series[:8].tolist() == [0, 1, 2, 3, 4, 5, 6, 0]  # the last column
 
 

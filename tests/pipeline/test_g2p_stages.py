@@ -12,9 +12,9 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from pipeline import export as export_stage
 from pipeline import run as run_stage
 from pipeline import train as train_stage
+from pipeline.core import export as export_lib
 from pipeline.core.config import resolve
 from pipeline.core.errors import UsageError, run_cli
 from pipeline.data import builders as data_lib
@@ -121,7 +121,7 @@ def test_export_has_no_device_specific_ops(smoke_run):
 
 def test_second_export_is_version_2(smoke_run):
     run_dir, export_dir = smoke_run
-    path = export_stage.export("g2p", resolve("g2p", "smoke"), run_dir, export_dir)
+    path = export_lib.export("g2p", resolve("g2p", "smoke"), run_dir, export_dir)
     assert os.path.basename(path) == "2"
     assert not [n for n in os.listdir(os.path.join(export_dir, "g2p")) if n.startswith(".")]
 
@@ -157,7 +157,7 @@ def test_predict_cli_reads_stdin(smoke_run):
 def test_fixed_length_export_compiles_with_xla_and_answers_the_same(smoke_run, tmp_path):
     run_dir, _ = smoke_run
     config = resolve("g2p", "smoke", sets=["decode.xla=true", "decode.max_input_length=24"])
-    path = export_stage.export("g2p", config, run_dir, str(tmp_path))
+    path = export_lib.export("g2p", config, run_dir, str(tmp_path))
     loaded = tf.saved_model.load(path)
     graph = loaded.signatures["serving_default"].graph.as_graph_def()
     compiled = [fn for fn in graph.library.function
@@ -192,7 +192,7 @@ def export_matches_in_process(config, run_dir, directory):
     """Exports the run with `config`, checks that a process that cannot
     import the project gets the in-process answers for `ODD`, and returns
     the export's metadata."""
-    path = export_stage.export("g2p", config, run_dir, str(directory))
+    path = export_lib.export("g2p", config, run_dir, str(directory))
     served = serve_blocked(path, ODD)
     local = g2p.predict_words(config, run_dir, ODD)
     assert served["phonemes"] == [p for _, p, _ in local]

@@ -5,8 +5,7 @@ import pytest
 import tensorflow as tf
 
 from pipeline.data import vocab as vocab_lib
-from pipeline.datasets.synthetic import parity_task
-from pipeline.inputs import classify, forecast, g2p, lm, synthetic
+from pipeline.inputs import classify, forecast, g2p, lm
 
 G2P = {"cat": ["K AE1 T"], "dog": ["D AO1 G"], "read": ["R IY1 D", "R EH1 D"],
        "a": ["AH0", "EY1"], "antidisestablishment": ["AE2 N T IY0 D IH0 S"]}
@@ -101,10 +100,3 @@ def test_forecast_windows_never_cross_into_the_future():
 def test_forecast_normalizer_uses_training_only():
     mean, std = forecast.fit_normalizer([1.0, 3.0])
     assert (mean, std) == (2.0, 1.0)
-
-
-def test_synthetic_batches():
-    inputs, targets = parity_task(10, 7)
-    data = tf.data.Dataset.from_tensor_slices({"inputs": inputs, "targets": targets})
-    batches = list(synthetic.batches(data, batch_size=4, training=True, seed=1))
-    assert [b[0].shape for b in batches] == [(4, 7), (4, 7)]  # remainder dropped in training

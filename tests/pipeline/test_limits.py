@@ -1,4 +1,4 @@
-"""`pipeline.core.limits`: a configuration value out of its range or choices
+"""`pipeline.core.schema`: a configuration value out of its range or choices
 stops a stage with one line naming the flag, exit 2, before anything is
 written; every preset and comparison variant is inside the limits."""
 
@@ -7,9 +7,8 @@ import json
 import pytest
 
 from pipeline import run as run_stage
-from pipeline import tasks
 from pipeline.core import config as config_lib
-from pipeline.core import limits
+from pipeline.core import registry, schema
 from pipeline.core.errors import UsageError, run_cli
 
 #: a value each kind of limit refuses, for every task that has the key
@@ -65,29 +64,29 @@ def test_a_value_out_of_its_limits_stops_the_run_naming_the_flag(task, flag, tmp
                                        for flag in flags])
 def test_boundary_values_with_a_meaning_are_accepted(task, flag):
     section, key = flag.split("=")[0].split(".")
-    value = config_lib.parse_value(flag.split("=")[1], tasks.load(task).DEFAULTS[section][key],
-                                   flag)
+    default = registry.get(task).schema[f"{section}.{key}"].default
+    value = config_lib.parse_value(flag.split("=")[1], default, flag)
     assert config_lib.resolve(task, "smoke", sets=[flag])[section][key] == value
 
 
-@pytest.mark.parametrize("task", tasks.TASKS)
+@pytest.mark.parametrize("task", registry.names())
 def test_every_preset_and_variant_is_inside_the_limits(task):
-    module = tasks.load(task)
+    task = registry.get(task)
     for preset in config_lib.PRESETS:
         config = config_lib.resolve(task, preset)
-        for variant in getattr(module, "VARIANTS", {}).values():
-            limits.check(config_lib.merge(config, variant), limits.limits_of(module))
+        for variant in task.variants.values():
+            task.schema.check(config_lib.merge(config, variant))
 
 
-@pytest.mark.parametrize("task", tasks.TASKS)
-def test_a_task_limits_only_its_own_keys(task):
-    module = tasks.load(task)
-    keys = {f"{section}.{key}" for section, values in module.DEFAULTS.items()
-            for key in values}
-    assert set(module.LIMITS) <= keys
-    every_task = {f"{section}.{key}" for t in tasks.TASKS
-                  for section, values in tasks.load(t).DEFAULTS.items() for key in values}
-    assert set(limits.shared()) <= every_task  # no limit of a key no task has
+def test_every_common_key_is_a_key_of_some_task():
+    every_task = {option.key for name in registry.names() for option in registry.get(name).schema}
+    assert set(schema.COMMON) <= every_task  # no shared declaration of a key no task has
+
+
+def test_a_key_is_declared_once():
+    option = schema.common("train.epochs", 3)
+    with pytest.raises(ValueError, match="declared once"):
+        schema.Schema(option, option)
 
 
 @pytest.mark.parametrize("overrides,message", [
@@ -139,7 +138,7 @@ def test_forecast_refuses_its_two_key_and_format_values_before_any_work(sets, me
     assert not run_dir.exists()
 
 
-@pytest.mark.parametrize("task", tasks.TASKS)
+@pytest.mark.parametrize("task", registry.names())
 def test_every_task_takes_train_strategy_as_the_strategy_flag_sets_it(task):
     """forecast lacked the key, so `--set train.strategy=mirrored` was refused
     there although `--strategy mirrored` sets it."""

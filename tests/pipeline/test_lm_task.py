@@ -14,11 +14,11 @@ import tensorflow as tf
 
 from models.classical.ngram import CharNGram, refitted_log2_probabilities
 from models.lm import dynamic_log2_probabilities, log2_probabilities
-from pipeline import export as export_stage
 from pipeline import generate as generate_stage
 from pipeline import predict as predict_stage
 from pipeline import run as run_stage
-from pipeline.core import training
+from pipeline.core import distribution
+from pipeline.core import export as export_lib
 from pipeline.core.config import resolve
 from pipeline.core.errors import run_cli
 from pipeline.data import builders as data_lib
@@ -228,7 +228,7 @@ def test_bad_dynamic_options_stop_before_anything_is_written(flag, text_file, tm
 def test_an_ensemble_export_loads_without_the_project_and_samples_as_in_process(
         smoke_run, other_run, tmp_path):
     config = resolve("lm", "smoke", sets=[f"ensemble.runs={other_run}"])
-    path = export_stage.export("lm", config, smoke_run[0], str(tmp_path))
+    path = export_lib.export("lm", config, smoke_run[0], str(tmp_path))
     served = serve_blocked(path, {"prompts": PROMPTS, "length": 25, "temperature": 0.7})
     local = lm.generate(lm.make_server(config, smoke_run[0]), PROMPTS, 25, 0.7,
                         config["sample"]["seed"])
@@ -328,7 +328,7 @@ def test_mirrored_strategy_trains_as_one_device(text_file, tmp_path):
     """Truncated BPTT under `--strategy mirrored` (two logical CPUs): each
     replica carries the state of its own streams, so the losses equal one
     device's on the same global batches (dropout off: its masks differ)."""
-    assert training.distribution("mirrored").num_replicas_in_sync == 2
+    assert distribution.strategy_named("mirrored").num_replicas_in_sync == 2
 
     def losses(strategy):
         config = resolve("lm", "smoke", sets=[

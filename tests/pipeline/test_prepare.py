@@ -8,7 +8,8 @@ import sys
 
 import pytest
 
-from pipeline import prepare
+from pipeline.core import config as config_lib
+from pipeline.core import registry, rundir
 from pipeline.core.errors import UsageError
 from pipeline.data import vocab
 
@@ -20,10 +21,16 @@ def write(path, text):
     return str(path)
 
 
+
+def prepare(task, run_dir, data):
+    """The prepare stage of `task` at its defaults on the file `data`."""
+    return rundir.prepare(registry.get(task), str(run_dir), config_lib.resolve(task, "quick"),
+                          data=data)
+
 def test_prepare_g2p_from_a_file(tmp_path):
     words = [f"w{chr(97 + i % 26)}{chr(97 + i // 26)}" for i in range(60)]
     data = write(tmp_path / "lex.tsv", "".join(f"{w}\tW AH1 N\n" for w in words))
-    task_data, prepared = prepare.prepare("g2p", data=data, run_dir=str(tmp_path / "run"))
+    task_data, prepared = prepare("g2p", tmp_path / "run", data)
     assert sum(prepared["sizes"].values()) == 60
     out = tmp_path / "run" / "data"
     assert json.loads((out / "prepared.json").read_text())["sizes"] == prepared["sizes"]
@@ -35,7 +42,7 @@ def test_prepare_g2p_from_a_file(tmp_path):
 
 def test_prepare_lm_vocabulary_keeps_newlines(tmp_path):
     data = write(tmp_path / "text.txt", "ab\ncd\n" * 50)
-    prepare.prepare("lm", data=data, run_dir=str(tmp_path / "run"))
+    prepare("lm", tmp_path / "run", data)
     chars = vocab.load_vocabulary(tmp_path / "run" / "data" / "vocab_chars.json")
     assert "\n" in chars and len(chars) == 5
 
@@ -43,14 +50,16 @@ def test_prepare_lm_vocabulary_keeps_newlines(tmp_path):
 def test_prepare_forecast_fits_normalizer_on_train_only(tmp_path):
     values = list(range(100)) + [10_000] * 10  # a jump only in the held-out part
     data = write(tmp_path / "s.csv", "value\n" + "".join(f"{v}\n" for v in values))
-    _, prepared = prepare.prepare("forecast", data=data, run_dir=str(tmp_path / "run"))
+    _, prepared = prepare("forecast", tmp_path / "run", data)
     assert prepared["normalizer"]["mean"] == pytest.approx(48.5)  # train = the first 98 values
 
 
-@pytest.mark.parametrize("pairs", [["nope"], ["forecast.series"], ["synthetic.length=x"]])
-def test_bad_set_values(pairs):
+@pytest.mark.parametrize("task,pairs", [("forecast", ["nope"]), ("forecast", ["forecast.series"]),
+                                        ("synthetic", ["synthetic.length=x"])])
+def test_bad_set_values(task, pairs):
+    """prepare reads `--set` as every stage does (`pipeline.core.config`)."""
     with pytest.raises(UsageError, match="--set"):
-        prepare.parse_sets(pairs)
+        config_lib.resolve(task, "quick", sets=pairs)
 
 
 def run_cli(*args):

@@ -16,7 +16,7 @@ import pytest
 import tensorflow as tf
 
 from models.seq2seq import Seq2Seq
-from pipeline.core import training
+from pipeline.core import distribution, training
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -55,7 +55,7 @@ def train(strategy, initial, run_dir):
 
 
 def test_mirrored_matches_one_device(tmp_path):
-    assert training.distribution("mirrored").num_replicas_in_sync == 2
+    assert distribution.strategy_named("mirrored").num_replicas_in_sync == 2
     keras.utils.set_random_seed(0)
     initial = Seq2Seq(12, 10, embedding_dim=8, units=8, attention="luong")
     initial({"graphemes": np.ones((1, 2), "int32"), "decoder_inputs": np.ones((1, 2), "int32")})
@@ -91,10 +91,12 @@ def test_multiworker_smoke_training(lexicon, tmp_path):
     """`python -m pipeline.train --strategy multiworker` in two processes on
     loopback (TF_CONFIG): both finish, worker 0 writes the run, worker 1
     writes under `workers/`, and both end with the same weights."""
-    from pipeline import prepare
+    from pipeline.core import registry, rundir
+    from pipeline.core.config import resolve
 
     run_dir = tmp_path / "run"
-    prepare.prepare("g2p", data=lexicon, run_dir=str(run_dir))  # once, not by both workers
+    # once, not by both workers
+    rundir.prepare(registry.get("g2p"), str(run_dir), resolve("g2p", "quick"), data=lexicon)
     cluster = {"worker": [f"localhost:{port}" for port in free_ports(2)]}
     processes = []
     for index in range(2):
@@ -121,7 +123,8 @@ def test_multiworker_smoke_training(lexicon, tmp_path):
 
 @pytest.mark.parametrize("name", ["default", "mirrored"])
 def test_writer_dir_is_the_run_dir_on_one_machine(name, tmp_path):
-    assert training.writer_dir(training.distribution(name), str(tmp_path)) == str(tmp_path)
+    strategy = distribution.strategy_named(name)
+    assert distribution.writer_dir(strategy, str(tmp_path)) == str(tmp_path)
 
 
 def test_tpu_without_a_tpu_is_a_usage_error(monkeypatch):
@@ -130,4 +133,4 @@ def test_tpu_without_a_tpu_is_a_usage_error(monkeypatch):
 
     monkeypatch.delenv("TPU_NAME", raising=False)
     with pytest.raises(UsageError, match="^--strategy tpu: no TPU found"):
-        training.distribution("tpu")
+        distribution.strategy_named("tpu")

@@ -7,9 +7,10 @@ import pytest
 @pytest.fixture(scope="session")
 def prepared(lexicon, tmp_path_factory):
     """A directory holding the prepare stage's output for `lexicon`."""
-    from pipeline import prepare
+    from pipeline.core import registry, rundir
+    from pipeline.core.config import resolve
 
     run_dir = str(tmp_path_factory.mktemp("prepared"))
-    prepare.prepare("g2p", data=lexicon, run_dir=run_dir)
+    rundir.prepare(registry.get("g2p"), run_dir, resolve("g2p", "quick"), data=lexicon)
     return run_dir
 

@@ -162,10 +162,10 @@ def test_a_trial_reports_the_objective(task, tmp_path):
     (smoke preset), fitted as the tuner fits it, logs the objective."""
     import math
 
-    from pipeline.core import training
+    from pipeline.core import registry, rundir
 
     config = resolve(task, "smoke")
-    training.ensure_prepared(config, str(tmp_path))
+    rundir.ensure_prepared(registry.get(config["task"]), config, str(tmp_path))
     hypermodel = hypermodels.load(task)(config, str(tmp_path), verbose=0)
     hp = keras_tuner.HyperParameters()
     history = hypermodel.fit(hp, hypermodel.build(hp), epochs=1).history

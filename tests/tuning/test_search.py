@@ -9,7 +9,7 @@ import os
 import keras_tuner
 import pytest
 
-from pipeline.core import training
+from pipeline.core import distribution
 from pipeline.core.errors import UsageError
 from tests.tuning.common import CHEAP, fix_flags
 from tuning import search
@@ -38,7 +38,7 @@ def searched(lexicon, tmp_path_factory):
 
 
 def test_search_runs_under_mirrored_strategy(searched):
-    assert training.distribution("mirrored").num_replicas_in_sync == 2
+    assert distribution.strategy_named("mirrored").num_replicas_in_sync == 2
     directory, _, _ = searched
     with open(os.path.join(directory, "summary.json"), encoding="utf-8") as handle:
         summary = json.load(handle)

@@ -17,7 +17,7 @@ from models.cells import CELLS
 from models.classifier import POOLINGS
 from pipeline.data import builders as data_lib
 from pipeline.tasks import classify
-from tuning.hypermodel import TaskHyperModel, choice
+from tuning.legacy_hypermodel import TaskHyperModel, choice
 
 
 class ClassifyHyperModel(TaskHyperModel):

@@ -17,7 +17,7 @@ import numpy as np
 from models.cells import CELLS
 from pipeline.core.errors import UsageError
 from pipeline.tasks import forecast
-from tuning.hypermodel import TaskHyperModel, choice
+from tuning.legacy_hypermodel import TaskHyperModel, choice
 
 
 class ForecastHyperModel(TaskHyperModel):

@@ -36,7 +36,7 @@ from pipeline import g2p_scoring
 from pipeline.data import builders as data_lib
 from pipeline.g2p_server import G2PServer
 from pipeline.tasks import g2p
-from tuning.hypermodel import TaskHyperModel, choice
+from tuning.legacy_hypermodel import TaskHyperModel, choice
 
 #: Luong scores searched (`location` needs a fixed source length).
 SCORES = ("dot", "general", "concat", "scaled_dot")

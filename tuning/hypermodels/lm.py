@@ -18,7 +18,7 @@ from models.cells import CELLS
 from pipeline.data import builders as data_lib
 from pipeline.inputs import lm as lm_inputs
 from pipeline.tasks import lm
-from tuning.hypermodel import TaskHyperModel, choice
+from tuning.legacy_hypermodel import TaskHyperModel, choice
 
 
 class LMHyperModel(TaskHyperModel):

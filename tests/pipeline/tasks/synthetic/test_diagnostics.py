@@ -10,8 +10,9 @@ import pytest
 from keras import ops
 
 from models.synthetic import RecurrentNetwork
-from pipeline import diagnostics
+from pipeline import diagnostics as diagnostics_command
 from pipeline.core.errors import run_cli
+from pipeline.tasks.synthetic import diagnostics
 
 
 def test_gradient_norms_decay_as_the_largest_singular_value_to_the_power_t():
@@ -64,7 +65,7 @@ def test_compare_command_overlays_runs(tmp_path, capsys):
     write_run(tmp_path / "lstm", "lstm", [0.5, 0.7, 1.0])
     out = str(tmp_path / "plots" / "both.png")
     args = [str(tmp_path / "elman"), str(tmp_path / "lstm"), "--out", out, "--initial"]
-    assert diagnostics.main(args) == 0
+    assert diagnostics_command.main(args) == 0
     with open(out, "rb") as handle:
         assert handle.read(8) == b"\x89PNG\r\n\x1a\n"
     printed = capsys.readouterr().out
@@ -72,14 +73,14 @@ def test_compare_command_overlays_runs(tmp_path, capsys):
 
 
 def test_compare_command_rejects_a_run_without_diagnostics(tmp_path, capsys):
-    assert run_cli(diagnostics.main, [str(tmp_path), "--out", str(tmp_path / "x.png")]) == 2
+    assert run_cli(diagnostics_command.main, [str(tmp_path), "--out", str(tmp_path / "x.png")]) == 2
     assert "diagnostics.json: missing" in capsys.readouterr().err
 
 
 def test_compare_command_wants_a_png(tmp_path, capsys):
     write_run(tmp_path / "elman", "elman", [1e-6, 1e-3, 1.0])
     with pytest.raises(SystemExit) as stopped:
-        diagnostics.main([str(tmp_path / "elman"), "--out", str(tmp_path / "plot")])
+        diagnostics_command.main([str(tmp_path / "elman"), "--out", str(tmp_path / "plot")])
     assert stopped.value.code == 2 and "expected a file name ending in .png" in (
         capsys.readouterr().err)
     assert not (tmp_path / "plot").exists()

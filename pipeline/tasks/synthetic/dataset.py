@@ -1,4 +1,4 @@
-"""`synthetic`: the long-range-dependency benchmarks (DESIGN section 3).
+"""The synthetic task's data: the long-range-dependency benchmarks.
 
 Three generators (adding problem, copy task, per-step parity) and a TFDS
 builder with one config per task and sequence length.

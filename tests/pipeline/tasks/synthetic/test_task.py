@@ -10,10 +10,12 @@ import pytest
 
 from pipeline import export as export_stage
 from pipeline import run as run_stage
+from pipeline.core import registry, rundir
 from pipeline.core.config import resolve
 from pipeline.core.errors import UsageError, run_cli
-from pipeline.prepare import options_from_config
-from pipeline.tasks import synthetic
+from pipeline.tasks.synthetic import config as synthetic_config
+from pipeline.tasks.synthetic import evaluation, predict
+from pipeline.tasks.synthetic import model as synthetic_model
 from tests.pipeline.evaluate_split import evaluate_validation
 
 
@@ -66,10 +68,10 @@ def test_run_writes_metrics_and_diagnostics_and_skips_the_export(adding_run):
 def test_compare_hooks(adding_run, data_dir):
     run_dir, _ = adding_run
     metrics = read_json(os.path.join(run_dir, "metrics.json"))
-    assert all(key in metrics for key in synthetic.COMPARE_METRICS)
+    assert all(key in metrics for key in synthetic_config.COMPARE_METRICS)
     assert metrics["error"] == metrics["mse"]
     config = resolve("synthetic", "smoke", sets=["model.cell=elman"])
-    infer, count = synthetic.inference_batch(config, run_dir, data_dir=data_dir, count=70)
+    infer, count = evaluation.inference_batch(config, run_dir, data_dir=data_dir, count=70)
     assert count == 70 and tuple(infer().shape) == (70, 1)
 
 
@@ -79,18 +81,18 @@ def test_export_stage_says_there_is_no_export(adding_run, capsys):
             "--export-dir", export_dir]
     assert run_cli(export_stage.main, args) == 2
     assert "no serving export" in capsys.readouterr().err
-    assert synthetic.EXPORTABLE is False
+    assert registry.get("synthetic").exportable is False
 
 
 def test_predict_lines_and_bad_input(adding_run):
     run_dir, _ = adding_run
     config = resolve("synthetic", "smoke", sets=["model.cell=elman"])
-    (line,) = synthetic.predict_lines(config, run_dir, ["0.5:1 0.2:0 0.25:1"])
+    (line,) = predict.predict_lines(config, run_dir, ["0.5:1 0.2:0 0.25:1"])
     text, answer = line.split("\t")
     assert text == "0.5:1 0.2:0 0.25:1" and np.isfinite(float(answer))
     for bad in ("0.5 0.2", "", "0.3:0 0.7:2", "nan:1 0.2:1", "0.1:1 inf:0"):
         with pytest.raises(UsageError, match="value:marker"):
-            synthetic.predict_lines(config, run_dir, [bad])
+            predict.predict_lines(config, run_dir, [bad])
 
 
 def test_parity_transformer_with_length_generalisation(data_dir, tmp_path):
@@ -98,8 +100,8 @@ def test_parity_transformer_with_length_generalisation(data_dir, tmp_path):
         "synthetic.problem=parity", "synthetic.length=10", "synthetic.test_length=14",
         "model.cell=transformer"])
     run_dir = str(tmp_path / "run")
-    synthetic.train(config, run_dir, data_dir=data_dir)
-    metrics = synthetic.evaluate(config, run_dir, data_dir=data_dir)
+    registry.get("synthetic").train(config, run_dir, data_dir=data_dir)
+    metrics = evaluation.evaluate(config, run_dir, data_dir=data_dir)
     assert 0.0 <= metrics["accuracy"] <= 1.0 and len(metrics["accuracy_by_step"]) == 10
     longer = metrics["test_length_14"]
     assert len(longer["accuracy_by_step"]) == 14 and longer["examples"] == 64
@@ -107,24 +109,24 @@ def test_parity_transformer_with_length_generalisation(data_dir, tmp_path):
     assert 0.3 < longer["baseline_accuracy"] < 0.75  # per-step majority of fair parity bits
     assert "gradient_norm_first" not in metrics  # no recurrent state to diagnose
     assert os.path.exists(os.path.join(run_dir, "plots", "accuracy_by_step.png"))
-    (line,) = synthetic.predict_lines(config, run_dir, ["0110"])
+    (line,) = predict.predict_lines(config, run_dir, ["0110"])
     assert line.split("\t")[0] == "0110" and set(line.split("\t")[1]) <= {"0", "1"}
     assert len(line.split("\t")[1]) == 4
 
 
 def test_score_against_the_memoryless_baseline():
-    from pipeline.datasets.synthetic import adding_problem, copy_task
+    from pipeline.tasks.synthetic.dataset import adding_problem, copy_task
 
     _, targets = adding_problem(20000, 20, seed=5)
-    result = synthetic.score("adding", np.full_like(targets, 1.0), targets)
+    result = evaluation.score("adding", np.full_like(targets, 1.0), targets)
     assert result["baseline_mse"] == pytest.approx(1 / 6, rel=0.03)
     assert result["error_ratio"] == pytest.approx(1.0, rel=0.01)
 
     inputs, targets = copy_task(400, 5, seed=6)
-    assert inputs.max() + 1 == synthetic.PROBLEMS["copy"]["input_vocabulary"]
-    assert targets.max() + 1 == synthetic.PROBLEMS["copy"]["output_size"]
+    assert inputs.max() + 1 == synthetic_config.PROBLEMS["copy"]["input_vocabulary"]
+    assert targets.max() + 1 == synthetic_config.PROBLEMS["copy"]["output_size"]
     perfect = np.eye(9)[targets]  # [N, T, 9] one-hot "logits"
-    result = synthetic.score("copy", perfect, targets)
+    result = evaluation.score("copy", perfect, targets)
     assert result["accuracy"] == result["recall_accuracy"] == 1.0
     assert result["error_ratio"] == 0.0
     assert 0.1 < result["baseline_recall_accuracy"] < 0.2  # chance over 8 symbols
@@ -137,16 +139,16 @@ def test_configuration_flags():
     config = resolve("synthetic", "quick", sets=["synthetic.problem=parity",
                                                  "synthetic.length=100", "model.cell=gru",
                                                  "train.clipnorm=0", "train.flow_weight=2"])
-    assert options_from_config(config) == {"synthetic.problem": "parity",
-                                           "synthetic.length": 100}
-    model = synthetic.build_model(config)
+    assert rundir.prepare_options(registry.get("synthetic"), config) == {
+        "synthetic.problem": "parity", "synthetic.length": 100}
+    model = synthetic_model.build_model(config)
     assert model.cell_name == "gru" and model.flow_weight == 2.0 and model.many_to_many
     for sets, flag in ((["model.cell=nope"], "model.cell"),
                        (["synthetic.problem=sort"], "synthetic.problem"),
                        (["model.cell=transformer", "train.flow_weight=1"], "flow_weight")):
         with pytest.raises(UsageError, match=flag):
-            synthetic.check_config(resolve("synthetic", "smoke", sets=sets))
-    assert set(synthetic.VARIANTS) >= {"elman", "lstm", "gru", "transformer"}
+            synthetic_model.check_config(resolve("synthetic", "smoke", sets=sets))
+    assert set(synthetic_config.VARIANTS) >= {"elman", "lstm", "gru", "transformer"}
 
 
 @pytest.mark.parametrize(("stage", "sets", "message"), [
