@@ -241,17 +241,16 @@ def export_best(tuner, hypermodel, args, directory):
     return path
 
 
-def hypermodel_of(task, config, directory, args):
+def hypermodel_of(task, config, directory, data=None, data_dir=None, verbose="auto"):
     """The task's `TaskHyperModel` (a task still in one module: its own)."""
     from pipeline.core.legacy import ModuleTask
     from tuning import hypermodels
     from tuning.hypermodel import TaskHyperModel
 
-    verbose = 0 if args.quiet else "auto"
     if isinstance(task, ModuleTask):
-        return hypermodels.load(args.task)(config, directory, data=args.data,
-                                           data_dir=args.data_dir, verbose=verbose)
-    return TaskHyperModel(task, config, directory, data=args.data, data_dir=args.data_dir,
+        return hypermodels.load(task.name)(config, directory, data=data, data_dir=data_dir,
+                                           verbose=verbose)
+    return TaskHyperModel(task, config, directory, data=data, data_dir=data_dir,
                           verbose=verbose)
 
 
@@ -266,7 +265,8 @@ def main(argv=None):
     directory = args.dir or os.path.join("runs", args.task, f"search-{args.tuner}-{args.preset}")
     task = registry.get(args.task)
     config = config_lib.resolve(task, args.preset, args.config, args.set)
-    hypermodel = hypermodel_of(task, config, directory, args)
+    hypermodel = hypermodel_of(task, config, directory, args.data, args.data_dir,
+                               verbose=0 if args.quiet else "auto")
     space = declared_space(hypermodel, config)
     fixed = parse_fixed(args.fix, space)
     role = tuners.role()

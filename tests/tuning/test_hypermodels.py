@@ -6,9 +6,10 @@ import keras_tuner
 import pytest
 
 from models.cells import CELLS
+from pipeline.core import registry
 from pipeline.core.config import resolve
-from tuning import hypermodels
 from tuning.hypermodels.g2p import G2PHyperModel
+from tuning.search import hypermodel_of
 
 G2P_NAMES = {"encoder", "cell", "units", "encoder_layers", "dropout", "bidirectional",
              "residual", "heads", "attention", "score", "attention_units", "window",
@@ -50,14 +51,14 @@ def hypermodel(tmp_path_factory):
     return G2PHyperModel(resolve("g2p", "smoke"), str(tmp_path_factory.mktemp("unused")))
 
 
-@pytest.mark.parametrize("task", sorted(hypermodels.HYPERMODELS))
+@pytest.mark.parametrize("task", registry.names())
 def test_every_default_is_the_configuration(task, tmp_path):
     """The default point of each task's space is the configuration the
     stages run: every hyperparameter has an explicit default equal to the
     configuration value it sets (window D: a valid width where the
     configuration has none, and the concat score's width when it has none)."""
     config = resolve(task, "smoke")
-    model = hypermodels.load(task)(config, str(tmp_path))
+    model = hypermodel_of(registry.get(task), config, str(tmp_path))
     hp = keras_tuner.HyperParameters()
     assert model.config(hp) == config
     for param in hp.space:
@@ -77,12 +78,12 @@ def other_value(param):
     return param.max_value if param.default != param.max_value else param.min_value
 
 
-@pytest.mark.parametrize("task", sorted(hypermodels.HYPERMODELS))
+@pytest.mark.parametrize("task", registry.names())
 def test_every_hyperparameter_can_be_fixed(task, tmp_path):
     """`hp.Fixed(name, value)` (with the values its conditions need) sets the
     configuration key of the same name, and only what those values set."""
     config = resolve(task, "smoke")
-    model = hypermodels.load(task)(config, str(tmp_path))
+    model = hypermodel_of(registry.get(task), config, str(tmp_path))
     space = keras_tuner.HyperParameters()
     model.config(space)
     for param in space.space:
@@ -156,17 +157,17 @@ def test_declaring_builds_nothing(hypermodel):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("task", ["classify", "forecast", "lm"])
+@pytest.mark.parametrize("task", ["classify", "forecast", "lm", "synthetic"])
 def test_a_trial_reports_the_objective(task, tmp_path):
     """One epoch of each task's default configuration on its embedded data
     (smoke preset), fitted as the tuner fits it, logs the objective."""
     import math
 
-    from pipeline.core import registry, rundir
+    from pipeline.core import rundir
 
     config = resolve(task, "smoke")
-    rundir.ensure_prepared(registry.get(config["task"]), config, str(tmp_path))
-    hypermodel = hypermodels.load(task)(config, str(tmp_path), verbose=0)
+    rundir.ensure_prepared(registry.get(task), config, str(tmp_path))
+    hypermodel = hypermodel_of(registry.get(task), config, str(tmp_path), verbose=0)
     hp = keras_tuner.HyperParameters()
     history = hypermodel.fit(hp, hypermodel.build(hp), epochs=1).history
     value = history[hypermodel.objective.name][0]

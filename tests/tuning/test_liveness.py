@@ -101,11 +101,12 @@ def test_no_lease_no_expiry(tmp_path):
 def test_every_kind_gives_trials_of_the_g2p_space(kind, tmp_path):
     """The three tuners build on the G2P space without building models, and
     their first trial holds a value for every active hyperparameter."""
+    from pipeline.core import registry
     from pipeline.core.config import resolve
-    from tuning.hypermodels.g2p import G2PHyperModel
+    from tuning.search import hypermodel_of
     from tuning.tuners import make_tuner
 
-    hypermodel = G2PHyperModel(resolve("g2p", "smoke"), str(tmp_path))
+    hypermodel = hypermodel_of(registry.get("g2p"), resolve("g2p", "smoke"), str(tmp_path))
     tuner = make_tuner(kind, hypermodel, str(tmp_path), max_trials=3, seed=1)
     trial = tuner.oracle.create_trial("tuner0")
     assert trial.status == "RUNNING"
