@@ -12,7 +12,7 @@
 - `models.gradient_flow`: dL/dh_t through time and the Pascanu et al. 2013
   gradient-flow regulariser.
 
-`models` never imports `pipeline` or `tuning` (DESIGN section 1).
+`models` never imports `pipeline` or `tuning` (docs/architecture.md section 1).
 """
 
 from models import cells

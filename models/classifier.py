@@ -12,7 +12,7 @@ POOLINGS = ("last", "attention")
 @keras.saving.register_keras_serializable(package="rnnlab")
 class TextClassifier(keras.Model):
     """Token ids in, class logits out: embedding, bidirectional RNN, pooling,
-    a dense softmax layer (seed 001 slides 26-27 and 31: "sequence input",
+    a dense softmax layer ("RNN & LSTM Neural Networks", slides 26-27 and 31: "sequence input",
     the bidirectional RNN, text classification).
 
     Parts, in three visible steps:
@@ -22,8 +22,8 @@ class TextClassifier(keras.Model):
        layers of any `models.cells` cell, residual from the second layer;
     3. pooling to one vector per text: `"last"`, the final hidden states of
        both directions (the forward state at the last real token, the
-       backward state at the first; seed 003 slide 24), or `"attention"`,
-       `AttentionPooling` over all positions (Yang et al. 2016);
+       backward state at the first; Beigy, "Deep learning: Recurrent neural networks", slide 24), or
+       `"attention"`, `AttentionPooling` over all positions (Yang et al. 2016);
        then dropout and a `Dense(num_classes)` that returns logits (the
        softmax is applied by the loss, `from_logits=True`, and by the
        serving graph). The last layer computes in float32 under a mixed

@@ -30,10 +30,10 @@ class Forecaster(keras.Model):
 
     The recurrence folds the window into its last state,
     ``h_t = F(h_{t-1}, x_t)``, a lossy fixed-size summary of the whole past
-    (seed 000 slides 10-11); a many-to-one read-out (seed 000 slide 4,
-    ``P(y | x_1..x_T)``) maps it to all H values at once,
-    ``y_{t+1..t+H} = V h_t + c``, the output layer of seed 003 slide 13.
-    Every step is predicted from the observed past only, so errors do not
+    (Wang, "Recurrent Neural Network", slides 10-11); a many-to-one read-out (Wang, "Recurrent
+    Neural Network", slide 4, ``P(y | x_1..x_T)``) maps it to all H values at once,
+    ``y_{t+1..t+H} = V h_t + c``, the output layer of Beigy, "Deep learning: Recurrent neural
+    networks", slide 13. Every step is predicted from the observed past only, so errors do not
     feed back as they do when a one-step model is iterated (the "direct"
     strategy of Ben Taieb et al. 2012).
 

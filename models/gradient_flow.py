@@ -8,11 +8,12 @@ state after every step and returns all the states, so that
 
     dL/dh_t = dL/d eps_t
 
-is one `tape.gradient(loss, perturbations)`: the quantity of seed 003 slide
-34, ``dL/dh(t) = dL/dh(T) prod_k D_(k+1) W^T``, at every step t at once.
+is one `tape.gradient(loss, perturbations)`: the quantity of Beigy, "Deep learning: Recurrent neural
+networks" slide 34, ``dL/dh(t) = dL/dh(T) prod_k D_(k+1) W^T``, at every step t at once.
 
 `flow_penalty` is eq. (9) of Pascanu et al. (2013), the remedy for vanishing
-gradients of seed 003 slide 55: with ``g_(k+1) = dL/dh_(k+1)``,
+gradients of Beigy, "Deep learning: Recurrent neural networks", slide 55: with ``g_(k+1) =
+dL/dh_(k+1)``,
 
     Omega = sum_k ( ||g_(k+1) dh_(k+1)/dh_k|| / ||g_(k+1)|| - 1 )^2
 
@@ -100,7 +101,7 @@ def zero_perturbations(cell, batch, time, dtype="float32"):
 def state_gradients(cell, sequences, loss_fn, training=False):
     """`(loss, states, grads)`: the states of `unroll` and the gradient of
     `loss_fn(outputs)` w.r.t. every state at every step, `dL/ds_t`, each
-    `[B, T, s]` (seed 003 slides 34-35).
+    `[B, T, s]` (Beigy, "Deep learning: Recurrent neural networks", slides 34-35).
 
     `loss_fn` maps the `[B, T, out]` outputs of `unroll` to a scalar.
     """

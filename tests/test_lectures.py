@@ -1,10 +1,11 @@
 """The lectures' worked examples, rebuilt with the rnnlab cells.
 
 Each test reproduces one example of the lecture notes in `shared/seeds/`
-exactly: the hand-built networks of seed 002 (Grosse and Ba, CSC421/2516
-Lecture 13) with their weights set by hand, and the backpropagation-through-
-time equations of seed 003 (Beigy, "Deep learning | Training recurrent neural
-networks") written out in NumPy and checked against TensorFlow's autodiff.
+exactly: the hand-built networks of Grosse and Ba, "CSC421/2516 Lecture 13: Recurrent Neural
+Networks" (Grosse and Ba, CSC421/2516 Lecture 13) with their weights set by hand, and the
+backpropagation-through- time equations of Beigy, "Deep learning: Recurrent neural networks" (Beigy,
+"Deep learning | Training recurrent neural networks") written out in NumPy and checked against
+TensorFlow's autodiff.
 """
 
 import itertools
@@ -26,7 +27,8 @@ SEQUENCE_LAYERS = {
 
 
 def step_function(z):
-    """Binary threshold unit of seed 002 slide 9: 1 if z > 0 else 0."""
+    """Binary threshold unit of Grosse and Ba, "CSC421/2516 Lecture 13:
+    Recurrent Neural Networks", slide 9: 1 if z > 0 else 0."""
     return ops.cast(z > 0, z.dtype)
 
 

@@ -1,4 +1,4 @@
-"""Hyperparameter search with keras-tuner (DESIGN sections 1 and 2).
+"""Hyperparameter search with keras-tuner (docs/architecture.md sections 1 and 2).
 
 - `tuning.hypermodel`: `TaskHyperModel`, a HyperModel over a task's
   configuration, trained and scored as the stages train and score it;

@@ -1,4 +1,5 @@
-"""The attention layers of rnnlab (DESIGN section 4; seed 003 slides 57-75).
+"""The attention layers of rnnlab (docs/architecture.md section 4; Beigy, "Deep learning: Recurrent
+neural networks", slides 57-75).
 
 `BahdanauAttention` (additive) and `LuongAttention` (scores `dot`, `general`,
 `concat`, `location`, `scaled_dot`; windows `global`, `local-m`, `local-p`)

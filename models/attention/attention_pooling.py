@@ -10,12 +10,12 @@ from models.attention.base import masked_softmax
 class AttentionPooling(keras.layers.Layer):
     """Weighted average of encoder outputs, the weights from a learned query.
 
-    A many-to-one model (seed 001 slide 26, "sequence input ... sentiment
-    analysis"; seed 003 slide 24, summarization) must turn the outputs
-    ``h_1 .. h_T`` of its encoder into one vector. Instead of the last state,
+    A many-to-one model ("RNN & LSTM Neural Networks", slide 26, "sequence input ... sentiment
+    analysis"; Beigy, "Deep learning: Recurrent neural networks", slide 24, summarization) must turn
+    the outputs ``h_1 .. h_T`` of its encoder into one vector. Instead of the last state,
     attention pooling scores every position with a one-hidden-layer network
-    against a learned context vector ``u_w`` (the additive score of seed 003
-    slide 63 with a constant query; Yang et al. 2016, section 2.2, "word
+    against a learned context vector ``u_w`` (the additive score of Beigy, "Deep learning: Recurrent
+    neural networks" slide 63 with a constant query; Yang et al. 2016, section 2.2, "word
     attention"):
 
         u_t = tanh(W h_t + b)                          # [B, T, units]

@@ -11,8 +11,8 @@ class BahdanauAttention(Attention):
     """Additive (Bahdanau) attention: a one-hidden-layer alignment network.
 
     The score of decoder state ``s`` against encoder output ``h_j`` is a
-    feed-forward network with one tanh hidden layer of `units` (seed 003
-    slide 63; Bahdanau et al. 2015 eq. (6) and appendix A.1.2):
+    feed-forward network with one tanh hidden layer of `units` (Beigy, "Deep learning: Recurrent
+    neural networks" slide 63; Bahdanau et al. 2015 eq. (6) and appendix A.1.2):
 
         e_j = v^T tanh(W_1 s + W_2 h_j [+ b])
         a_j = softmax_j(e_j),   c = sum_j a_j h_j

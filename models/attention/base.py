@@ -1,7 +1,7 @@
 """The shared base of the rnnlab attention layers: score, align, read out.
 
-Attention (seed 003 slides 59-63) builds, for every target step t, a context
-vector as a weighted sum of the encoder outputs ``h_s``:
+Attention (Beigy, "Deep learning: Recurrent neural networks", slides 59-63) builds, for every target
+step t, a context vector as a weighted sum of the encoder outputs ``h_s``:
 
     score_t(s) = score(q_t, k_s)                      # how well q_t matches s
     a_t(s)     = align(score_t)(s)                    # weights over positions
@@ -58,8 +58,8 @@ class Attention(keras.layers.Layer):
     """Base class of the rnnlab attention layers (the contract, documented once).
 
     Given a decoder query and the encoder outputs `values`, returns the
-    context vector and the alignment weights (seed 003 slide 62; Bahdanau et
-    al. 2015 eqs. (5)-(6); Luong et al. 2015 eq. (7)):
+    context vector and the alignment weights (Beigy, "Deep learning: Recurrent neural networks",
+    slide 62; Bahdanau et al. 2015 eqs. (5)-(6); Luong et al. 2015 eq. (7)):
 
         a_t(s) = exp(score(q_t, k_s)) / sum_{s' allowed} exp(score(q_t, k_s'))
         c_t    = sum_s a_t(s) h_s

@@ -16,8 +16,8 @@ class LuongAttention(Attention):
     """Luong attention: five score functions, global or local windows.
 
     Scores of the target state ``h_t`` against the source states ``h_s``
-    (seed 003 slides 66 and 72-75; Luong et al. 2015 eq. (8) and section 3.1;
-    Vaswani et al. 2017 for `scaled_dot`):
+    (Beigy, "Deep learning: Recurrent neural networks", slides 66 and 72-75; Luong et al. 2015 eq.
+    (8) and section 3.1; Vaswani et al. 2017 for `scaled_dot`):
 
         dot:        score(h_t, h_s) = h_t^T h_s
         general:    score(h_t, h_s) = h_t^T W_a h_s

@@ -1,7 +1,7 @@
 """Character n-gram language models: the Markov baseline of the LM task.
 
 An order-n model keeps only the last n-1 characters of the history (the
-Markov assumption, seed 000 slides 7-8):
+Markov assumption, Wang, "Recurrent Neural Network", slides 7-8):
 
     p(x_1, ..., x_T) = prod_t p(x_t | x_{t-n+1}, ..., x_{t-1})
 

@@ -20,24 +20,24 @@ class CharLanguageModel(keras.Model):
 
     The chain rule writes the probability of a text as a product of
     next-character conditionals, ``p(x_1..x_T) = prod_t p(x_t | x_<t)``
-    (seed 000 slide 7); the recurrent state summarises the whole history
+    (Wang, "Recurrent Neural Network", slide 7); the recurrent state summarises the whole history
     instead of the last n-1 characters of a Markov model (slide 8). The
-    parts, in order (seed 003 slides 3-5): a character embedding, `layers`
-    stacked `models.Recurrent` layers of any `models.cells` cell with dropout
+    parts, in order (Beigy, "Deep learning: Recurrent neural networks", slides 3-5): a character
+    embedding, `layers` stacked `models.Recurrent` layers of any `models.cells` cell with dropout
     between them, and a dense softmax layer over the vocabulary (logits in
     float32, also under mixed precision). Training feeds the true previous
-    characters (teacher forcing, seed 002 slide 19); generation feeds back
-    the model's own samples (`step`, `models.lm.Sampler`).
+    characters (teacher forcing, Grosse and Ba, "CSC421/2516 Lecture 13: Recurrent Neural Networks",
+    slide 19); generation feeds back the model's own samples (`step`, `models.lm.Sampler`).
 
-    Conditioning (seed 000 slide 23): with `condition_size` C > 0 every call
-    takes a fixed vector `[B, C]` per sequence (for example a one-hot
+    Conditioning (Wang, "Recurrent Neural Network", slide 23): with `condition_size` C > 0 every
+    call takes a fixed vector `[B, C]` per sequence (for example a one-hot
     language), given to the model as the initial state of every recurrent
     layer (``h_0 = tanh(W_c c + b_c)``, one dense map per state tensor), as
     an extra input at every time step (concatenated to the character
     embedding), or both (`condition_mode`).
 
-    Truncated backpropagation through time (seed 003 slides 21-22): with
-    `stateful=True` the model keeps the final states of each call in
+    Truncated backpropagation through time (Beigy, "Deep learning: Recurrent neural networks",
+    slides 21-22): with `stateful=True` the model keeps the final states of each call in
     non-trainable variables of `streams` rows and starts the next call from
     them, so consecutive batches of contiguous text (`pipeline.inputs.lm`)
     continue each other's state while gradients flow through one batch's

@@ -33,8 +33,8 @@ def next_ids(logits, temperature, top_k, seed):
 
 
 class Sampler:
-    """Autoregressive sampling (seed 003 slide 4: "sample characters one at
-    a time, feed back to model") with temperature and top-k, seeded.
+    """Autoregressive sampling (Beigy, "Deep learning: Recurrent neural networks", slide 4: "sample
+    characters one at a time, feed back to model") with temperature and top-k, seeded.
 
     Randomness comes only from stateless ops: step t draws with the seed
     ``fold_in(seed, t)``, so a given seed, model and request always give the

@@ -72,8 +72,8 @@ def dynamic_log2_probabilities(model, ids, learning_rate, decay=0.0, segment=50)
     segment is first scored with the current weights theta_{i-1}, carrying
     the recurrent state from the previous segment as in static scoring;
     then one gradient step on that segment's mean cross-entropy L(s_i)
-    (truncated backpropagation through the segment, seed 003 slides 21-22)
-    moves the weights, pulled back towards the trained weights theta_0:
+    (truncated backpropagation through the segment, Beigy, "Deep learning: Recurrent neural
+    networks", slides 21-22) moves the weights, pulled back towards the trained weights theta_0:
 
         theta_i = theta_{i-1} - eta * grad L(s_i) + lambda * (theta_0 - theta_{i-1})
 

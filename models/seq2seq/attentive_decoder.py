@@ -22,7 +22,8 @@ class AttentiveDecoder(keras.layers.Layer):
     """RNN decoder with Bahdanau or Luong attention, or none.
 
     With ``y`` the previous target token, ``s`` the cell output, ``H`` the
-    encoder memory and ``c`` the context (seed 003 slides 57-75):
+    encoder memory and ``c`` the context (Beigy, "Deep learning: Recurrent neural networks", slides
+    57-75):
 
     - `"luong"` (Luong et al. 2015, eqs. (5) and input feeding, section 3.3):
       ``s_t = cell([E y_{t-1}; h~_{t-1}])``, ``c_t = attend(s_t, H)``,
@@ -31,7 +32,8 @@ class AttentiveDecoder(keras.layers.Layer):
       previous state, ``c_t = attend(s_{t-1}, H)``,
       ``s_t = cell([E y_{t-1}; c_t])``, ``p(y_t) = softmax(W_s tanh(W_c [s_t; c_t]))``.
     - `"none"`: ``s_t = cell(E y_{t-1})``, ``p(y_t) = softmax(W_s s_t)``; the
-      whole source must pass through the initial state (seed 003 slide 58).
+      whole source must pass through the initial state (Beigy, "Deep
+      learning: Recurrent neural networks", slide 58).
 
     The cell's first state starts as ``tanh(W_b summary)`` of the encoder's
     final states (Bahdanau et al. appendix A.2.2); other states start at zero.
@@ -51,7 +53,8 @@ class AttentiveDecoder(keras.layers.Layer):
             non-trainable variable that starts at 0 and that a training
             callback raises (Bengio et al. 2015, "Scheduled Sampling for
             Sequence Prediction with Recurrent Neural Networks", section 2.4).
-            Teacher forcing (seed 002 slide 19) is the case probability 0.
+            Teacher forcing (Grosse and Ba, "CSC421/2516 Lecture 13:
+            Recurrent Neural Networks", slide 19) is the case probability 0.
         seed: Seed of the scheduled-sampling draws.
 
     Call arguments:

@@ -11,12 +11,12 @@ from models.recurrent import Recurrent
 class RecurrentEncoder(keras.layers.Layer):
     """Encoder of a sequence-to-sequence model: deep, bidirectional RNN.
 
-    Each layer reads the whole source in both directions (seed 003 slide 60:
-    "a bidirectional RNN ... the annotation of each word summarizes both the
+    Each layer reads the whole source in both directions (Beigy, "Deep learning: Recurrent neural
+    networks", slide 60: "a bidirectional RNN ... the annotation of each word summarizes both the
     preceding and the following words") and layers are stacked for depth;
     from the second layer on, a layer's input is added to its output
-    (residual connections, seed 003 slide 29; Wu et al. 2016 section 3.1),
-    which keeps deep stacks trainable.
+    (residual connections, Beigy, "Deep learning: Recurrent neural networks", slide 29; Wu et al.
+    2016 section 3.1), which keeps deep stacks trainable.
 
     Args:
         cell: Short cell name of `models.cells.CELLS`. Default "lstm".

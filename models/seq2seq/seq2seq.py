@@ -13,16 +13,17 @@ ENCODERS = ("recurrent", "transformer")
 
 @keras.saving.register_keras_serializable(package="rnnlab")
 class Seq2Seq(keras.Model):
-    """Character encoder-decoder with attention (seed 003 slides 56-75).
+    """Character encoder-decoder with attention (Beigy, "Deep learning: Recurrent neural networks",
+    slides 56-75).
 
     Parts, in order: a source embedding (id 0 is padding and is masked); an
     encoder, either a deep bidirectional RNN of any `models.cells` cell with
     residual connections (`RecurrentEncoder`) or a stack of Transformer
     encoder blocks (`TransformerEncoder`, for comparison); and an
     `AttentiveDecoder` (Luong, Bahdanau or no attention). Training uses
-    teacher forcing (seed 002 slide 19): `call` reads the gold previous
-    tokens. `decoder_step` exposes one decoding step to the greedy and
-    beam-search decoders of `models.decoding`.
+    teacher forcing (Grosse and Ba, "CSC421/2516 Lecture 13: Recurrent
+    Neural Networks", slide 19): `call` reads the gold previous tokens. `decoder_step` exposes one
+    decoding step to the greedy and beam-search decoders of `models.decoding`.
 
     Args:
         source_vocab_size, target_vocab_size: vocabulary sizes, padding
@@ -126,7 +127,8 @@ class Seq2Seq(keras.Model):
         """Teacher-forced ``log P(Y | X)`` of whole target sequences `[N]`.
 
         ``log P(Y | X) = sum_t log P(y_t | y_<t, X)`` over the tokens and
-        the end token (seed 002 slide 19's factorisation), in float32.
+        the end token (the factorisation of Grosse and Ba, "CSC421/2516
+        Lecture 13: Recurrent Neural Networks", slide 19), in float32.
 
         Args:
             graphemes: int `[N / repeats, S]` source ids.

@@ -10,7 +10,8 @@ from models.transformer import SinePositionEncoding, TransformerEncoderBlock
 
 @keras.saving.register_keras_serializable(package="rnnlab")
 class TransformerEncoder(keras.layers.Layer):
-    """Embedded source -> Transformer encoder blocks (seed 003 slides 76-81).
+    """Embedded source -> Transformer encoder blocks (Beigy, "Deep learning: Recurrent neural
+    networks", slides 76-81).
 
     The embeddings are scaled by sqrt(d) and summed with the sinusoidal
     position encoding (Vaswani et al. 2017, sections 3.4-3.5), then pass

@@ -1,5 +1,5 @@
 """Models of the long-range benchmarks (adding problem, copy task, per-step
-parity; DESIGN section 3): a recurrent network of any `models.cells` cell
+parity; docs/architecture.md section 3): a recurrent network of any `models.cells` cell
 and a causal Transformer peer, with the same inputs and outputs.
 
 - `RecurrentNetwork`: one `models.Recurrent` layer and a linear read-out,

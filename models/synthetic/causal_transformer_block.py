@@ -11,7 +11,7 @@ class CausalTransformerBlock(TransformerEncoderBlock):
     step t sees the keys of steps 1..t only (Vaswani et al. 2017, section
     3.2.3, the decoder's mask), so the output at t, like an RNN's `h_t`,
     depends on the inputs up to t. That makes it a synced many-to-many
-    tagger comparable with an RNN (seed 003 slides 76-81).
+    tagger comparable with an RNN (Beigy, "Deep learning: Recurrent neural networks", slides 76-81).
 
     Same arguments, weights and post-/pre-norm layout as the parent; only
     the mask differs (`keras.layers.MultiHeadAttention(use_causal_mask=True)`

@@ -12,7 +12,8 @@ from models.recurrent import Recurrent
 
 @keras.saving.register_keras_serializable(package="rnnlab")
 class RecurrentNetwork(keras.Model):
-    """Inputs -> `Recurrent(cell)` -> a linear read-out (seed 002 slides 8-13).
+    """Inputs -> `Recurrent(cell)` -> a linear read-out (Grosse and Ba, "CSC421/2516 Lecture 13:
+    Recurrent Neural Networks", slides 8-13).
 
     Many-to-one (`many_to_many=False`): the read-out sees the last state
     only, as in the adding problem, where the target is a number computed
@@ -23,9 +24,9 @@ class RecurrentNetwork(keras.Model):
 
     With `flow_weight` > 0 training adds `flow_weight * Omega`, the
     gradient-flow regulariser of Pascanu et al. (2013) eq. (9)
-    (`models.gradient_flow.flow_penalty`; seed 003 slide 55), computed on a
-    second pass over the batch that exposes every state; the logged training
-    `loss` then includes it, and `flow_penalty` logs Omega alone (on the
+    (`models.gradient_flow.flow_penalty`; Beigy, "Deep learning: Recurrent
+    neural networks", slide 55), computed on a second pass over the batch that exposes every state;
+    the logged training `loss` then includes it, and `flow_penalty` logs Omega alone (on the
     validation data too).
 
     Args:

@@ -1,4 +1,5 @@
-"""Transformer layers of rnnlab (DESIGN section 4; seed 003 slides 76-81).
+"""Transformer layers of rnnlab (docs/architecture.md section 4; Beigy, "Deep learning: Recurrent
+neural networks", slides 76-81).
 
 `SinePositionEncoding` gives the fixed position code of Vaswani et al.
 (2017) section 3.5; `TransformerEncoderBlock` is one encoder layer:

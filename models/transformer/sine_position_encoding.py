@@ -8,8 +8,8 @@ from keras import ops
 class SinePositionEncoding(keras.layers.Layer):
     """Fixed sinusoidal position encoding (Vaswani et al. 2017, section 3.5).
 
-    Self-attention is blind to order (seed 003 slides 76-79), so the
-    Transformer adds to each input vector a code of its position. For
+    Self-attention is blind to order (Beigy, "Deep learning: Recurrent neural networks", slides
+    76-79), so the Transformer adds to each input vector a code of its position. For
     position `pos` and feature `j` of `d`, with `i = j // 2`:
 
         PE(pos, 2i)     = sin(pos / max_wavelength^(2i / d))

@@ -17,8 +17,8 @@ def _clone_initializer(initializer):
 class TransformerEncoderBlock(keras.layers.Layer):
     """Transformer encoder block (Vaswani et al. 2017, section 3.1).
 
-    Two sublayers, each with a residual connection (seed 003 slides 78-80):
-    multi-head self-attention and a position-wise feed-forward network.
+    Two sublayers, each with a residual connection (Beigy, "Deep learning: Recurrent neural
+    networks", slides 78-80): multi-head self-attention and a position-wise feed-forward network.
     With `x` the `[batch, time, d]` input, `h` heads and `d_k = d // h`:
 
         head_j = softmax(Q_j K_j^T / sqrt(d_k)) V_j,

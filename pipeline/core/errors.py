@@ -3,7 +3,7 @@
 Bad input (a malformed line, an empty file, an unknown flag value) raises
 `DataError` or `UsageError`. `run_cli` turns them into one line on stderr
 naming the file and line or the flag, and exit code 2, with no traceback
-(DESIGN section 2). A file system error on a named path (a directory that
+(docs/architecture.md section 2). A file system error on a named path (a directory that
 cannot be made, no permission, a full disk) is one line too, naming the
 path, with exit code 1. Anything else is an internal error: a traceback
 and exit code 1.

@@ -1,6 +1,6 @@
 """Where an evaluation of one split writes its metrics and plots.
 
-The test split's evaluation is the run's result (DESIGN section 2):
+The test split's evaluation is the run's result (docs/architecture.md section 2):
 `<run-dir>/metrics.json` and `<run-dir>/plots/`. Scoring the validation
 split (`python -m pipeline.evaluate --split validation`) is for choosing
 settings that need no retraining (decoding options, ensembles) without

@@ -17,9 +17,10 @@ directory they share):
 - train: `recipe` (model builder, tf.data batches, loss, metrics, callbacks)
   and `train`, which by default fits the recipe with `pipeline.core.training`;
 - evaluate: `evaluate`, which writes `metrics.json` and plots;
-- export: `exportable`, `export` (the serving `tf.Module`'s SavedModel) and
-  `show_export` (a few answers read back from it);
-- predict: `predict_lines`;
+- export: `exportable`, `export` (the serving `tf.Module`'s SavedModel),
+  `show_export` (a few answers read back from it) and `serving_request` (a
+  request its signature answers);
+- predict: `predict_lines`, and `sample_inputs` (inputs it can answer);
 - compare: `variants`, `compare_metrics`, `inference_batch`;
 - search: `search_space` and `objective` (`tuning.hypermodel.TaskHyperModel`).
 """
@@ -160,6 +161,15 @@ class Task:
     def predict_lines(self, config, run_dir, inputs):
         """One printable line an input."""
         raise self.lacks("predict stage")
+
+    def sample_inputs(self, config):
+        """A few inputs `predict_lines` answers for a run of `config`."""
+        raise self.lacks("sample inputs")
+
+    def serving_request(self, config):
+        """`{input name: value}` (JSON values, batch first) that the export's
+        `serving_default` signature answers, as a TF Serving client sends it."""
+        raise self.lacks("serving export")
 
     # -- compare, search ---------------------------------------------------------------------
 

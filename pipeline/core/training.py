@@ -1,8 +1,8 @@
 """What every task's train stage shares: the prepared data, the optimiser,
 the callbacks, the fit and the atomic save.
 
-Training uses Adam with gradient clipping by global norm (seed 003 slide 54),
-a Keras progress bar, TensorBoard logs (`<run-dir>/logs`), a CSV history,
+Training uses Adam with gradient clipping by global norm (Beigy, "Deep learning: Recurrent neural
+networks", slide 54), a Keras progress bar, TensorBoard logs (`<run-dir>/logs`), a CSV history,
 the best weights by the monitored validation value, early stopping, and
 `keras.callbacks.BackupAndRestore`, so rerunning a killed train command
 continues from the last finished epoch. Optionally (`train.ema`) the model

@@ -1,6 +1,6 @@
 """`--data tfds:NAME`: a TensorFlow Datasets catalog entry as a tf.data.Dataset.
 
-DESIGN section 3: besides a file, `--data` can name a TFDS catalog entry
+docs/architecture.md section 3: besides a file, `--data` can name a TFDS catalog entry
 (`tfds:imdb_reviews`, `tfds:tiny_shakespeare`) "when it can be reached".
 Reaching one usually means a network, which a run must never hang on, so the
 loader is conservative:

@@ -1,4 +1,4 @@
-"""Readers of user data files for `--data PATH` (DESIGN section 3).
+"""Readers of user data files for `--data PATH` (docs/architecture.md section 3).
 
 One function per format, each returning plain Python / NumPy data:
 

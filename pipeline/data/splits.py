@@ -1,4 +1,4 @@
-"""Deterministic, leak-free splits (DESIGN section 3).
+"""Deterministic, leak-free splits (docs/architecture.md section 3).
 
 Keyed examples (a G2P word, a classification text) are assigned by a hash of
 the key, so every pronunciation of one word lands in the same split and a

@@ -1,7 +1,7 @@
 """NumPy transcriptions of the cell equations, one function a step.
 
 Each function takes the weights in the order of `cell.get_weights()`
-(DESIGN section 4), the input `x [batch, d]` and the states, and returns
+(docs/architecture.md section 4), the input `x [batch, d]` and the states, and returns
 `(output, states)`. They are written from the papers, not from the cells.
 """
 

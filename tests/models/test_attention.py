@@ -1,8 +1,8 @@
 """Numerical and contract tests of `models.attention`.
 
 Every layer is checked against a NumPy transcription of its equations
-(seed 003 slides 62-66 and 72-74; Bahdanau et al. 2015 eq. (6); Luong et al.
-2015 eqs. (7)-(10)), written loop by loop from the slides, not from the
+(Beigy, "Deep learning: Recurrent neural networks", slides 62-66 and 72-74; Bahdanau et al. 2015 eq.
+(6); Luong et al. 2015 eqs. (7)-(10)), written loop by loop from the slides, not from the
 layers: one score per (target step, source position) pair, the window and
 the Gaussian position by position.
 """

@@ -95,7 +95,8 @@ def test_mask_from_embedding_propagates():
 
 def test_stateful_carries_state_across_calls():
     """Two calls on the halves of a sequence equal one call on the whole
-    (truncated BPTT, seed 003 slides 21-22); reset_state starts afresh."""
+    (truncated BPTT, Beigy, "Deep learning: Recurrent neural networks", slides 21-22); reset_state
+    starts afresh."""
     x = inputs(seed=7, shape=(B, T, D))
     whole = Recurrent(make_cell("lstm"), return_sequences=True)
     whole(x)

@@ -1,7 +1,7 @@
 """The models of the synthetic task and `models.gradient_flow`: outputs,
 serialisation, the state gradients against a NumPy transcription of BPTT
-(seed 003 slide 34), the Pascanu et al. (2013) regulariser against its
-formula, causality, XLA, mixed precision and MirroredStrategy."""
+(Beigy, "Deep learning: Recurrent neural networks", slide 34), the Pascanu et al. (2013) regulariser
+against its formula, causality, XLA, mixed precision and MirroredStrategy."""
 
 import keras
 import numpy as np
@@ -58,8 +58,8 @@ def test_shapes_many_to_one_and_many_to_many():
 
 def elman_bptt(x, W, U, b, V, c, y):
     """NumPy BPTT of a tanh RNN with a linear read-out of the last state and
-    loss (y - out)^2: dL/dh_t = (dL/dh_(t+1) * (1 - h_(t+1)^2)) U^T (seed 003
-    slide 34). Returns `[B, T, u]`."""
+    loss (y - out)^2: dL/dh_t = (dL/dh_(t+1) * (1 - h_(t+1)^2)) U^T (Beigy, "Deep learning:
+    Recurrent neural networks" slide 34). Returns `[B, T, u]`."""
     batch, time, _ = x.shape
     h = np.zeros((batch, U.shape[0]))
     hs = []

@@ -81,7 +81,8 @@ def copy_task(num_examples, length, symbols=COPY_SYMBOLS, remember=COPY_REMEMBER
 
 def parity_task(num_examples, length, seed=0):
     """Per-step parity: bits in, the parity of the bits so far out (synced
-    many-to-many tagging; the task of seed 002 slides 8-13).
+    many-to-many tagging; the task of Grosse and Ba, "CSC421/2516 Lecture 13: Recurrent Neural
+    Networks", slides 8-13).
 
     Returns:
         `(inputs [N, length] int32, targets [N, length] int32)`.

@@ -1,16 +1,16 @@
 """Vanishing gradients made visible: ||dL/dh_t|| at every step and the
 largest singular value of each recurrent kernel.
 
-For a tanh RNN, seed 003 slides 34-35 bound the error signal that reaches
-step t from the loss at the end:
+For a tanh RNN, Beigy, "Deep learning: Recurrent neural networks", slides 34-35 bound the error
+signal that reaches step t from the loss at the end:
 
     ||dL/dh(t)|| <= ||dL/dh(T)|| prod_(k=t)^(T-1) sigma_max(D_(k+1)) sigma_max(W)
 
 with `D` the diagonal of tanh' (<= 1), so a largest singular value of the
 recurrent kernel below 1 makes it vanish geometrically and one above 1 lets
-it explode (seed 001 slides 11-12). The LSTM's cell state is the way around
-(seed 003 slides 36-45). `gradient_norms` measures ||dL/dh_t|| exactly, for
-every t, with `models.gradient_flow.state_gradients`; `singular_values`
+it explode ("RNN & LSTM Neural Networks", slides 11-12). The LSTM's cell state is the way around
+(Beigy, "Deep learning: Recurrent neural networks", slides 36-45). `gradient_norms` measures
+||dL/dh_t|| exactly, for every t, with `models.gradient_flow.state_gradients`; `singular_values`
 reads the kernels. A run of the `synthetic` task writes both into
 `<run-dir>/diagnostics.json` and plots them in `plots/gradient_norms.png`;
 `compare` (the command `python -m pipeline.diagnostics`) overlays several

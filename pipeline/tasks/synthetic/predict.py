@@ -6,6 +6,10 @@ from pipeline.core.errors import UsageError
 from pipeline.tasks.synthetic.config import PROBLEMS
 from pipeline.tasks.synthetic.model import check_config, load_trained
 
+#: An input of each problem, as `predict` reads it.
+SAMPLES = {"adding": ["0.5:1 0.2:0 0.25:1 0.9:0"], "copy": ["3 5 0 0 9 0 0"],
+           "parity": ["0110", "1"]}
+
 
 def parse_line(problem, line):
     """One input line -> a `[1, T, ...]` array (see `predict_lines`)."""

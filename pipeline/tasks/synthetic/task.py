@@ -46,6 +46,11 @@ class SyntheticTask(Task):
 
         return predict.predict_lines(config, run_dir, inputs)
 
+    def sample_inputs(self, config):
+        from pipeline.tasks.synthetic import predict
+
+        return predict.SAMPLES[config["synthetic"]["problem"]]
+
     def inference_batch(self, config, run_dir, data=None, data_dir=None):
         from pipeline.tasks.synthetic import evaluation
 

@@ -1,6 +1,6 @@
 """`pipeline.diagnostics`: the gradient norms through time against the
-closed form of a linear RNN (seed 003 slides 33-35), the singular values of
-the recurrent kernels, the plots and the comparison command."""
+closed form of a linear RNN (Beigy, "Deep learning: Recurrent neural networks", slides 33-35), the
+singular values of the recurrent kernels, the plots and the comparison command."""
 
 import json
 import os
