@@ -255,13 +255,13 @@ def hypermodel_of(task, config, directory, data=None, data_dir=None, verbose="au
 
 
 def main(argv=None):
+    args = parser().parse_args(argv)  # first: --help answers without TensorFlow
     import keras
 
     from pipeline.core import config as config_lib
     from pipeline.core import distribution, rundir
     from tuning import summary, tuners
 
-    args = parser().parse_args(argv)
     directory = args.dir or os.path.join("runs", args.task, f"search-{args.tuner}-{args.preset}")
     task = registry.get(args.task)
     config = config_lib.resolve(task, args.preset, args.config, args.set)

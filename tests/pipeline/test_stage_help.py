@@ -30,3 +30,32 @@ def test_stage_and_search_help_show_real_defaults_only():
         text = " ".join(p.format_help().split())
         assert "(default: None)" not in text and "(default: [])" not in text
         assert "(default: quick)" in text
+
+
+COMMANDS = ["pipeline.prepare", "pipeline.train", "pipeline.evaluate", "pipeline.export",
+            "pipeline.predict", "pipeline.run", "pipeline.compare", "pipeline.generate",
+            "pipeline.diagnostics", "tuning.search"]
+
+#: Runs a command's `--help` in-process and prints whether TensorFlow was loaded.
+HELP = """
+import runpy, sys
+sys.argv = [sys.argv[1], "--help"]
+try:
+    runpy.run_module(sys.argv[0], run_name="__main__")
+except SystemExit as stopped:
+    assert stopped.code == 0, stopped.code
+sys.stdout.write("tensorflow" if "tensorflow" in sys.modules else "no tensorflow")
+"""
+
+
+def test_help_answers_without_loading_tensorflow():
+    """`--help` answers at once: no command loads TensorFlow (8 s) for it."""
+    import subprocess
+    import sys
+
+    for command in COMMANDS:
+        result = subprocess.run([sys.executable, "-c", HELP, command], capture_output=True,
+                                text=True, timeout=60)
+        assert result.returncode == 0, (command, result.stderr[-500:])
+        assert result.stdout.endswith("no tensorflow"), command
+        assert "usage: python -m" in result.stdout, command
