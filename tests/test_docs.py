@@ -35,7 +35,7 @@ def lecture_tests():
     `tests/models` that calls a transcription of `tests/models/reference.py`."""
     names = [node.name for node in ast.parse(read("tests", "test_lectures.py")).body
              if isinstance(node, ast.FunctionDef) and node.name.startswith("test_")]
-    for path, tree in python_files(os.path.join("tests", "models")):
+    for _, tree in python_files(os.path.join("tests", "models")):
         if not any(isinstance(node, ast.ImportFrom) and any(a.name == "reference"
                                                             for a in node.names)
                    for node in tree.body):
