@@ -6,6 +6,7 @@ keeps TensorFlow's start-up lines off the terminal (`pipeline.core.quiet`).
 """
 
 import argparse
+import json
 import os
 import re
 import sys
@@ -77,10 +78,31 @@ def add_verbose(p):
                         f"{quiet.VERBOSE_ENVIRONMENT}=1)")
 
 
+def task_keys(argv=None):
+    """The `--set` keys of the task named by `--task` in `argv` (default
+    `sys.argv`), each with its default and help, for `--help`; "" when no
+    task is named or no help is asked for."""
+    argv = sys.argv[1:] if argv is None else argv
+    if not {"-h", "--help"} & set(argv):
+        return ""
+    names = [argv[i + 1] for i, arg in enumerate(argv[:-1]) if arg == "--task"]
+    names += [arg.partition("=")[2] for arg in argv if arg.startswith("--task=")]
+    if not names or names[-1] not in registry.names():
+        return ""
+    task = registry.get(names[-1])
+    rows = [f"  {option.key}={json.dumps(option.default)}: {option.help}"
+            for option in task.schema]
+    return (f"configuration keys of {task.name} (--set KEY=VALUE; limits in "
+            "docs/configuration.md):\n" + "\n".join(rows))
+
+
 def parser(stage, description, strategy=False, epilog=None,
            run_dir_help="run directory (default: runs/<task>/<preset>)"):
     """The common flags of `python -m pipeline.<stage>`; `strategy` adds
-    `--strategy` (the stages that train)."""
+    `--strategy` (the stages that train). With `--task T` given, `--help`
+    also lists T's configuration keys (`task_keys`)."""
+    keys = task_keys()
+    epilog = "\n\n".join(part for part in (epilog, keys) if part) or None
     p = argparse.ArgumentParser(prog=f"python -m pipeline.{stage}", description=description,
                                 epilog=epilog,
                                 formatter_class=RawHelpFormatter if epilog else HelpFormatter)

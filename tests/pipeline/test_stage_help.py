@@ -39,7 +39,7 @@ COMMANDS = ["pipeline.prepare", "pipeline.train", "pipeline.evaluate", "pipeline
 #: Runs a command's `--help` in-process and prints whether TensorFlow was loaded.
 HELP = """
 import runpy, sys
-sys.argv = [sys.argv[1], "--help"]
+sys.argv = [sys.argv[1], *sys.argv[2:], "--help"]
 try:
     runpy.run_module(sys.argv[0], run_name="__main__")
 except SystemExit as stopped:
@@ -59,3 +59,14 @@ def test_help_answers_without_loading_tensorflow():
         assert result.returncode == 0, (command, result.stderr[-500:])
         assert result.stdout.endswith("no tensorflow"), command
         assert "usage: python -m" in result.stdout, command
+
+
+def test_help_with_a_task_lists_its_keys_from_its_schema():
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, "-c", HELP, "pipeline.train", "--task",
+                             "synthetic"], capture_output=True, text=True, timeout=60)
+    assert result.stdout.endswith("no tensorflow")
+    assert 'synthetic.problem="adding": the problem: adding, copy or parity' in result.stdout
+    assert "train.jit_compile=false: compile the training step with XLA" in result.stdout
