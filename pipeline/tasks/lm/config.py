@@ -47,7 +47,7 @@ SCHEMA = Schema(
     # dynamic_*: dynamic evaluation (`models.lm.dynamic_log2_probabilities`),
     # reported beside the static scores when the learning rate is above 0.
     # 1.0 with no decay was chosen on the validation split of the full
-    # preset (see the README); segments of 50 characters.
+    # preset (pipeline/tasks/lm/README.md, Results); segments of 50 characters.
     Option("evaluate.window", 1024, "characters scored per call, the state carried between "
            "windows", at_least(1)),
     Option("evaluate.dynamic_learning_rate", 0.0, "step size of dynamic evaluation (Krause et "
@@ -103,7 +103,7 @@ PRESETS = {
     # dropout 0.2, 1.725 with 0.4, 1.698 with recurrent dropout 0.25 as well,
     # 1.690 with 0.4 in 1.6 times the training time (under the 0.01-bit
     # rule). Two layers: 1.725, in 2.1 times the time. Batches of 16 instead
-    # of 32: 1.679, in 1.8 times the time (see the README).
+    # of 32: 1.679, in 1.8 times the time (pipeline/tasks/lm/README.md, Results).
     "full": {"data": {"batch_size": 16},
              "model": {"dropout": 0.4, "recurrent_dropout": 0.25}},
 }
