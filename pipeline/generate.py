@@ -2,10 +2,12 @@
 
 With `--language`, samples words of that language from the run's
 conditional model (the one-hot language given as the initial state, as an
-extra input at every step, or both; seed 000 slide 23). Otherwise continues
-each `--prompt` with the character model. Sampling is seeded (stateless
-random ops): the same flags give the same output. Train the run first, e.g.
-`python -m pipeline.run --task lm --preset quick`.
+extra input at every step, or both; Xiaogang Wang, "Recurrent Neural
+Network", CUHK 2019, slide 23). Otherwise continues each `--prompt` with
+the character model. Sampling is seeded (stateless random ops): the same
+flags give the same output. Train the run first, e.g. `python -m
+pipeline.run --task lm --preset quick`. The logic is
+`pipeline.tasks.lm.generate`.
 
     python -m pipeline.generate --language fr --count 10
     python -m pipeline.generate --language all --temperature 0.5
@@ -61,39 +63,13 @@ def parse_args(argv):
 
 def main(argv=None):
     args = parse_args(argv)
-    from pipeline import conditional_lm
-    from pipeline.core import config as config_lib
-    from pipeline.core import registry, rundir
-    from pipeline.tasks import lm
+    from pipeline.tasks.lm import generate
 
-    config = config_lib.resolve("lm", args.preset, args.config, args.set)
-    rundir.check_run(registry.get("lm"), config, args.run_dir)  # an lm run
-    if args.language:
-        c = config["conditional"]
-        model, vocabulary, languages = conditional_lm.load(args.run_dir)
-        chosen = languages if args.language == "all" else [args.language]
-        count = c["samples"] if args.count is None else args.count
-        temperature = c["temperature"] if args.temperature is None else args.temperature
-        seed = c["seed"] if args.seed is None else args.seed
-        for language in chosen:
-            words = conditional_lm.sample_words(model, vocabulary, languages, language, count,
-                                                temperature, seed, c["max_word_length"])
-            print(f"{language}\t{' '.join(words)}")
-        return 0
-    s = config["sample"]
-    prompts = args.prompt or [""]
-    cli.check_utf8(prompts, "--prompt")
-    if args.length is not None:
-        s["length"] = args.length
-    lm.check_config(config, None if args.length is None else f"--length {args.length}")
-    length = s["length"]
-    temperature = s["temperature"] if args.temperature is None else args.temperature
-    seed = s["seed"] if args.seed is None else args.seed
-    server = lm.make_server(config, args.run_dir)
-    for prompt, text in zip(prompts, lm.generate(server, prompts, length, temperature, seed),
-                            strict=True):
-        print(prompt + text)
-        print()
+    for line in generate.sampled_lines(
+            args.run_dir, args.preset, args.config, args.set, language=args.language,
+            count=args.count, prompts=args.prompt, length=args.length,
+            temperature=args.temperature, seed=args.seed):
+        print(line)
     return 0
 
 

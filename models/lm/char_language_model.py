@@ -39,7 +39,7 @@ class CharLanguageModel(keras.Model):
     Truncated backpropagation through time (Beigy, "Deep learning: Recurrent neural networks",
     slides 21-22): with `stateful=True` the model keeps the final states of each call in
     non-trainable variables of `streams` rows and starts the next call from
-    them, so consecutive batches of contiguous text (`pipeline.inputs.lm`)
+    them, so consecutive batches of contiguous text (`pipeline.tasks.lm.inputs`)
     continue each other's state while gradients flow through one batch's
     window only; `reset_state()` zeroes them (at each epoch). The variables
     are per replica (`synchronization="on_read"`), so under a

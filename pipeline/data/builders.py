@@ -141,25 +141,6 @@ def load_g2p(data, data_dir):
                                    split_keyed(entries.items()).items()})
 
 
-def load_lm(data, data_dir):
-    if data is None:
-        builder = prepare_builder("pydoc_text", data_dir)
-        out = {split: "".join(_text(ex["text"]) for ex in _numpy_split(builder, split))
-               for split in splits.SPLITS}
-        return TaskData("lm", "pydoc_text", out, metadata=dict(builder.info.metadata))
-    kind, value = data
-    if kind == "tfds":
-        from pipeline.data.catalog import load_catalog
-
-        out = {}
-        for split in splits.SPLITS:
-            texts = [_text(ex["text"]) for ex in
-                     load_catalog(value, split, data_dir=data_dir).as_numpy_iterator()]
-            out[split] = "\n".join(texts)
-        return TaskData("lm", f"tfds:{value}", out)
-    return TaskData("lm", value, split_ordered(sources.read_text(value)))
-
-
 def load_classify(data, data_dir):
     if data is None:
         builder = prepare_builder("wordfreq_langid", data_dir)
@@ -223,8 +204,7 @@ def load_forecast(data, data_dir, series=DEFAULT_SERIES, column=None):
     return TaskData("forecast", source, bounds, series=values, metadata=metadata)
 
 
-LOADERS = {"g2p": load_g2p, "lm": load_lm, "classify": load_classify,
-           "forecast": load_forecast}
+LOADERS = {"g2p": load_g2p, "classify": load_classify, "forecast": load_forecast}
 
 
 @functools.lru_cache(maxsize=4)

@@ -1,7 +1,7 @@
 """`models.lm.scoring`: a text stream's scores, static and with dynamic
 evaluation (learning from the scored text, Krause et al. 2018). The static
 scores' independence of the window is checked on a trained model in
-`tests/pipeline/test_lm_task.py`."""
+`tests/pipeline/tasks/lm/test_task.py`."""
 
 import numpy as np
 import pytest

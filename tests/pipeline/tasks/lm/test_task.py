@@ -1,7 +1,7 @@
 """The LM task end to end at the smoke preset: run (prepare, train with the
 conditional model, evaluate next to the n-gram, export), the export loaded
-where the project cannot be imported (DESIGN section 5), predict and
-generate."""
+where the project cannot be imported (docs/architecture.md section 5),
+predict and generate."""
 
 import json
 import os
@@ -21,9 +21,12 @@ from pipeline.core import distribution
 from pipeline.core import export as export_lib
 from pipeline.core.config import resolve
 from pipeline.core.errors import run_cli
-from pipeline.data import builders as data_lib
-from pipeline.inputs import lm as lm_inputs
-from pipeline.tasks import lm
+from pipeline.core.registry import get as get_task
+from pipeline.tasks.lm import config as lm_config
+from pipeline.tasks.lm import data as lm_data
+from pipeline.tasks.lm import inputs as lm_inputs
+from pipeline.tasks.lm import model as lm_model
+from pipeline.tasks.lm import server
 from tests.pipeline.ensemble_runs import perturbed_copy
 from tests.pipeline.evaluate_split import evaluate_validation
 
@@ -54,7 +57,7 @@ print(json.dumps({
 @pytest.fixture(scope="module")
 def text_file(tmp_path_factory):
     """40,000 characters of the embedded text as a user file."""
-    from pipeline.datasets.pydoc_text import load_pydoc_text
+    from pipeline.tasks.lm.dataset import load_pydoc_text
 
     path = tmp_path_factory.mktemp("data") / "text.txt"
     path.write_text(load_pydoc_text()[:40000], encoding="utf-8")
@@ -91,8 +94,8 @@ def smoke_run(text_file, words_file, tmp_path_factory):
 def test_evaluate_validation_split(smoke_run, text_file):
     run_dir, _ = smoke_run
     metrics = evaluate_validation("lm", run_dir, "--data", text_file)
-    texts = lm.texts(data_lib.load("lm", data=text_file), resolve("lm", "smoke"))
-    scored = len(lm_inputs.encode_text(texts["validation"], lm.load_vocabulary(run_dir))) - 1
+    texts = lm_data.texts(lm_data.load(text_file), resolve("lm", "smoke"))
+    scored = len(lm_inputs.encode_text(texts["validation"], lm_data.load_vocabulary(run_dir))) - 1
     assert metrics["split"] == "validation" and metrics["test_characters"] == scored
     assert "conditional_bpc" not in metrics  # the conditional model: test split only
     assert os.path.exists(os.path.join(run_dir, "validation", "plots",
@@ -104,8 +107,8 @@ def test_metrics_compare_with_an_ngram_fitted_on_the_same_text(smoke_run, text_f
     with open(os.path.join(run_dir, "metrics.json"), encoding="utf-8") as handle:
         metrics = json.load(handle)
     config = resolve("lm", "smoke")
-    texts = lm.texts(data_lib.load("lm", data=text_file), config)
-    vocabulary = lm.load_vocabulary(run_dir)
+    texts = lm_data.texts(lm_data.load(text_file), config)
+    vocabulary = lm_data.load_vocabulary(run_dir)
     train_ids = lm_inputs.encode_text(texts["train"], vocabulary)
     test_ids = lm_inputs.encode_text(texts["test"], vocabulary)
     ngram = CharNGram(len(vocabulary) + 2, order=5).fit(train_ids)
@@ -115,7 +118,7 @@ def test_metrics_compare_with_an_ngram_fitted_on_the_same_text(smoke_run, text_f
     assert metrics["bpc_ratio"] == pytest.approx(metrics["bpc"] / metrics["ngram_bpc"])
     assert 0 < metrics["bpc"] < np.log2(len(vocabulary) + 2) + 1
     assert metrics["train_seconds"] > 0 and metrics["ngram_fit_seconds"] > 0
-    assert set(metrics["samples"]) == set(lm.SAMPLE_PROMPTS)
+    assert set(metrics["samples"]) == set(server.SAMPLE_PROMPTS)
     assert 0.0 <= metrics["conditional_langid_accuracy"] <= 1.0
     assert metrics["conditional_bpc"] > 0
     assert sorted(metrics["conditional_samples"]) == ["de", "en", "fr"]
@@ -130,7 +133,7 @@ def test_metrics_compare_with_an_ngram_fitted_on_the_same_text(smoke_run, text_f
 def test_scores_do_not_depend_on_the_window(smoke_run, text_file):
     """The state is carried exactly from window to window."""
     run_dir, _ = smoke_run
-    model, vocabulary = lm.load_trained(run_dir)
+    model, vocabulary = lm_model.load_trained(run_dir)
     ids = lm_inputs.encode_text(load_text(text_file)[:300], vocabulary)
     whole = log2_probabilities(model, ids, window=1000)
     np.testing.assert_allclose(log2_probabilities(model, ids, window=7), whole,
@@ -163,11 +166,11 @@ def test_export_loads_without_the_project_and_matches_in_process(smoke_run):
     assert served["inputs"] == ["length", "prompt", "temperature"]
     assert served["outputs"] == ["text"]
     config = resolve("lm", "smoke")
-    local = lm.generate(lm.make_server(config, run_dir), PROMPTS, 25, 0.7,
-                        config["sample"]["seed"])
+    local = server.generate(server.make_server(config, run_dir), PROMPTS, 25, 0.7,
+                            config["sample"]["seed"])
     assert served["text"] == local == served["again"]  # seeded: same request, same text
     assert all(len(t) == 25 for t in served["text"])
-    vocabulary = set(lm.load_vocabulary(run_dir))
+    vocabulary = set(lm_data.load_vocabulary(run_dir))
     assert all(set(t) <= vocabulary for t in served["text"])  # never OOV or padding
     assert served["empty"] == [""]
 
@@ -179,7 +182,7 @@ def other_run(smoke_run, tmp_path_factory):
 
 def test_an_ensemble_scores_the_mean_probability_of_its_models(smoke_run, other_run, text_file):
     config = resolve("lm", "smoke", sets=[f"ensemble.runs={other_run}"])
-    mixture, members, vocabulary = lm.load_for_use(config, smoke_run[0])
+    mixture, members, vocabulary = lm_model.load_for_use(config, smoke_run[0])
     assert len(members) == 2
     ids = lm_inputs.encode_text(load_text(text_file)[:300], vocabulary)
     each = [log2_probabilities(m, ids, window=100) for m in members]
@@ -197,8 +200,8 @@ def test_dynamic_evaluation_of_an_ensemble_next_to_the_refitted_ngram(smoke_run,
              "--set", "evaluate.dynamic_learning_rate=0.5", "--set", "evaluate.dynamic_segment=20"]
     metrics = evaluate_validation("lm", smoke_run[0], *flags)
     config = resolve("lm", "smoke", sets=[f"ensemble.runs={other_run}"])
-    _, members, vocabulary = lm.load_for_use(config, smoke_run[0])
-    texts = lm.texts(data_lib.load("lm", data=text_file), config)
+    _, members, vocabulary = lm_model.load_for_use(config, smoke_run[0])
+    texts = lm_data.texts(lm_data.load(text_file), config)
     train_ids = lm_inputs.encode_text(texts["train"], vocabulary)
     ids = lm_inputs.encode_text(texts["validation"], vocabulary)
     each = [dynamic_log2_probabilities(m, ids, 0.5, segment=20) for m in members]
@@ -230,10 +233,10 @@ def test_an_ensemble_export_loads_without_the_project_and_samples_as_in_process(
     config = resolve("lm", "smoke", sets=[f"ensemble.runs={other_run}"])
     path = export_lib.export("lm", config, smoke_run[0], str(tmp_path))
     served = serve_blocked(path, {"prompts": PROMPTS, "length": 25, "temperature": 0.7})
-    local = lm.generate(lm.make_server(config, smoke_run[0]), PROMPTS, 25, 0.7,
-                        config["sample"]["seed"])
-    alone = lm.generate(lm.make_server(resolve("lm", "smoke"), smoke_run[0]), PROMPTS, 25, 0.7,
-                        config["sample"]["seed"])
+    local = server.generate(server.make_server(config, smoke_run[0]), PROMPTS, 25, 0.7,
+                            config["sample"]["seed"])
+    alone = server.generate(server.make_server(resolve("lm", "smoke"), smoke_run[0]), PROMPTS,
+                            25, 0.7, config["sample"]["seed"])
     assert served["text"] == local != alone
 
 
@@ -263,9 +266,10 @@ def test_seeded_signature_varies_with_the_seed(smoke_run):
 
 def test_greedy_generation_follows_the_most_probable_character(smoke_run):
     run_dir, _ = smoke_run
-    model, vocabulary = lm.load_trained(run_dir)
-    (text,) = lm.generate(lm.make_server(resolve("lm", "smoke"), run_dir), ["The "], 5, 0.0, 0)
-    ids = lm_inputs.encode_text(lm.START + "The " + text, vocabulary)
+    model, vocabulary = lm_model.load_trained(run_dir)
+    (text,) = server.generate(server.make_server(resolve("lm", "smoke"), run_dir), ["The "], 5,
+                              0.0, 0)
+    ids = lm_inputs.encode_text(server.START + "The " + text, vocabulary)
     logits, _ = model.forward(ids[None, :-1].astype("int32"))
     logits = logits[0, -5:].numpy()
     logits[:, :2] = -np.inf  # padding and OOV are never drawn
@@ -283,8 +287,8 @@ def test_predict_and_generate_commands(smoke_run, words_file, capsys):
     assert language == "fr" and len(words.split(" ")) == 3
     assert generate_stage.main([*common, "--prompt", "x", "--length", "10"]) == 0
     config = resolve("lm", "smoke")
-    (text,) = lm.generate(lm.make_server(config, run_dir), ["x"], 10,
-                          config["sample"]["temperature"], config["sample"]["seed"])
+    (text,) = server.generate(server.make_server(config, run_dir), ["x"], 10,
+                              config["sample"]["temperature"], config["sample"]["seed"])
     assert capsys.readouterr().out == f"x{text}\n\n"
     assert run_cli(generate_stage.main, [*common, "--language", "xx"]) == 2
     assert "--language xx" in capsys.readouterr().err
@@ -307,12 +311,12 @@ def test_predict_and_generate_commands(smoke_run, words_file, capsys):
 def test_inference_batch_for_compare(smoke_run):
     run_dir, _ = smoke_run
     config = resolve("lm", "smoke")
-    infer, count = lm.inference_batch(config, run_dir)
+    infer, count = get_task("lm").inference_batch(config, run_dir)
     texts = [t.decode() for t in infer()["text"].numpy()]
     assert count == len(texts) * config["sample"]["length"] == sum(len(t) for t in texts)
     with open(os.path.join(run_dir, "metrics.json"), encoding="utf-8") as handle:
         metrics = json.load(handle)
-    assert all(isinstance(metrics[name], float) for name in lm.COMPARE_METRICS)
+    assert all(isinstance(metrics[name], float) for name in lm_config.COMPARE_METRICS)
 
 
 def test_too_short_text_is_a_usage_error(text_file, tmp_path, capsys):
@@ -334,7 +338,7 @@ def test_mirrored_strategy_trains_as_one_device(text_file, tmp_path):
         config = resolve("lm", "smoke", sets=[
             f"train.strategy={strategy}", "conditional.enabled=false", "model.dropout=0.0",
             "data.max_train_chars=3000", "data.max_eval_chars=600"])
-        history = lm.train(config, str(tmp_path / strategy), data=text_file)
+        history = get_task("lm").train(config, str(tmp_path / strategy), data=text_file)
         return history["loss"] + history["val_loss"]
 
     np.testing.assert_allclose(losses("mirrored"), losses("default"), rtol=1e-5)

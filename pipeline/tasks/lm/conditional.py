@@ -1,31 +1,29 @@
-"""The conditional word model of the LM task (seed 000 slide 23).
+"""The LM task's conditional word model (Xiaogang Wang, "Recurrent Neural
+Network", CUHK 2019, slide 23).
 
 A small `CharLanguageModel` reads the words of the language-identification
-data ("\\nword\\n", `pipeline.inputs.lm.word_batches`) with the one-hot
-vector of the word's language as a fixed condition: the initial state of
-the recurrence (``h_0 = tanh(W c + b)``), an extra input at every step, or
-both (`conditional.mode`). It trains after the character model of the same
-run (into `<run-dir>/conditional/`), is scored by bits per character of the
+data ("\\nword\\n", `inputs.word_batches`) with the one-hot vector of the
+word's language as a fixed condition: the initial state of the recurrence
+(``h_0 = tanh(W c + b)``), an extra input at every step, or both
+(`conditional.mode`). It trains after the character model of the same run
+(into `<run-dir>/conditional/`), is scored by bits per character of the
 test words given their language and by language identification (the
 language whose condition makes a word most probable), and generates words
 of a chosen language (`python -m pipeline.generate --language fr`).
 """
 
 import json
-import math
 import os
 
 import keras
 import numpy as np
 import tensorflow as tf
 
-from pipeline.core import atomic, training
+from pipeline.core import atomic, registry, training
 from pipeline.core.errors import UsageError
-from pipeline.data import builders as data_lib
 from pipeline.data import vocab as vocab_lib
-from pipeline.inputs import lm as lm_inputs
-
-LN2 = math.log(2.0)
+from pipeline.tasks.lm import inputs
+from pipeline.tasks.lm.model import LN2
 
 
 def conditional_dir(run_dir):
@@ -46,7 +44,9 @@ def word_splits(config, data_dir=None):
     embedded data of the classify task, or `conditional.data` (a TSV or CSV
     file of `word,language` rows, as `--data` of classify reads)."""
     c = config["conditional"]
-    langid = data_lib.load("classify", data=c["data"] or None, data_dir=data_dir)
+    classify = registry.get("classify")
+    langid = classify.load_data({"task": classify.name, **classify.schema.defaults()},
+                                data=c["data"] or None, data_dir=data_dir)
     limits = {"train": c["max_train_words"], "validation": c["max_eval_words"],
               "test": c["max_eval_words"]}
     return ({split: subset(langid.splits[split], limit, c["seed"])
@@ -78,14 +78,14 @@ def train(config, run_dir, data_dir=None):
     c = config["conditional"]
     word_data, languages = word_splits(config, data_dir)
     directory = conditional_dir(run_dir)
-    vocabulary = lm_inputs.build_word_vocabulary(w for w, _ in word_data["train"])
+    vocabulary = inputs.build_word_vocabulary(w for w, _ in word_data["train"])
     with atomic.atomic_directory(os.path.join(directory, "data")) as staging:
         vocab_lib.save_vocabulary(vocabulary, os.path.join(staging, "vocab_chars.json"))
         atomic.write_json(os.path.join(staging, "languages.json"), languages)
     options = {"batch_size": c["batch_size"], "max_length": c["max_word_length"]}
-    train_batches = lm_inputs.word_batches(word_data["train"], vocabulary, languages,
+    train_batches = inputs.word_batches(word_data["train"], vocabulary, languages,
                                            training=True, seed=c["seed"], **options)
-    valid_batches = lm_inputs.word_batches(word_data["validation"], vocabulary, languages,
+    valid_batches = inputs.word_batches(word_data["validation"], vocabulary, languages,
                                            **options)
     loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=0)
     keras.utils.set_random_seed(config["train"]["seed"])
@@ -128,7 +128,7 @@ def word_log2_probabilities(model, vocabulary, languages, pairs, config):
     for index in range(len(languages)):
         relabelled = [(w, languages[index]) for w, _ in pairs]
         total = []
-        for features, targets in lm_inputs.word_batches(
+        for features, targets in inputs.word_batches(
                 relabelled, vocabulary, languages, batch_size=256,
                 max_length=c["max_word_length"]):
             total.append(word_bits(tf.cast(features["ids"], tf.int32), features["condition"],
@@ -165,7 +165,7 @@ def sample_words(model, vocabulary, languages, language, count, temperature, see
 
     if language not in languages:
         raise UsageError(f"--language {language}: choose from {', '.join(languages)}")
-    boundary = vocabulary.index(lm_inputs.WORD_BOUNDARY) + 2  # after pad and OOV
+    boundary = vocabulary.index(inputs.WORD_BOUNDARY) + 2  # after pad and OOV
     condition = tf.one_hot([languages.index(language)] * count, len(languages))  # [N, C]
     states = model.initial_states(count, condition)
     logits, states = model.step(tf.fill([count], boundary), states, condition)

@@ -1,14 +1,15 @@
-"""Character language-model pipeline: contiguous batches for truncated BPTT.
+"""The LM task's input pipelines: contiguous batches for truncated BPTT.
 
 The text of a split becomes one stream of character ids, cut into
 `batch_size` equal contiguous streams; batch k holds the k-th window of
 `sequence_length` characters of every stream. Row b of batch k+1 continues
 row b of batch k, so a stateful model carries its state across batches and
-backpropagates through `sequence_length` steps only (truncated BPTT, seed
-003 slides 21-22). Targets are the inputs shifted by one character (teacher
-forcing, seed 002 slide 19).
+backpropagates through `sequence_length` steps only (truncated BPTT: Hamid
+Beigy, "Deep learning: Recurrent neural networks", slides 21-22). Targets
+are the inputs shifted by one character (teacher forcing: Roger Grosse and
+Jimmy Ba, "CSC421/2516 Lecture 13: Recurrent Neural Networks", slide 19).
 
-The conditional model of the LM task reads words instead (`word_batches`):
+The conditional word model (`conditional`) reads words instead (`word_batches`):
 each word is one sequence between two newlines, "\\nword" in and
 "word\\n" out, with the one-hot vector of its language as the condition.
 """

@@ -102,8 +102,9 @@ def test_distributions_sum_to_one(method):
 
 
 def test_longer_context_learns_a_periodic_text():
-    """The Markov order matters (seed 000 slide 8): a period-4 text is
-    nearly certain with 2 characters of history, not with none."""
+    """The Markov order matters (Xiaogang Wang, "Recurrent Neural Network",
+    CUHK 2019, slide 8): a period-4 text is nearly certain with 2 characters
+    of history, not with none."""
     text = np.tile([2, 3, 4, 5], 200)
     unigram = CharNGram(V, order=1).fit(text).bits_per_character(text[:100])
     trigram = CharNGram(V, order=3).fit(text).bits_per_character(text[:100])

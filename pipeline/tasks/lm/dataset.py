@@ -1,4 +1,5 @@
-"""`pydoc_text`: the English text bundled with CPython, for the language model."""
+"""The LM task's embedded data: `pydoc_text`, the English text bundled with
+CPython, as a TFDS builder."""
 
 import tensorflow_datasets as tfds
 
@@ -16,10 +17,10 @@ def load_pydoc_text():
 class PydocText(tfds.core.GeneratorBasedBuilder):
     """Character language-model text from `pydoc_data.topics`.
 
-    One example per split with feature `text`. Split by position (DESIGN
-    section 3): the last 5% of the characters is test, the 5% before it
-    validation, the rest train, so the model is scored on text that follows
-    what it learnt from.
+    One example per split with feature `text`. Split by position
+    (docs/architecture.md section 3): the last 5% of the characters is
+    test, the 5% before it validation, the rest train, so the model is
+    scored on text that follows what it learnt from.
     """
 
     VERSION = tfds.core.Version("1.0.0")
