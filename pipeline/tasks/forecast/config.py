@@ -41,7 +41,8 @@ SCHEMA = Schema(
     common("model.cell", "lstm"),
     common("model.units", 16),
     common("model.layers", 1),
-    common("model.dropout", 0.3),
+    common("model.dropout", 0.3, help="dropout rate on the recurrent summary before the "
+           "read-out, and on the inputs of stacked layers"),
     Option("model.linear_window", -1, "inputs of a linear AR term added to the read-out "
            "(0 = none, -1 = the series' default)", at_least(-1)),
     Option("model.level", "", "absolute reads normalised values, last forecasts changes from "
