@@ -14,7 +14,7 @@ task on the series cut at `c + L`, with the splits moved back:
     train [0, c - L)    validation [c - L, c)    test [c, c + L)
 
 so the network trains, early-stops and is scored exactly as
-`pipeline.train` and `pipeline.evaluate` do it (`pipeline.tasks.forecast`),
+`pipeline.train` and `pipeline.evaluate` do it (`pipeline/tasks/forecast/`),
 the normaliser and the ARIMA baseline are fitted on the fold's training
 segment, and both forecast the same windows of the block. Each fold also
 scores two references fitted by least squares on the fold's training
@@ -52,10 +52,10 @@ def fold_prepared(prepared, series, block_start, length):
     """The prepared data of the fold whose test block starts at
     `block_start`: the series cut after the block, the splits moved back,
     the normaliser refitted on the fold's training segment."""
-    from pipeline.inputs import forecast as forecast_inputs
+    from pipeline.tasks.forecast import inputs
 
     train_stop = block_start - length
-    mean, std = forecast_inputs.fit_normalizer(series[:train_stop])
+    mean, std = inputs.fit_normalizer(series[:train_stop])
     bounds = {"train": [0, train_stop], "validation": [train_stop, block_start],
               "test": [block_start, block_start + length]}
     return {**prepared, "normalizer": {"mean": mean, "std": std}, "bounds": bounds}
@@ -80,10 +80,10 @@ def references(series, prepared, window, horizon, lags, gamma, ridge):
 
     from models.classical.setar import SETAR
     from models.forecaster import direct_least_squares, lag_design
-    from pipeline.tasks import forecast
+    from pipeline.tasks.forecast.data import split_windows
 
-    histories, targets, _ = forecast.split_windows(series, prepared, "train", window, horizon)
-    test_histories = forecast.split_windows(series, prepared, "test", window, horizon)[0]
+    histories, targets, _ = split_windows(series, prepared, "train", window, horizon)
+    test_histories = split_windows(series, prepared, "test", window, horizon)[0]
     coefficients = direct_least_squares(histories, targets, lags)  # [1 + p, H]
     linear = lag_design(histories, lags) @ coefficients  # [N, H]
     linear_test = lag_design(test_histories, lags) @ coefficients  # [N_test, H]
@@ -95,7 +95,7 @@ def references(series, prepared, window, horizon, lags, gamma, ridge):
         return np.exp(-gamma * np.sum((a[:, None, :] - b[None, :, :]) ** 2, axis=-1))
 
     alpha = np.linalg.solve(kernel(z, z) + ridge * np.eye(len(z)), targets - linear)
-    one_step, following, _ = forecast.split_windows(series, prepared, "train", window, 1)
+    one_step, following, _ = split_windows(series, prepared, "train", window, 1)
     setar = SETAR(lags).fit(one_step, following[:, 0])
     return {"direct linear": linear_test,
             "+ kernel ridge": linear_test + kernel(z_test, z) @ alpha,
@@ -107,17 +107,20 @@ def run_fold(config, series, prepared, block_start, length, fold_dir, args):
     references on one block; trains the network in `fold_dir`."""
     import numpy as np
 
-    from pipeline.tasks import forecast
+    from pipeline.core import registry
+    from pipeline.tasks.forecast.data import split_windows
+    from pipeline.tasks.forecast.settings import settings
 
+    task = registry.get("forecast")
     prepared = fold_prepared(prepared, series, block_start, length)
     cut = series[:block_start + length]
     write_fold(fold_dir, cut, prepared)
-    forecast.train(config, fold_dir)
-    metrics = forecast.evaluate(config, fold_dir)
-    s = forecast.settings(config, prepared)
+    task.train(config, fold_dir)
+    metrics = task.evaluate(config, fold_dir)
+    s = settings(config, prepared)
     n = metrics["windows"] * metrics["horizon"]
     out = {"network": metrics["rmse"] ** 2 * n, "baseline": metrics["baseline_rmse"] ** 2 * n}
-    _, targets, _ = forecast.split_windows(cut, prepared, "test", s["window"], s["horizon"])
+    _, targets, _ = split_windows(cut, prepared, "test", s["window"], s["horizon"])
     for name, predicted in references(cut, prepared, s["window"], s["horizon"],
                                       s["order"][0] or s["linear_window"] or s["window"],
                                       args.gamma, args.ridge).items():

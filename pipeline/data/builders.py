@@ -17,8 +17,6 @@ from pipeline.core.errors import UsageError
 from pipeline.data import sources, splits
 from pipeline.data.catalog import parse_data_flag
 
-DEFAULT_SERIES = "sunspots"
-
 
 @dataclasses.dataclass
 class TaskData:
@@ -181,30 +179,7 @@ def _label_names(name, data_dir):
     return list(feature.names)
 
 
-def load_forecast(data, data_dir, series=DEFAULT_SERIES, column=None):
-    if data is None:
-        if series not in ("sunspots", "co2"):
-            raise UsageError(f"--set forecast.series={series}: use sunspots or co2 (or --data "
-                             "FILE.csv for your own series)")
-        builder = prepare_builder("statsmodels_series", data_dir, config=series)
-        values = np.concatenate([next(iter(_numpy_split(builder, split)))["value"]
-                                 for split in splits.SPLITS]).astype("float64")
-        source, metadata = f"statsmodels_series/{series}", dict(builder.info.metadata)
-    else:
-        kind, value = data
-        if kind == "tfds":
-            raise UsageError(f"--data tfds:{value}: forecast reads a CSV file with a value "
-                             "column")
-        from pipeline.datasets.statsmodels_series import fill_missing
-
-        # "" (the config default) means no column named: "value", else the last
-        values, filled = fill_missing(sources.read_series_csv(value, column=column or None))
-        source, metadata = value, {"interpolated": filled}
-    bounds = splits.positional_bounds(len(values))
-    return TaskData("forecast", source, bounds, series=values, metadata=metadata)
-
-
-LOADERS = {"g2p": load_g2p, "classify": load_classify, "forecast": load_forecast}
+LOADERS = {"g2p": load_g2p, "classify": load_classify}
 
 
 @functools.lru_cache(maxsize=4)
@@ -222,8 +197,7 @@ def load(task, data=None, data_dir=None, **options):
             (`"tfds:NAME"` or a file path).
         data_dir: TFDS data directory (prepared builders are reused).
         Results are cached in the process: treat them as read-only.
-        **options: task options (forecast `series`, `column`; synthetic
-            `task`, `length`).
+        **options: the task loader's options.
     """
     if task not in LOADERS:
         raise UsageError(f"--task: unknown task {task!r}; choose from {', '.join(LOADERS)}")

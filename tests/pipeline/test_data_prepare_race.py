@@ -4,7 +4,8 @@ TFDS' rename of its finished copy."""
 
 import threading
 
-from pipeline.data import builders as data
+from pipeline.data import builders
+from pipeline.tasks.forecast import dataset  # noqa: F401  (registers statsmodels_series)
 
 
 def test_concurrent_first_prepares_both_succeed(tmp_path):
@@ -15,7 +16,8 @@ def test_concurrent_first_prepares_both_succeed(tmp_path):
     def prepare():
         barrier.wait()
         try:
-            builder = data._builder_splits("statsmodels_series", str(tmp_path), config="sunspots")
+            builder = builders.prepare_builder("statsmodels_series", str(tmp_path),
+                                               config="sunspots")
             sizes.append(builder.info.splits["train"].num_examples)
         except Exception as error:  # noqa: BLE001  (collected for the assertion)
             errors.append(error)

@@ -4,7 +4,7 @@ import numpy as np
 import tensorflow as tf
 
 from pipeline.data import vocab as vocab_lib
-from pipeline.inputs import classify, forecast, g2p
+from pipeline.inputs import classify, g2p
 
 G2P = {"cat": ["K AE1 T"], "dog": ["D AO1 G"], "read": ["R IY1 D", "R EH1 D"],
        "a": ["AH0", "EY1"], "antidisestablishment": ["AE2 N T IY0 D IH0 S"]}
@@ -60,18 +60,3 @@ def test_classify_batches():
     words = classify.batches(data, classify.build_vocabulary(["bonjour zut"], unit="word"),
                              ["en", "fr", "de"], unit="word", batch_size=3)
     assert max(b[0].shape[1] for b in words) == 2
-
-
-def test_forecast_windows_never_cross_into_the_future():
-    series = np.arange(100, dtype="float32")
-    hist, targ = forecast.windows(series, 90, 100, history=12, horizon=3)
-    assert hist.shape == (8, 12) and targ.shape == (8, 3)
-    assert targ.min() >= 90 and targ.max() <= 99
-    np.testing.assert_array_equal(hist[:, -1] + 1, targ[:, 0])
-    (x, y), *_ = list(forecast.batches(hist, targ, batch_size=4))
-    assert x.shape == (4, 12, 1) and y.shape == (4, 3)
-
-
-def test_forecast_normalizer_uses_training_only():
-    mean, std = forecast.fit_normalizer([1.0, 3.0])
-    assert (mean, std) == (2.0, 1.0)

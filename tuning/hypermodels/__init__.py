@@ -8,8 +8,7 @@ from `pipeline.tasks.<task>`.
 import importlib
 
 #: Tasks with a search space, and the class in `tuning.hypermodels.<task>`.
-HYPERMODELS = {"g2p": "G2PHyperModel", "classify": "ClassifyHyperModel",
-               "forecast": "ForecastHyperModel"}
+HYPERMODELS = {"g2p": "G2PHyperModel", "classify": "ClassifyHyperModel"}
 
 
 def load(task):

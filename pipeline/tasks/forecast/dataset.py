@@ -1,4 +1,6 @@
-"""`statsmodels_series`: yearly sunspots and weekly Mauna Loa CO2."""
+"""The forecast task's embedded data: `statsmodels_series`, the TFDS
+builder of yearly sunspots and weekly Mauna Loa CO2 (`statsmodels`), and
+`fill_missing`, the gap filling a user's CSV gets too."""
 
 import numpy as np
 import tensorflow_datasets as tfds

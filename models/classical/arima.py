@@ -1,5 +1,6 @@
-"""The forecast task's classical baseline: a statsmodels ARIMA fitted on the
-training segment, forecasting H steps from the same origins as the model.
+"""A classical forecasting baseline: a statsmodels ARIMA fitted on a
+training segment, forecasting H steps from given origins (the forecast
+task's baseline, `pipeline/tasks/forecast/`).
 
 Box-Jenkins ARIMA(p, d, q), optionally seasonal, is fitted once by exact
 maximum likelihood (the state-space Kalman filter of
@@ -21,24 +22,6 @@ import time
 import warnings
 
 import numpy as np
-
-from pipeline.core.errors import UsageError
-
-
-def parse_order(text, size, flag):
-    """`"9,0,0"` -> `(9, 0, 0)`: `size` non-negative integers.
-
-    Raises:
-        UsageError: naming `flag`, when `text` is not that.
-    """
-    parts = [p.strip() for p in str(text).split(",")]
-    try:
-        order = tuple(int(p) for p in parts)
-    except ValueError:
-        order = ()
-    if len(order) != size or min(order) < 0:
-        raise UsageError(f"--set {flag}={text}: expected {size} comma-separated integers >= 0")
-    return order
 
 
 def describe(order, seasonal_order=(0, 0, 0, 0), trend="c", period=0.0, harmonics=0):
@@ -72,6 +55,10 @@ class Baseline:
             differenced), `"ct"`.
         period, harmonics: Fourier regressors (0 harmonics = none).
 
+    Raises:
+        ValueError: Fourier terms without a period > 0, or a constant
+            trend with differencing; the message ends `Received: name=value`.
+
     Attributes:
         results: the fitted `ARIMAResults`.
         info: model name, AIC, training values, fit time in seconds.
@@ -82,10 +69,10 @@ class Baseline:
         from statsmodels.tsa.arima.model import ARIMA
 
         if harmonics and period <= 0:
-            raise UsageError(f"--set baseline.period={period}: Fourier terms need a period > 0")
+            raise ValueError(f"Fourier terms need a period > 0. Received: period={period}")
         if "c" in trend and (order[1] or seasonal_order[1]):
-            raise UsageError(f"--set baseline.trend={trend}: a constant is differenced away "
-                             "when d > 0; use t (a drift) or n")
+            raise ValueError("a constant is differenced away when d > 0; use t (a drift) or n. "
+                             f"Received: trend={trend}")
         self.period, self.harmonics = period, harmonics
         # A time trend is a regressor of ours, not statsmodels' `trend`:
         # `results.extend` restarts statsmodels' trend clock at 1 (0.15).

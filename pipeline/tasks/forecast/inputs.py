@@ -1,4 +1,5 @@
-"""Forecasting pipeline: sliding windows, normalised on the training split."""
+"""The forecast task's input pipeline: sliding windows of the series and the
+normaliser fitted on the training split."""
 
 import numpy as np
 import tensorflow as tf

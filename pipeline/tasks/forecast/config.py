@@ -1,0 +1,87 @@
+"""The forecast task's configuration: every key once, the per-series
+defaults that the zero, -1 and "" values resolve to (`settings`), its
+presets, and the models `pipeline.compare` trains."""
+
+from pipeline.core.schema import Option, Schema, at_least, common, one_of
+
+#: Defaults per series, used where the configuration says 0, -1 or "":
+#: `window` and `horizon` in steps, the model's `linear_window` and
+#: `level`, and the baseline. Sunspots are yearly (cycle about 11 years;
+#: 309 values, 15 in each held-out split): 12 years of history (one cycle;
+#: AIC picks 9 AR lags), a 5-year forecast (11 test windows), the AR(9)
+#: baseline. CO2 is weekly (2284 values, 114 held out), trending, with a
+#: yearly season of 52.18 weeks: two years of history, a 26-week forecast
+#: (89 test windows), changes from the last value (the test values lie above
+#: every training value), and ARIMA(1,1,1) with drift and 3 Fourier pairs of
+#: the yearly period (a seasonal ARIMA of period 52 takes minutes to fit).
+#: A user file gets generic values.
+SERIES = {
+    "sunspots": {"window": 12, "horizon": 5, "linear_window": 9, "level": "absolute",
+                 "order": "9,0,0", "seasonal_order": "0,0,0,0", "trend": "c", "period": "0",
+                 "harmonics": "0"},
+    "co2": {"window": 104, "horizon": 26, "linear_window": 52, "level": "last",
+            "order": "1,1,1", "seasonal_order": "0,0,0,0", "trend": "t",
+            "period": str(365.25 / 7), "harmonics": "3"},
+    "file": {"window": 24, "horizon": 6, "linear_window": 12, "level": "last",
+             "order": "2,1,1", "seasonal_order": "0,0,0,0", "trend": "t", "period": "0",
+             "harmonics": "0"},
+}
+
+SCHEMA = Schema(
+    Option("forecast.series", "sunspots", "the embedded series: sunspots or co2 (--data "
+           "FILE.csv for your own)", prepare=True),
+    Option("forecast.column", "", "the value column of a --data CSV (\"\" = value, else the "
+           "last column)", prepare=True),
+    Option("data.window", 0, "steps of history a forecast reads (0 = the series' default)",
+           at_least(0)),
+    Option("data.horizon", 0, "steps ahead forecast at once (0 = the series' default)",
+           at_least(0)),
+    common("data.batch_size", 32),
+    common("data.seed", 0),
+    common("model.cell", "lstm"),
+    common("model.units", 16),
+    common("model.layers", 1),
+    common("model.dropout", 0.3, help="dropout rate on the recurrent summary before the "
+           "read-out, and on the inputs of stacked layers"),
+    Option("model.linear_window", -1, "inputs of a linear AR term added to the read-out "
+           "(0 = none, -1 = the series' default)", at_least(-1)),
+    Option("model.level", "", "absolute reads normalised values, last forecasts changes from "
+           "the last value (\"\" = the series' default)", one_of("", "absolute", "last")),
+    Option("model.members", 1, "independently trained forecasters averaged "
+           "(models.forecaster)", at_least(1)),
+    Option("model.linear_init", "least_squares", "least_squares starts the linear term from "
+           "the closed-form direct regression and the network from zero, random from Keras' "
+           "initialisers", one_of("least_squares", "random")),
+    common("train.epochs", 300),
+    common("train.learning_rate", 1e-3),
+    common("train.schedule", "constant"),
+    common("train.clipnorm", 1.0),
+    common("train.patience", 30),
+    common("train.seed", 0),
+    common("train.jit_compile", False),
+    common("train.strategy", "default"),
+    common("train.ema", 0.0),
+    Option("baseline.order", "", "the ARIMA baseline's p,d,q (\"\" = the series' default)"),
+    Option("baseline.seasonal_order", "", "its seasonal P,D,Q,s (\"\" = the series' default)"),
+    Option("baseline.trend", "", "its trend: n, c, t or ct (\"\" = the series' default)"),
+    Option("baseline.period", "", "the period of its Fourier regressors (\"\" = the series' "
+           "default)"),
+    Option("baseline.harmonics", "", "its Fourier pairs of the period (0 = none, \"\" = the "
+           "series' default)"),
+)
+
+PRESETS = {
+    "smoke": {"model": {"units": 4}, "train": {"epochs": 2, "patience": 2}},
+    "quick": {"train": {"epochs": 100, "patience": 20}},
+    "full": {"model": {"members": 5}},
+}
+
+#: The models `pipeline.compare --task forecast` trains.
+VARIANTS = {
+    "lstm": {"model": {"cell": "lstm"}},
+    "gru": {"model": {"cell": "gru"}},
+    "elman": {"model": {"cell": "elman"}},
+}
+
+#: The metrics `pipeline.compare` tabulates, the first one charted.
+COMPARE_METRICS = ("rmse_ratio", "rmse", "mae", "baseline_rmse")
