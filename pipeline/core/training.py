@@ -129,10 +129,12 @@ def fit(build_model, train_batches, valid_batches, config, run_dir, *, loss, met
 
 def train(task, config, run_dir, data=None, data_dir=None):
     """The train stage of a task: prepares the data unless the run has it,
-    then fits the task's `Recipe` (`Task.train` by default)."""
+    seeds Keras with `train.seed` (weights, dropout, shuffling), then fits
+    the task's `Recipe` (`Task.train` by default)."""
     from pipeline.core import rundir
 
     rundir.ensure_prepared(task, config, run_dir, data, data_dir)
+    keras.utils.set_random_seed(config["train"]["seed"])
     return fit_recipe(task.recipe(config, run_dir, data, data_dir), config, run_dir)
 
 
