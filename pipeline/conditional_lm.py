@@ -21,9 +21,9 @@ import tensorflow as tf
 
 from pipeline.core import atomic, training
 from pipeline.core.errors import UsageError
-from pipeline.data import builders as data_lib
 from pipeline.data import vocab as vocab_lib
 from pipeline.inputs import lm as lm_inputs
+from pipeline.tasks.classify import data as classify_data
 
 LN2 = math.log(2.0)
 
@@ -46,7 +46,7 @@ def word_splits(config, data_dir=None):
     embedded data of the classify task, or `conditional.data` (a TSV or CSV
     file of `word,language` rows, as `--data` of classify reads)."""
     c = config["conditional"]
-    langid = data_lib.load("classify", data=c["data"] or None, data_dir=data_dir)
+    langid = classify_data.load(c["data"] or None, data_dir)
     limits = {"train": c["max_train_words"], "validation": c["max_eval_words"],
               "test": c["max_eval_words"]}
     return ({split: subset(langid.splits[split], limit, c["seed"])

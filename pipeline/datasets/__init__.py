@@ -8,6 +8,5 @@ registers them with TFDS, so `tfds.builder("cmudict_g2p")` finds them.
 from pipeline.datasets.cmudict_g2p import CmudictG2p
 from pipeline.datasets.pydoc_text import PydocText
 from pipeline.datasets.statsmodels_series import StatsmodelsSeries
-from pipeline.datasets.wordfreq_langid import WordfreqLangid
 
-__all__ = ["CmudictG2p", "PydocText", "StatsmodelsSeries", "WordfreqLangid"]
+__all__ = ["CmudictG2p", "PydocText", "StatsmodelsSeries"]

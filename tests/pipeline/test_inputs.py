@@ -5,7 +5,7 @@ import pytest
 import tensorflow as tf
 
 from pipeline.data import vocab as vocab_lib
-from pipeline.inputs import classify, forecast, g2p, lm
+from pipeline.inputs import forecast, g2p, lm
 
 G2P = {"cat": ["K AE1 T"], "dog": ["D AO1 G"], "read": ["R IY1 D", "R EH1 D"],
        "a": ["AH0", "EY1"], "antidisestablishment": ["AE2 N T IY0 D IH0 S"]}
@@ -72,19 +72,6 @@ def test_lm_encoding_roundtrip():
     ids = lm.encode_text("hello", vocabulary)
     assert ids.tolist()[2] == ids.tolist()[3]  # the two l's
     assert vocabulary[0] == "l" and vocabulary[1] == "o"  # most frequent first
-
-
-def test_classify_batches():
-    data = tf.data.Dataset.from_tensor_slices((["hallo", "hello", "bonjour zut"],
-                                              ["de", "en", "fr"]))
-    vocabulary = classify.build_vocabulary(["hallo", "hello", "bonjour"])
-    (ids, labels), = list(classify.batches(data, vocabulary, ["en", "fr", "de"],
-                                           batch_size=3, max_length=7))
-    assert ids.shape == (3, 7)
-    assert sorted(labels.numpy().tolist()) == [0, 1, 2]
-    words = classify.batches(data, classify.build_vocabulary(["bonjour zut"], unit="word"),
-                             ["en", "fr", "de"], unit="word", batch_size=3)
-    assert max(b[0].shape[1] for b in words) == 2
 
 
 def test_forecast_windows_never_cross_into_the_future():
