@@ -139,47 +139,7 @@ def load_g2p(data, data_dir):
                                    split_keyed(entries.items()).items()})
 
 
-def load_classify(data, data_dir):
-    if data is None:
-        builder = prepare_builder("wordfreq_langid", data_dir)
-        labels = builder.info.features["label"].names
-        out = {split: [(_text(ex["text"]), labels[ex["label"]])
-                       for ex in _numpy_split(builder, split)] for split in splits.SPLITS}
-        return TaskData("classify", "wordfreq_langid", out, labels=list(labels),
-                        metadata=dict(builder.info.metadata))
-    kind, value = data
-    if kind == "tfds":
-        return _classify_catalog(value, data_dir)
-    rows = sources.read_labelled(value)
-    labels = sorted({label for _, label in rows})
-    return TaskData("classify", value, split_keyed(rows), labels=labels)
-
-
-def _classify_catalog(name, data_dir):
-    """A catalog entry with `text` and `label` features (e.g. imdb_reviews):
-    its train split is re-split by the keyed rule into train and validation,
-    its test split kept as test."""
-    from pipeline.data.catalog import load_catalog
-
-    dataset = load_catalog(name, "train", data_dir=data_dir)
-    names = _label_names(name, data_dir)
-    train = [(_text(ex["text"]), names[int(ex["label"])]) for ex in dataset.as_numpy_iterator()]
-    test = [(_text(ex["text"]), names[int(ex["label"])])
-            for ex in load_catalog(name, "test", data_dir=data_dir).as_numpy_iterator()]
-    keyed = split_keyed(train)
-    out = {"train": keyed["train"] + keyed["test"], "validation": keyed["validation"],
-           "test": test}
-    return TaskData("classify", f"tfds:{name}", out, labels=list(names))
-
-
-def _label_names(name, data_dir):
-    import tensorflow_datasets as tfds
-
-    feature = tfds.builder(name, data_dir=data_dir).info.features["label"]
-    return list(feature.names)
-
-
-LOADERS = {"g2p": load_g2p, "classify": load_classify}
+LOADERS = {"g2p": load_g2p}
 
 
 @functools.lru_cache(maxsize=4)

@@ -6,6 +6,5 @@ registers them with TFDS, so `tfds.builder("cmudict_g2p")` finds them.
 """
 
 from pipeline.datasets.cmudict_g2p import CmudictG2p
-from pipeline.datasets.wordfreq_langid import WordfreqLangid
 
-__all__ = ["CmudictG2p", "WordfreqLangid"]
+__all__ = ["CmudictG2p"]

@@ -4,7 +4,7 @@ import numpy as np
 import tensorflow as tf
 
 from pipeline.data import vocab as vocab_lib
-from pipeline.inputs import classify, g2p
+from pipeline.inputs import g2p
 
 G2P = {"cat": ["K AE1 T"], "dog": ["D AO1 G"], "read": ["R IY1 D", "R EH1 D"],
        "a": ["AH0", "EY1"], "antidisestablishment": ["AE2 N T IY0 D IH0 S"]}
@@ -49,14 +49,3 @@ def test_g2p_batches_teacher_forcing_and_padding():
         assert lengths.max() < 4 or lengths.min() >= 4
 
 
-def test_classify_batches():
-    data = tf.data.Dataset.from_tensor_slices((["hallo", "hello", "bonjour zut"],
-                                              ["de", "en", "fr"]))
-    vocabulary = classify.build_vocabulary(["hallo", "hello", "bonjour"])
-    (ids, labels), = list(classify.batches(data, vocabulary, ["en", "fr", "de"],
-                                           batch_size=3, max_length=7))
-    assert ids.shape == (3, 7)
-    assert sorted(labels.numpy().tolist()) == [0, 1, 2]
-    words = classify.batches(data, classify.build_vocabulary(["bonjour zut"], unit="word"),
-                             ["en", "fr", "de"], unit="word", batch_size=3)
-    assert max(b[0].shape[1] for b in words) == 2

@@ -8,7 +8,7 @@ from `pipeline.tasks.<task>`.
 import importlib
 
 #: Tasks with a search space, and the class in `tuning.hypermodels.<task>`.
-HYPERMODELS = {"g2p": "G2PHyperModel", "classify": "ClassifyHyperModel"}
+HYPERMODELS = {"g2p": "G2PHyperModel"}
 
 
 def load(task):

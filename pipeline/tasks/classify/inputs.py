@@ -1,7 +1,8 @@
-"""Classification pipeline: texts to padded character or word ids.
+"""The classify task's tf.data pipeline: texts to padded character or word ids.
 
-Training, the vocabulary and the serving graph all tokenise with `tokenize`,
-one TensorFlow function, so an export reads text exactly as training did.
+Training, the vocabulary, the naive Bayes baseline and the serving graph all
+tokenise with `tokenize`, one TensorFlow function, so an export reads text
+exactly as training did.
 """
 
 import tensorflow as tf
@@ -23,6 +24,17 @@ def tokenize(texts, unit):
     return tf.strings.split(texts)
 
 
+def token_lists(texts, unit, max_length, chunk=1024):
+    """The tokens the network reads of each text (same tokeniser, same cut),
+    as lists of strings, tokenised `chunk` texts at a time."""
+    out = []
+    for start in range(0, len(texts), chunk):
+        ragged = tokenize(tf.constant(texts[start:start + chunk], tf.string),
+                          unit)[:, :max_length]
+        out.extend([t.decode("utf-8") for t in row] for row in ragged.to_list())
+    return out
+
+
 def build_vocabulary(texts, unit="char", max_tokens=20000, chunk=1024):
     """The `max_tokens` most frequent tokens of the training texts, read with
     `tokenize` in chunks of `chunk` texts."""
@@ -32,6 +44,12 @@ def build_vocabulary(texts, unit="char", max_tokens=20000, chunk=1024):
                                                      unit).flat_values.numpy())
         for i in range(0, len(texts), chunk))
     return vocab_lib.build_vocabulary(counts)[:max_tokens]
+
+
+def as_dataset(examples):
+    """A `tf.data.Dataset` of `(text, label)` string pairs of a list of them."""
+    texts, labels = zip(*examples, strict=True)
+    return tf.data.Dataset.from_tensor_slices((list(texts), list(labels)))
 
 
 def batches(dataset, vocabulary, labels, *, unit="char", batch_size=64, max_length=400,

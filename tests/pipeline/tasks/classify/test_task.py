@@ -1,7 +1,7 @@
 """Classify end to end at the smoke preset: run (prepare, train, evaluate,
 export), predict, the export loaded where the project cannot be imported
-(DESIGN section 5), the scores and the naive Bayes baseline, and the stages
-on `tfds:imdb_reviews` under `tfds.testing.mock_data`."""
+(docs/architecture.md section 5), the run keys, and the stages on
+`tfds:imdb_reviews` under `tfds.testing.mock_data`."""
 
 import json
 import os
@@ -15,11 +15,13 @@ import tensorflow_datasets as tfds
 
 from pipeline import predict as predict_stage
 from pipeline import run as run_stage
-from pipeline.core import registry, rundir
+from pipeline.core import registry
 from pipeline.core.config import resolve
 from pipeline.core.errors import UsageError, run_cli
-from pipeline.tasks import classify
+from pipeline.tasks.classify import data as classify_data
+from pipeline.tasks.classify import evaluation, predict, server
 from tests.pipeline.evaluate_split import evaluate_validation
+from tests.pipeline.tasks.classify.common import MOCK
 
 LANGUAGES = ("en", "fr", "de", "es")
 ODD = ["hello", "", "HELLO", "bonjour tout le monde", "naïve", "dziękuję", "🙂 ∑",
@@ -66,9 +68,7 @@ def smoke_run(words, tmp_path_factory):
 def test_evaluate_validation_split(smoke_run, words):
     run_dir, _ = smoke_run
     metrics = evaluate_validation("classify", run_dir, "--data", words)
-    from pipeline.data import builders as data_lib
-
-    examples = classify.splits(data_lib.load("classify", data=words), resolve("classify", "smoke"))
+    examples = classify_data.load_splits(resolve("classify", "smoke"), words)
     assert metrics["split"] == "validation" and metrics["texts"] == len(examples["validation"])
     assert sum(map(sum, metrics["confusion"])) == len(examples["validation"])
     assert sum(map(sum, metrics["baselines"]["naive_bayes"]["confusion"])) \
@@ -124,8 +124,8 @@ def test_export_loads_without_the_project_and_matches_in_process(smoke_run):
     assert result.returncode == 0, result.stderr[-2000:]
     served = json.loads(result.stdout.strip().splitlines()[-1])
     config = resolve("classify", "smoke")
-    server, prepared = classify.server_for(config, run_dir)
-    labels, probabilities = classify.predict(server, ODD)
+    served_by, prepared = server.server_for(config, run_dir)
+    labels, probabilities = server.predict(served_by, ODD)
     assert served["label"] == labels
     np.testing.assert_allclose(served["probabilities"], probabilities, atol=1e-5)
     probs = np.array(served["probabilities"])
@@ -137,11 +137,11 @@ def test_export_loads_without_the_project_and_matches_in_process(smoke_run):
 def test_predict_lines_and_inference_batch(smoke_run, words):
     run_dir, _ = smoke_run
     config = resolve("classify", "smoke")
-    lines = classify.predict_lines(config, run_dir, ["hello", "bonjour"])
+    lines = predict.predict_lines(config, run_dir, ["hello", "bonjour"])
     rows = [line.split("\t") for line in lines]
     assert [r[0] for r in rows] == ["hello", "bonjour"]
     assert all(r[1] in LANGUAGES and 0.0 < float(r[2]) <= 1.0 for r in rows)
-    infer, count = classify.inference_batch(config, run_dir, data=words)
+    infer, count = evaluation.inference_batch(config, run_dir, data=words)
     labels, probabilities = infer()
     assert labels.shape == (count,) and probabilities.shape == (count, 4) and count > 0
 
@@ -150,7 +150,7 @@ def test_a_run_prepared_with_another_unit_is_refused(smoke_run):
     run_dir, _ = smoke_run
     config = resolve("classify", "smoke", sets=["classify.unit=word"])
     with pytest.raises(UsageError, match="classify.unit=char"):
-        classify.predict_lines(config, run_dir, ["hello"])
+        predict.predict_lines(config, run_dir, ["hello"])
 
 
 @pytest.mark.parametrize("stage", ["predict", "evaluate", "export"])
@@ -172,67 +172,6 @@ def test_a_stage_refuses_another_max_length_than_the_run_trained_with(smoke_run,
     assert not (tmp_path / "saved").exists()
 
 
-# ----------------------------------------------------------------- scores
-def test_scores_by_hand():
-    true = ["a", "a", "a", "b", "b", "c"]
-    predicted = ["a", "a", "b", "b", "c", "c"]
-    result = classify.scores(true, predicted, ["a", "b", "c", "d"])
-    assert result["accuracy"] == pytest.approx(4 / 6)
-    # F1: a 2*2/(3+2) = 0.8, b 2*1/(2+2) = 0.5, c 2*1/(1+2) = 2/3; d never seen: left out
-    assert result["macro_f1"] == pytest.approx((0.8 + 0.5 + 2 / 3) / 3)
-    assert result["confusion"] == [[2, 1, 0, 0], [0, 1, 1, 0], [0, 0, 1, 0], [0, 0, 0, 0]]
-    assert result["per_class"]["a"]["precision"] == 1.0
-    assert result["per_class"]["a"]["recall"] == pytest.approx(2 / 3)
-
-
-def test_naive_bayes_by_hand():
-    """Unigrams with alpha 1: P(x|a) = (3+1)/(4+2), P(y|a) = 2/6,
-    P(x|b) = 1/5, P(y|b) = 4/5 (3 y's and 1 smoothing in 5); equal priors."""
-    nb = classify.NaiveBayes(["a", "b"], order=1)
-    nb.fit([["x", "x", "y"], ["x"], ["y", "y", "y"], []], ["a", "a", "b", "b"])
-    np.testing.assert_allclose(np.exp(nb.log_likelihood), [[4 / 6, 2 / 6], [1 / 5, 4 / 5]])
-    assert nb.predict([["x"], ["y"], ["y", "y", "x"], ["z"]]) == ["a", "b", "b", "a"]
-    char = classify.NaiveBayes(["a", "b"], order=2, markers=True)
-    assert ("\x02", "h") in char.ngrams(["h", "i"]) and ("i", "\x03") in char.ngrams(["h", "i"])
-
-
-# -------------------------------------------------------- tfds:imdb_reviews
-MOCK = {"num_examples": 60, "policy": tfds.testing.MockPolicy.USE_CODE}
-
-
-def test_prepare_and_baselines_on_mocked_imdb_reviews_with_words(tmp_path):
-    """`--data tfds:imdb_reviews --set classify.unit=word` (mocked catalog
-    data: no network here): word vocabulary, the catalog's labels and test
-    split, and the baselines."""
-    config = resolve("classify", "smoke", sets=["classify.unit=word", "data.max_eval=0"])
-    with tfds.testing.mock_data(**MOCK):
-        task_data, prepared = rundir.prepare(registry.get("classify"), str(tmp_path), config,
-                                             data="tfds:imdb_reviews", data_dir=str(tmp_path))
-    assert prepared["unit"] == "word" and prepared["sizes"]["test"] == 60
-    loaded = classify.load_prepared(config, str(tmp_path))
-    assert loaded["labels"] == ["neg", "pos"]
-    train_words = {w for text, _ in task_data.splits["train"] for w in text.lower().split()}
-    assert set(loaded["tokens"]) == train_words
-    examples = classify.splits(task_data, config)
-    base = classify.baselines(examples, loaded["labels"], "word", config)
-    assert base["naive_bayes"]["order"] == 2
-    assert sum(map(sum, base["majority"]["confusion"])) == 60
-
-
-@pytest.mark.slow
-def test_stages_on_mocked_imdb_reviews_with_words(tmp_path):
-    """Train and evaluate on the mocked catalog entry, words as tokens."""
-    config = resolve("classify", "smoke", sets=["classify.unit=word", "data.max_eval=0"])
-    run_dir = str(tmp_path / "run")
-    with tfds.testing.mock_data(**MOCK):
-        classify.train(config, run_dir, data="tfds:imdb_reviews", data_dir=str(tmp_path))
-        metrics = classify.evaluate(config, run_dir, data="tfds:imdb_reviews",
-                                    data_dir=str(tmp_path))
-    assert metrics["labels"] == ["neg", "pos"] and metrics["unit"] == "word"
-    assert metrics["texts"] == 60  # the catalog's own test split
-    assert 0.0 <= metrics["macro_f1"] <= 1.0
-
-
 def test_predict_refuses_bytes_that_are_not_utf8(smoke_run, capsys):
     """Python keeps undecodable bytes of argv and stdin as lone surrogates,
     which TensorFlow cannot convert: one line naming the input instead."""
@@ -241,3 +180,18 @@ def test_predict_refuses_bytes_that_are_not_utf8(smoke_run, capsys):
     assert run_cli(predict_stage.main, args) == 2
     err = capsys.readouterr().err.strip()
     assert err == "error: input 2: not valid UTF-8 (character 2); expected UTF-8 text"
+
+
+# -------------------------------------------------------- tfds:imdb_reviews
+@pytest.mark.slow
+def test_stages_on_mocked_imdb_reviews_with_words(tmp_path):
+    """Train and evaluate on the mocked catalog entry, words as tokens."""
+    config = resolve("classify", "smoke", sets=["classify.unit=word", "data.max_eval=0"])
+    run_dir = str(tmp_path / "run")
+    data = {"data": "tfds:imdb_reviews", "data_dir": str(tmp_path)}
+    with tfds.testing.mock_data(**MOCK):
+        registry.get("classify").train(config, run_dir, **data)
+        metrics = evaluation.evaluate(config, run_dir, **data)
+    assert metrics["labels"] == ["neg", "pos"] and metrics["unit"] == "word"
+    assert metrics["texts"] == 60  # the catalog's own test split
+    assert 0.0 <= metrics["macro_f1"] <= 1.0

@@ -1,0 +1,18 @@
+"""The classify task: many-to-one text classification (docs/architecture.md
+section 3).
+
+Texts are read as characters or words (`classify.unit`), embedded, encoded by
+a bidirectional `models.Recurrent` stack and pooled to one vector (last
+state or attention) before a softmax layer (`models.classifier`; `model`).
+Default data: which of ten languages a word belongs to (`dataset`, the
+`wordfreq_langid` builder); `--data tfds:imdb_reviews` (prepared beforehand)
+or a TSV/CSV `text,label` file for anything else (`data`).
+
+Evaluation (`evaluation`, `scoring`) reports accuracy and macro-F1 on the
+test split, a confusion matrix PNG (`plots`), and two baselines fitted on
+the same training split in the same run: the majority class, and
+multinomial naive Bayes (`models.classical.naive_bayes`) over the n-grams of
+the same tokens the network reads (characters 1-3 or words 1-2, cut to the
+same `data.max_length`). The export (`server`) serves texts in, a label and
+the class probabilities out. See this folder's README.md.
+"""

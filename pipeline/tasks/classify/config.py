@@ -1,0 +1,72 @@
+"""The classify task's configuration: every key once, its presets, and the
+models `pipeline.compare` trains."""
+
+from pipeline.core.schema import Limit, Option, Schema, above, at_least, common
+
+
+def poolings():
+    """A `models.classifier.POOLINGS` name; the names are looked up when a
+    value is checked, so declaring this loads no model code."""
+
+    def names():
+        from models.classifier import POOLINGS
+
+        return POOLINGS
+
+    return Limit(lambda value: value in names(), lambda: "one of " + ", ".join(names()))
+
+
+SCHEMA = Schema(
+    common("data.batch_size", 128),
+    Option("data.max_length", 400, "tokens read per text, in training, evaluation and the "
+           "export", at_least(1), run_key=True),
+    common("data.max_train", 0),
+    common("data.max_eval", 0),
+    common("data.seed", 0),
+    common("model.embedding_dim", 32),
+    common("model.cell", "lstm"),
+    common("model.units", 64, help="units of each direction of each recurrent layer"),
+    common("model.num_layers", 1),
+    Option("model.bidirectional", True, "read the text in both directions"),
+    Option("model.pooling", "attention", "how the states become one vector: the last "
+           "state, or attention pooling (Yang et al. 2016)", poolings()),
+    common("model.attention_units", 0,
+           help="width of the attention pooling's scoring layer (0 = model.units)"),
+    common("model.dropout", 0.1, help="dropout rate on the embeddings and the pooled vector"),
+    common("train.epochs", 10),
+    common("train.learning_rate", 1e-2),
+    common("train.schedule", "constant"),
+    common("train.clipnorm", 1.0),
+    common("train.patience", 2),
+    common("train.seed", 0),
+    common("train.jit_compile", False),
+    common("train.strategy", "default"),
+    common("train.ema", 0.0),
+    Option("baseline.char_order", 3, "naive Bayes n-gram orders 1..N with classify.unit=char",
+           at_least(1)),
+    Option("baseline.word_order", 2, "naive Bayes n-gram orders 1..N with classify.unit=word",
+           at_least(1)),
+    Option("baseline.alpha", 1.0, "naive Bayes Laplace smoothing", above(0)),
+    Option("classify.unit", "char", "the tokens read: char (characters) or word "
+           "(whitespace-separated words)", prepare=True, run_key=True),
+)
+
+PRESETS = {
+    "smoke": {"data": {"max_train": 400, "max_eval": 100, "batch_size": 32},
+              "model": {"units": 8, "embedding_dim": 8},
+              "train": {"epochs": 1}},
+    "quick": {"train": {"epochs": 8}},
+    "full": {"model": {"units": 128, "num_layers": 2, "dropout": 0.2},
+             "train": {"epochs": 30, "learning_rate": 5e-3, "patience": 4}},
+}
+
+#: The models `pipeline.compare --task classify` trains.
+VARIANTS = {
+    "lstm-last": {"model": {"cell": "lstm", "pooling": "last"}},
+    "lstm-attention": {"model": {"cell": "lstm", "pooling": "attention"}},
+    "gru": {"model": {"cell": "gru", "pooling": "attention"}},
+    "elman": {"model": {"cell": "elman", "pooling": "attention"}},
+}
+
+#: The metrics `pipeline.compare` tabulates, the first one charted.
+COMPARE_METRICS = ("macro_f1", "accuracy", "baseline_nb_macro_f1", "baseline_nb_accuracy")

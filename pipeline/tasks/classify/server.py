@@ -1,0 +1,111 @@
+"""The classify task's serving module and export: texts in, a label and the
+class probabilities out, in one TensorFlow graph (docs/architecture.md
+section 5)."""
+
+import numpy as np
+import tensorflow as tf
+
+from pipeline.core import export as export_lib
+from pipeline.data import vocab as vocab_lib
+from pipeline.tasks.classify import inputs
+from pipeline.tasks.classify.model import load_trained
+
+#: What `show_export` asks the export: "thank you" in the ten embedded languages.
+SAMPLE_TEXTS = ["hello", "bonjour", "danke", "gracias", "grazie", "obrigado", "bedankt",
+                "tack", "dziękuję", "teşekkürler"]
+
+
+class ClassifierServer(tf.Module):
+    """Texts in, labels and class probabilities out: tokenisation, model and
+    softmax in one graph, what the export serves (docs/architecture.md
+    section 5).
+
+    Texts are tokenised by `pipeline.tasks.classify.inputs.tokenize`
+    (lower-cased, characters or words), exactly as in training, and cut to
+    `max_length` tokens; tokens outside the training vocabulary map to the
+    out-of-vocabulary id. An empty text has no tokens: its pooled vector is
+    zero and it gets the class the output bias prefers.
+
+    Args:
+        model: a trained `TextClassifier`.
+        prepared: `{"tokens", "labels", "unit"}` of
+            `pipeline.tasks.classify.data.load_prepared`.
+        max_length: the `data.max_length` the model was trained with.
+    """
+
+    def __init__(self, model, prepared, max_length):
+        super().__init__()
+        self.model = model
+        self.unit = prepared["unit"]
+        self.max_length = max_length
+        self.tokens = vocab_lib.lookup(prepared["tokens"])
+        self.tokens(tf.constant([""]))  # build the lookup (export tracks built layers)
+        self.labels = tf.constant(prepared["labels"])
+
+    def encode(self, texts):
+        """`[B]` strings -> token ids `[B, S]`, right-padded with 0, S >= 1."""
+        tokens = inputs.tokenize(texts, self.unit)[:, : self.max_length]
+        ids = self.tokens(tokens).to_tensor()  # [B, S]
+        return tf.pad(ids, [[0, 0], [0, tf.maximum(1 - tf.shape(ids)[1], 0)]])  # [B, max(S, 1)]
+
+    @tf.function(input_signature=[tf.TensorSpec([None], tf.string)])
+    def __call__(self, texts):
+        """`(label [B] string, probabilities [B, C] float32)` for texts `[B]`;
+        one traced graph, the one the export serves."""
+        logits = self.model(self.encode(texts))  # [B, C]
+        probabilities = tf.nn.softmax(tf.cast(logits, tf.float32), axis=-1)
+        return tf.gather(self.labels, tf.argmax(probabilities, axis=-1)), probabilities
+
+
+def server_for(config, run_dir):
+    """`(ClassifierServer, prepared)` of a trained run."""
+    model, prepared = load_trained(config, run_dir)
+    return ClassifierServer(model, prepared, config["data"]["max_length"]), prepared
+
+
+def predict(server, texts, batch_size=256):
+    """`(labels [N] str, probabilities [N, C])` for a list of texts, batched
+    by length so that little time goes to padding."""
+    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+    labels, probabilities = [None] * len(texts), [None] * len(texts)
+    for start in range(0, len(order), batch_size):
+        chunk = order[start : start + batch_size]
+        label, probs = server(tf.constant([texts[i] for i in chunk], tf.string))
+        for i, name, p in zip(chunk, label.numpy(), probs.numpy(), strict=True):
+            labels[i], probabilities[i] = name.decode("utf-8"), p
+    return labels, np.array(probabilities, "float32").reshape(len(texts), -1)
+
+
+def serving_endpoint(server):
+    """The `serving_default` function: `text [B]` -> `{"label", "probabilities"}`."""
+
+    @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name="text")])
+    def serve(text):
+        label, probabilities = server(text)
+        return {"label": label, "probabilities": probabilities}
+
+    return serve
+
+
+def export(config, run_dir, directory):
+    """Writes the SavedModel of a trained run into `directory` (which must not
+    exist; the caller renames it into place). Returns the metadata dict."""
+    server, prepared = server_for(config, run_dir)
+    export_lib.write_archive(directory, [server.model, server.tokens],
+                             {"serving_default": serving_endpoint(server)})
+    return {"model": server.model.get_config(), "unit": prepared["unit"],
+            "max_length": server.max_length, "labels": prepared["labels"],
+            "inputs": {"text": "string [B]"},
+            "outputs": {"label": "string [B], the most probable class",
+                        "probabilities": "float32 [B, C], softmax over `labels` in order"}}
+
+
+def show_export(path, config, run_dir):
+    """Prints the export's answers for `SAMPLE_TEXTS`, read back from the
+    SavedModel as a TF Serving client gets them."""
+    serve = tf.saved_model.load(path).signatures["serving_default"]
+    answers = serve(text=tf.constant(SAMPLE_TEXTS))
+    print("answers of the export:")
+    for text, label, probs in zip(SAMPLE_TEXTS, answers["label"].numpy(),
+                                  answers["probabilities"].numpy(), strict=True):
+        print(f"  {text:<15} {label.decode():<10} {probs.max():.3f}")
