@@ -106,39 +106,12 @@ def _numpy_split(builder, split):
     return tfds.as_numpy(builder.as_dataset(split=split, shuffle_files=False))
 
 
-def _g2p_entries(builder, split):
-    """`{word: [pronunciation]}` of a `cmudict_g2p` split, read in large
-    ragged batches (one example at a time is five times slower)."""
-    entries = {}
-    dataset = builder.as_dataset(split=split, shuffle_files=False).ragged_batch(8192)
-    for batch in dataset.as_numpy_iterator():
-        prons_batch = batch["phonemes"]  # ragged, or an array when all rows are equal
-        prons_batch = getattr(prons_batch, "to_list", prons_batch.tolist)()
-        for word, prons in zip(batch["word"], prons_batch, strict=True):
-            entries[_text(word)] = [_text(p) for p in prons]
-    return entries
-
-
 def _text(value):
     return value.decode("utf-8") if isinstance(value, bytes) else str(value)
 
 
 # ---------------------------------------------------------------- per task
 import pipeline.datasets  # noqa: E402, F401  (registers the builders of the tasks below)
-
-
-def load_g2p(data, data_dir):
-    if data is None:
-        builder = prepare_builder("cmudict_g2p", data_dir)
-        out = {split: _g2p_entries(builder, split) for split in splits.SPLITS}
-        return TaskData("g2p", "cmudict_g2p", out, metadata=dict(builder.info.metadata))
-    kind, value = data
-    if kind == "tfds":
-        raise UsageError(f"--data tfds:{value}: g2p reads a TSV file 'word<TAB>phonemes'; "
-                         "no TFDS catalog entry has that form")
-    entries = sources.read_g2p_tsv(value)
-    return TaskData("g2p", value, {s: dict(items) for s, items in
-                                   split_keyed(entries.items()).items()})
 
 
 def load_lm(data, data_dir):
@@ -223,7 +196,7 @@ def load_forecast(data, data_dir, series=DEFAULT_SERIES, column=None):
     return TaskData("forecast", source, bounds, series=values, metadata=metadata)
 
 
-LOADERS = {"g2p": load_g2p, "lm": load_lm, "classify": load_classify,
+LOADERS = {"lm": load_lm, "classify": load_classify,
            "forecast": load_forecast}
 
 

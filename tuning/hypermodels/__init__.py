@@ -8,7 +8,7 @@ from `pipeline.tasks.<task>`.
 import importlib
 
 #: Tasks with a search space, and the class in `tuning.hypermodels.<task>`.
-HYPERMODELS = {"g2p": "G2PHyperModel", "lm": "LMHyperModel", "classify": "ClassifyHyperModel",
+HYPERMODELS = {"lm": "LMHyperModel", "classify": "ClassifyHyperModel",
                "forecast": "ForecastHyperModel"}
 
 
