@@ -52,16 +52,8 @@ def model_rate(model, dataset, batches):
 
 
 def task_inputs(task, config, run_dir, data_dir):
-    """`(train_batches, build_model, loss, metrics)` of a task's training."""
-    from pipeline.core.legacy import ModuleTask
-
-    if isinstance(task, ModuleTask):  # a task not yet in its folder: its own HyperModel
-        from tuning import hypermodels
-
-        hypermodel = hypermodels.load(task.name)(config, run_dir, data_dir=data_dir)
-        train, _ = hypermodel.datasets(config)
-        return (train, lambda: hypermodel.build_model(config), hypermodel.loss(config),
-                hypermodel.metrics(config))
+    """`(train_batches, build_model, loss, metrics)` of a task's training
+    (its `Recipe`)."""
     recipe = task.recipe(config, run_dir, data_dir=data_dir)
     return recipe.train_batches, recipe.build_model, recipe.loss, recipe.metrics
 

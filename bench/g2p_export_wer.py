@@ -3,7 +3,8 @@
 Loads the export in a subprocess that cannot import this project (as in
 the export tests: only TensorFlow and the SavedModel), asks its
 `serving_default` signature for every word of a split, and scores the
-answers here with DESIGN section 3's scoring (`pipeline.g2p_scoring`).
+answers here with docs/architecture.md section 3's scoring
+(`pipeline.tasks.g2p.scoring`).
 The figures should equal `pipeline.evaluate`'s for the flags the export
 was made with: a check that what ships is what was measured.
 
@@ -59,10 +60,9 @@ def main(argv=None):
     parser.add_argument("--data", help="the data file the export was trained on (default: "
                                        "CMUdict)")
     args = parser.parse_args(argv)
-    from pipeline import g2p_scoring
     from pipeline.core.config import resolve
-    from pipeline.data import builders as data_lib
-    from pipeline.tasks import g2p
+    from pipeline.tasks.g2p import data as g2p_data
+    from pipeline.tasks.g2p import scoring
 
     metadata_path = os.path.join(args.export, "assets.extra", "metadata.json")
     if not os.path.exists(metadata_path):
@@ -75,12 +75,12 @@ def main(argv=None):
                      "give a G2P export")
     stress = metadata.get("stress", "keep")
     config = resolve("g2p", args.preset, sets=[f"g2p.stress={stress}"])
-    entries = g2p.splits(data_lib.load("g2p", data=args.data), config)[args.split]
+    entries = g2p_data.load_splits(config, data=args.data)[args.split]
     words = sorted(entries)
     start = time.perf_counter()
     answers = serve_blocked(args.export, words)
     seconds = time.perf_counter() - start
-    metrics = g2p_scoring.score_all(dict(zip(words, answers, strict=True)), entries)
+    metrics = scoring.score_all(dict(zip(words, answers, strict=True)), entries)
     report = {"split": args.split, "words": len(words), "seconds": round(seconds, 1),
               **{k: metrics[k] for k in ("wer", "per", "wer_no_stress", "per_no_stress")}}
     print(json.dumps(report, indent=2))

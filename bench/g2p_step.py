@@ -41,20 +41,20 @@ def main(argv=None):
     keras.mixed_precision.set_global_policy(args.policy)
 
     from pipeline.core import config as config_lib
-    from pipeline.data import builders as data_lib
-    from pipeline.inputs import g2p as g2p_inputs
-    from pipeline.tasks import g2p
+    from pipeline.tasks.g2p import data as g2p_data
+    from pipeline.tasks.g2p import inputs as g2p_inputs
+    from pipeline.tasks.g2p import model as g2p_model
 
     config = config_lib.resolve("g2p", args.preset, sets=args.set)
-    train = data_lib.load("g2p").splits["train"]
+    train = g2p_data.load().splits["train"]
     entries = dict(list(train.items())[:20000])
     vocabularies = g2p_inputs.build_vocabularies(train)
-    batches = g2p_inputs.batches(g2p.as_dataset(entries), vocabularies,
+    batches = g2p_inputs.batches(g2p_inputs.as_dataset(entries), vocabularies,
                                  batch_size=config["data"]["batch_size"], training=True)
     batches = (batches.take(1).cache() if args.one_batch else batches).repeat()
-    model = g2p.build_model(config, vocabularies)
+    model = g2p_model.build_model(config, vocabularies)
     model.compile(optimizer=keras.optimizers.Adam(1e-3, clipnorm=1.0),
-                  loss=g2p.loss(config["train"]["label_smoothing"]),
+                  loss=g2p_model.loss(config["train"]["label_smoothing"]),
                   jit_compile=config["train"]["jit_compile"])
     model.fit(batches, steps_per_epoch=args.steps, epochs=1, verbose=0)  # trace, warm up
     wall, cpu = time.perf_counter(), time.process_time()

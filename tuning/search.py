@@ -242,14 +242,9 @@ def export_best(tuner, hypermodel, args, directory):
 
 
 def hypermodel_of(task, config, directory, data=None, data_dir=None, verbose="auto"):
-    """The task's `TaskHyperModel` (a task still in one module: its own)."""
-    from pipeline.core.legacy import ModuleTask
-    from tuning import hypermodels
+    """The `TaskHyperModel` of `task` (`tuning.hypermodel`)."""
     from tuning.hypermodel import TaskHyperModel
 
-    if isinstance(task, ModuleTask):
-        return hypermodels.load(task.name)(config, directory, data=data, data_dir=data_dir,
-                                           verbose=verbose)
     return TaskHyperModel(task, config, directory, data=data, data_dir=data_dir,
                           verbose=verbose)
 

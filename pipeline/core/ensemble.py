@@ -5,7 +5,7 @@ models of other runs to the run's own when it is evaluated, used for
 prediction or generation, and exported. The runs must share the run's
 vocabularies (prepared from the same data); how the models combine is the
 task's: G2P's beam search follows the mean of their log-probabilities
-(`pipeline.g2p_server.G2PServer`), the language model predicts the mean of
+(`pipeline.tasks.g2p.server.G2PServer`), the language model predicts the mean of
 their probabilities (`models.lm.LanguageModelMixture`).
 """
 

@@ -21,12 +21,9 @@ def builtin_names():
     importing them."""
     import pipeline.tasks
 
-    names = []
-    for module in pkgutil.iter_modules(pipeline.tasks.__path__):
-        folder = os.path.join(pipeline.tasks.__path__[0], module.name)
-        if not module.ispkg or os.path.exists(os.path.join(folder, "task.py")):
-            names.append(module.name)  # a module: a task not yet in its folder (legacy)
-    return names
+    return [module.name for module in pkgutil.iter_modules(pipeline.tasks.__path__)
+            if module.ispkg and os.path.exists(
+                os.path.join(pipeline.tasks.__path__[0], module.name, "task.py"))]
 
 
 def names():
@@ -53,12 +50,6 @@ def get(name):
         return _REGISTERED[name]
     if name not in builtin_names():
         raise UsageError(f"--task {name}: choose from {', '.join(names())}")
-    module = importlib.import_module(f"pipeline.tasks.{name}")
-    if hasattr(module, "__path__"):
-        task = importlib.import_module(f"pipeline.tasks.{name}.task").TASK
-    else:
-        from pipeline.core.legacy import ModuleTask
-
-        task = ModuleTask(module)
+    task = importlib.import_module(f"pipeline.tasks.{name}.task").TASK
     _REGISTERED[name] = task
     return task

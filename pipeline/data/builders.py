@@ -1,21 +1,19 @@
-"""The input side of every task: where a task's examples come from.
+"""What every task's data loading shares.
 
-`load(task, data=None, data_dir=None)` returns a `TaskData`: the examples of
-each split in plain Python form, from the embedded default (a TFDS builder of
-`pipeline.datasets`), a user file (`--data PATH`, read by `pipeline.data.sources`)
-or a TFDS catalog entry (`--data tfds:NAME`, through `pipeline.data.catalog`).
-Splits follow `pipeline.data.splits` in every case, so a file and the default
-split the same way.
+A task's `load_data` (`pipeline/tasks/<task>/data.py`) returns a `TaskData`:
+the examples of each split in plain Python form, from the embedded default
+(a TFDS builder in the task's `dataset.py`, prepared by `prepare_builder`),
+a user file (`--data PATH`, read by `pipeline.data.sources`) or a TFDS
+catalog entry (`--data tfds:NAME`, through `pipeline.data.catalog`). Splits
+follow `pipeline.data.splits` in every case (`split_keyed`,
+`split_ordered`), so a file and the default split the same way.
 """
 
 import dataclasses
-import functools
 
 import numpy as np
 
-from pipeline.core.errors import UsageError
-from pipeline.data import sources, splits
-from pipeline.data.catalog import parse_data_flag
+from pipeline.data import splits
 
 
 @dataclasses.dataclass
@@ -96,70 +94,3 @@ def prepare_builder(name, data_dir, config=None):
             builder.download_and_prepare(
                 download_config=tfds.download.DownloadConfig(try_download_gcs=False))
     return builder
-
-
-def _numpy_split(builder, split):
-    import tensorflow_datasets as tfds
-
-    return tfds.as_numpy(builder.as_dataset(split=split, shuffle_files=False))
-
-
-def _g2p_entries(builder, split):
-    """`{word: [pronunciation]}` of a `cmudict_g2p` split, read in large
-    ragged batches (one example at a time is five times slower)."""
-    entries = {}
-    dataset = builder.as_dataset(split=split, shuffle_files=False).ragged_batch(8192)
-    for batch in dataset.as_numpy_iterator():
-        prons_batch = batch["phonemes"]  # ragged, or an array when all rows are equal
-        prons_batch = getattr(prons_batch, "to_list", prons_batch.tolist)()
-        for word, prons in zip(batch["word"], prons_batch, strict=True):
-            entries[_text(word)] = [_text(p) for p in prons]
-    return entries
-
-
-def _text(value):
-    return value.decode("utf-8") if isinstance(value, bytes) else str(value)
-
-
-# ---------------------------------------------------------------- per task
-import pipeline.datasets  # noqa: E402, F401  (registers the builders of the tasks below)
-
-
-def load_g2p(data, data_dir):
-    if data is None:
-        builder = prepare_builder("cmudict_g2p", data_dir)
-        out = {split: _g2p_entries(builder, split) for split in splits.SPLITS}
-        return TaskData("g2p", "cmudict_g2p", out, metadata=dict(builder.info.metadata))
-    kind, value = data
-    if kind == "tfds":
-        raise UsageError(f"--data tfds:{value}: g2p reads a TSV file 'word<TAB>phonemes'; "
-                         "no TFDS catalog entry has that form")
-    entries = sources.read_g2p_tsv(value)
-    return TaskData("g2p", value, {s: dict(items) for s, items in
-                                   split_keyed(entries.items()).items()})
-
-
-LOADERS = {"g2p": load_g2p}
-
-
-@functools.lru_cache(maxsize=4)
-def _load_cached(task, data, data_dir, options):
-    parsed = None if data is None else parse_data_flag(data)
-    return LOADERS[task](parsed, data_dir, **dict(options))
-
-
-def load(task, data=None, data_dir=None, **options):
-    """The split examples of `task`.
-
-    Args:
-        task: a task with a loader here (`LOADERS`).
-        data: None for the embedded default, else the `--data` value
-            (`"tfds:NAME"` or a file path).
-        data_dir: TFDS data directory (prepared builders are reused).
-        Results are cached in the process: treat them as read-only.
-        **options: the task loader's options.
-    """
-    if task not in LOADERS:
-        raise UsageError(f"--task: unknown task {task!r}; choose from {', '.join(LOADERS)}")
-    # The stages of one `pipeline.run` share one read of the data.
-    return _load_cached(task, data, data_dir, tuple(sorted(options.items())))

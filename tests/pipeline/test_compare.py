@@ -1,5 +1,5 @@
 """The report table of `pipeline.compare` (the end-to-end run is in
-test_g2p_stages.py)."""
+tests/pipeline/tasks/g2p/test_task.py)."""
 
 from pipeline import compare
 

@@ -56,6 +56,16 @@ class ClassifyTask(Task):
 
         return predict.predict_lines(config, run_dir, inputs)
 
+    def sample_inputs(self, config):
+        from pipeline.tasks.classify.server import SAMPLE_TEXTS
+
+        return SAMPLE_TEXTS[:3]
+
+    def serving_request(self, config):
+        from pipeline.tasks.classify.server import SAMPLE_TEXTS
+
+        return {"text": SAMPLE_TEXTS[:3]}
+
     def inference_batch(self, config, run_dir, data=None, data_dir=None):
         from pipeline.tasks.classify import evaluation
 

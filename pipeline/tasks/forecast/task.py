@@ -83,6 +83,21 @@ class ForecastTask(Task):
 
         return predict.predict_lines(run_dir, inputs)
 
+    def sample_inputs(self, config):
+        return [" ".join(f"{value:.1f}" for value in self._history(config))]
+
+    def serving_request(self, config):
+        return {"history": [self._history(config)] * 2}
+
+    @staticmethod
+    def _history(config):
+        """A history longer than any series' default window: a noisy
+        11-step cycle around 50 (the sunspots' shape)."""
+        import math
+
+        window = max(config["data"]["window"], 120)
+        return [50 + 40 * math.sin(2 * math.pi * t / 11) + (t % 3) for t in range(window)]
+
     def inference_batch(self, config, run_dir, data=None, data_dir=None):
         from pipeline.tasks.forecast import evaluation
 

@@ -86,6 +86,14 @@ class LMTask(Task):
 
         return predict.predict_lines(config, run_dir, inputs)
 
+    def sample_inputs(self, config):
+        from pipeline.tasks.lm.server import SAMPLE_PROMPTS
+
+        return [prompt for prompt in SAMPLE_PROMPTS if prompt.strip()]
+
+    def serving_request(self, config):
+        return {"prompt": ["The ", "def "], "length": 8, "temperature": 0.5}
+
     def inference_batch(self, config, run_dir, data=None, data_dir=None):
         from pipeline.tasks.lm import server
 

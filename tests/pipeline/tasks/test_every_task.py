@@ -30,16 +30,7 @@ print(json.dumps({k: list(v.shape) for k, v in serve(**inputs).items()}))
 """
 
 
-def in_folders():
-    """The tasks that have moved into their folders (the others still go
-    through `pipeline.core.legacy` and their own tests)."""
-    from pipeline.core.legacy import ModuleTask
-
-    return [name for name in registry.names()
-            if not isinstance(registry.get(name), ModuleTask)]
-
-
-@pytest.fixture(scope="module", params=in_folders())
+@pytest.fixture(scope="module", params=registry.names())
 def smoke_run(request, tmp_path_factory):
     task = request.param
     base = tmp_path_factory.mktemp(task)

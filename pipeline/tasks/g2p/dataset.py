@@ -1,4 +1,6 @@
-"""`cmudict_g2p`: the CMU Pronouncing Dictionary as word -> pronunciations."""
+"""The G2P task's embedded data: `cmudict_g2p`, the CMU Pronouncing
+Dictionary as word -> pronunciations (a TFDS builder; importing this module
+registers it)."""
 
 import re
 

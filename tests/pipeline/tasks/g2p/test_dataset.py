@@ -1,12 +1,7 @@
-"""Declarative tests of the TFDS builders in `pipeline.datasets`.
-
-Each builder is prepared from small fake data (its `source` replaced) into
-a temporary `data_dir`, then read back: split sizes are those
-`pipeline.data.splits` predicts for the fake keys, no key appears in two
-splits, and the features, dtypes, shapes and metadata are as the builders
-document. Nothing here uses the network. (The `statsmodels_series` builder
-is tested with its task, `tests/pipeline/tasks/forecast/test_dataset.py`.)
-"""
+"""The `cmudict_g2p` TFDS builder (`pipeline.tasks.g2p.dataset`) prepared
+from small fake data without the network: split sizes follow the word hash,
+no word appears in two splits, the features and the metadata are as the
+builder documents."""
 
 import collections
 
@@ -15,16 +10,9 @@ import tensorflow as tf
 import tensorflow_datasets as tfds
 
 from pipeline.data.splits import SPLITS, keyed_split
-from pipeline.datasets import CmudictG2p
-from pipeline.datasets.cmudict_g2p import clean_entries
-from tests.pipeline.tasks.builder_test import (
-    num_examples,
-    prepare,
-    read_splits,
-    text,
-)
+from pipeline.tasks.g2p.dataset import CmudictG2p, clean_entries
+from tests.pipeline.tasks.builder_test import num_examples, prepare, read_splits, text
 
-# --------------------------------------------------------------- cmudict_g2p
 FAKE_CMUDICT = {
     "cat": ["K AE1 T"],
     "read": ["R EH1 D", "R IY1 D"],
@@ -107,5 +95,3 @@ def test_clean_entries_keeps_only_lower_case_words_and_apostrophes():
     kept, dropped = clean_entries({"it's": ["IH1 T S"], "IT": ["IH1 T"], "über": ["UW1 B ER0"]})
     assert kept == {"it's": ["IH1 T S"]}
     assert dropped == 2
-
-

@@ -1,25 +1,23 @@
 """`G2PServer`: words in, pronunciations out, in one TensorFlow graph.
 
-The export of the G2P task (`pipeline.tasks.g2p`) serves it, and evaluate
+The export of the G2P task (`export`) serves it, and evaluate
 and predict decode with it: preprocessing, the model (or an ensemble),
 beam search, the rescoring by models reading in the other direction and the
-learned reranker, all as graph ops (DESIGN section 5).
+learned reranker, all as graph ops (docs/architecture.md section 5).
 """
 
 import numpy as np
 import tensorflow as tf
 
 from pipeline.data import vocab as vocab_lib
-from pipeline.inputs import g2p as g2p_inputs
-
-#: the learned reranker's joint-sequence feature of a pair no graphone
-#: segmentation covers (log p(X, Y) is -inf there)
-JOINT_FLOOR = -100.0
+from pipeline.tasks.g2p import inputs as g2p_inputs
+from pipeline.tasks.g2p.rescoring import Rescoring, reverse_hypotheses
+from pipeline.tasks.g2p.scoring import strip_stress
 
 
-class G2PServer(tf.Module):
+class G2PServer(Rescoring, tf.Module):
     """Words in, pronunciations out: preprocessing, model and decoding in one
-    graph, what the export serves (DESIGN section 5).
+    graph, what the export serves (docs/architecture.md section 5).
 
     Words are lower-cased and cut to `max_input_length` characters;
     characters outside the training vocabulary map to the out-of-vocabulary
@@ -60,7 +58,7 @@ class G2PServer(tf.Module):
             hypothesis both lists hold kept once): the joint n-best
             rescoring of Liu et al. (2016), section 3.
         learned: `(theta, joint)`, the learned reranker
-            (`pipeline.g2p_reranker`): the candidates' features f are every
+            (`pipeline.tasks.g2p.reranker`): the candidates' features f are every
             model's log P(Y | X) and, with a `JointSequenceModel` `joint`,
             its log p(X, Y) (in the graph, `models.classical.joint_sequence_graph`;
             not under XLA); with weights `theta` (None while `evaluate`
@@ -76,7 +74,6 @@ class G2PServer(tf.Module):
             raise ValueError("`rerankers` need a beam search (beam_width > 1). "
                              f"Received: beam_width={beam_width}")
         from models.decoding import BeamSearchDecoder, GreedyDecoder
-        from pipeline.g2p_scoring import strip_stress
 
         self.models = list(model) if isinstance(model, (list, tuple)) else [model]
         self.model = self.models[0]
@@ -180,96 +177,6 @@ class G2PServer(tf.Module):
         start = tf.fill(tf.shape(ids)[:1], self.start_id)
         return self.decoder(lambda *args: self.ensemble_step(models, *args), state, start)[:3]
 
-    def join_proposals(self, ids, hypotheses, scores, lengths):
-        """The search's `[B, K, T]` n-best list followed by the proposing
-        rerankers' one, turned into the search's order: `[B, 2K, T]`, with
-        the scores and lengths; a hypothesis already in the first list is
-        scored -inf in the second, so that the rescoring puts it last."""
-        others, other_scores, other_lengths = self.search_with(ids, self.proposers)
-        others = reverse_hypotheses(others, other_lengths)
-        other_scores = tf.where(contains(hypotheses, lengths, others, other_lengths),
-                                float("-inf"), other_scores)
-        return (tf.concat([hypotheses, others], axis=1), tf.concat([scores, other_scores], axis=1),
-                tf.concat([lengths, other_lengths], axis=1))
-
-    def rerank(self, ids, hypotheses, scores, lengths):
-        """The beam's `[B, K, T]` hypotheses reordered by the searching
-        models and the rerankers together (`models.decoding.rerank`): each
-        model scores whole hypotheses (the forbidden tokens masked, as in
-        the search), and the scores mix with the weights. For one searching
-        model and `rerank_weight` 0 that is the search's own score; an
-        ensemble's search renormalises the mean at every step instead."""
-        from models.decoding import rerank
-
-        own = (1.0 - self.rerank_weight) / len(self.models)
-        other = self.rerank_weight / len(self.rerank_models)
-        weights = [own] * len(self.models) + [other] * len(self.rerank_models)
-        return rerank(hypotheses, lengths, scores, self.scorers(ids, hypotheses.shape[1]),
-                      weights, self.length_penalty)
-
-    def scorers(self, ids, width):
-        """One function `(tokens [N, T], lengths [N], ended [N]) -> log P(Y | X)
-        [N]` per model, the searching ones then the rerankers, for `width`
-        hypotheses (in the search's order) per source row of `ids`; the
-        forbidden tokens are masked, as in the search."""
-        def scorer(model, reverse):
-            def score(tokens, token_lengths, ended):  # [N, T], [N], [N] -> [N]
-                if reverse:
-                    tokens = tf.reverse_sequence(tokens, token_lengths, seq_axis=1, batch_axis=0)
-                return model.sequence_log_probs(ids, tokens, token_lengths, self.start_id,
-                                                self.end_id, ended, logit_bias=self.forbidden,
-                                                repeats=width)
-            return score
-
-        return [scorer(m, False) for m in self.models] + [
-            scorer(m, r) for m, r in zip(self.rerank_models, self.rerank_reverse, strict=True)]
-
-    @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name="words")],
-                 autograph=False)
-    def candidates(self, words):
-        return self._candidates(words)
-
-    def _candidates(self, words):
-        """The search's hypotheses before any reranking (with `propose`, the
-        2K of both searches) and the learned reranker's features of each
-        (`pipeline.g2p_reranker`): `(phonemes [B, K] string in reading
-        order, features [B, K, F] float64, lengths [B, K] int32 with the
-        end token, valid [B, K])`. The features are every model's log P(Y |
-        X) of the whole hypothesis, the searching models then the
-        rerankers, and, with a joint model, its log p(X, Y) of the
-        lower-case word and the pronunciation without stress, floored at
-        `JOINT_FLOOR`; all 0 where `valid` is false (a proposal the first
-        list already holds)."""
-        ids, _ = self.encode_words(words)
-        hypotheses, scores, lengths = self.search_with(ids, self.models)
-        if self.proposers:
-            hypotheses, scores, lengths = self.join_proposals(ids, hypotheses, scores, lengths)
-        batch, width, steps = tf.unstack(tf.shape(hypotheses))
-        flat = tf.reshape(hypotheses, [batch * width, steps])  # [N, T]
-        flat_lengths = tf.reshape(lengths, [-1])  # [N]
-        ended = flat_lengths < steps  # unfinished hypotheses have no end token
-        log_probs = tf.stack([tf.cast(score(flat, flat_lengths, ended), tf.float32)
-                              for score in self.scorers(ids, hypotheses.shape[1])], axis=-1)
-        if self.reverse:  # emitted last to first
-            hypotheses = reverse_hypotheses(hypotheses, lengths)
-        mask = tf.sequence_mask(lengths, steps)
-        tokens = tf.ragged.boolean_mask(self.phone_names(hypotheses), mask)
-        phonemes = tf.strings.reduce_join(tokens, axis=-1, separator=" ").to_tensor()  # [B, K]
-        features = [tf.reshape(tf.cast(log_probs, tf.float64), [batch, width, -1])]
-        if self.joint is not None:
-            lower = tf.repeat(tf.strings.lower(words, encoding="utf-8"), width)  # [B * K]
-            tokens = tf.strings.split(tf.reshape(phonemes, [-1]))
-            plain = tf.strings.reduce_join(tf.ragged.map_flat_values(
-                tf.strings.regex_replace, tokens, "^([A-Za-z]+)[012]$", r"\1"), axis=-1,
-                separator=" ")  # without stress (g2p_scoring.strip_stress)
-            joint = tf.maximum(self.joint(lower, plain), JOINT_FLOOR)
-            features.append(tf.reshape(joint, [batch, width, 1]))
-        valid = tf.math.is_finite(scores)
-        features = tf.where(valid[..., None], tf.concat(features, axis=-1), 0.0)
-        return (phonemes, features,
-                tf.reshape(flat_lengths + tf.cast(ended, flat_lengths.dtype), [batch, width]),
-                valid)
-
     @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name="words")],
                  autograph=False)
     def nbest(self, words):
@@ -300,30 +207,3 @@ class G2PServer(tf.Module):
         phonemes = tf.where(empty, "", phonemes)
         score = tf.where(empty, 0.0, score)
         return phonemes, score
-
-    def learned_best(self, words):
-        """The candidate the learned reranker ranks first, `(phonemes [B],
-        theta . f [B] float32)`, as `pipeline.g2p_reranker.rerank` ranks."""
-        phonemes, features, _, valid = self._candidates(words)  # [B, K], [B, K, F]
-        scores = tf.linalg.matvec(features, self.theta)  # [B, K]
-        scores = tf.where(valid, scores, tf.constant(-np.inf, tf.float64))
-        best = tf.argmax(scores, axis=1, output_type=tf.int32)
-        return (tf.gather(phonemes, best, batch_dims=1),
-                tf.cast(tf.gather(scores, best, batch_dims=1), tf.float32))
-
-
-def reverse_hypotheses(hypotheses, lengths):
-    """`[B, K, T]` hypotheses with their first `lengths [B, K]` tokens in
-    the opposite order (the padding stays behind them)."""
-    shape = tf.shape(hypotheses)
-    flat = tf.reverse_sequence(tf.reshape(hypotheses, [-1, shape[2]]), tf.reshape(lengths, [-1]),
-                               seq_axis=1, batch_axis=0)
-    return tf.reshape(flat, shape)
-
-
-def contains(hypotheses, lengths, others, other_lengths):
-    """bool `[B, K2]`: whether each of `others [B, K2, T]` is one of the
-    `hypotheses [B, K, T]` of its row (the same tokens and length)."""
-    same = tf.reduce_all(hypotheses[:, None] == others[:, :, None], axis=-1)  # [B, K2, K]
-    same &= lengths[:, None] == other_lengths[:, :, None]
-    return tf.reduce_any(same, axis=-1)

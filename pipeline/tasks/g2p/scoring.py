@@ -1,7 +1,7 @@
 """G2P scoring: word and phoneme error rates against every reference pronunciation.
 
-DESIGN section 3. A word is correct if its predicted phoneme sequence equals
-any of its reference pronunciations. With `N` scored words:
+docs/architecture.md section 3. A word is correct if its predicted phoneme
+sequence equals any of its reference pronunciations. With `N` scored words:
 
     WER = (number of wrong words) / N
     PER = sum_w d(w) / sum_w len(r*(w))
@@ -158,7 +158,7 @@ def oracle_wer(nbest, references, stress=True):
 
 
 def score_all(predictions, references):
-    """Both scores of DESIGN section 3: stress kept and stress removed.
+    """Both scores of docs/architecture.md section 3: stress kept and stress removed.
 
     Returns:
         `{"wer", "per", "wer_no_stress", "per_no_stress", "words"}`.

@@ -8,7 +8,7 @@ features are every model's log P(Y | X) of the whole candidate and, with
 n-gram model fitted on the training split (`models.classical.joint_sequence`,
 Bisani and Ney 2008): a count-based model whose errors differ from the
 networks'. A candidate is right when it equals a reference without
-stress, the task's headline score (DESIGN section 3).
+stress, the task's headline score (docs/architecture.md section 3).
 
 The weights are fitted on the validation split's lists. Scoring the
 validation split itself would then be optimistic, so its lists are
@@ -33,7 +33,7 @@ import tensorflow as tf
 from models.classical import loglinear_rerank
 from pipeline.core import atomic
 from pipeline.core.ensemble import parse_runs
-from pipeline.g2p_scoring import strip_stress
+from pipeline.tasks.g2p.scoring import strip_stress
 
 FOLDS = 5
 

@@ -1,5 +1,5 @@
-"""Shared data of the tuning tests: the prepared vocabularies of the
-session's lexicon (`tests/conftest.py`)."""
+"""Shared data of the G2P tests: the prepared vocabularies of the session's
+lexicon (`tests/conftest.py`)."""
 
 import pytest
 

@@ -1,6 +1,7 @@
 """G2P end to end at the smoke preset: run (prepare, train, evaluate,
 export), predict, and the export loaded where the project cannot be
-imported (DESIGN section 5)."""
+imported (docs/architecture.md section 5); ensembles, rescoring in both
+directions and the learned reranker."""
 
 import json
 import os
@@ -15,15 +16,19 @@ import tensorflow as tf
 from pipeline import run as run_stage
 from pipeline import train as train_stage
 from pipeline.core import export as export_lib
+from pipeline.core import registry
 from pipeline.core.config import resolve
 from pipeline.core.errors import UsageError, run_cli
-from pipeline.data import builders as data_lib
-from pipeline.g2p_server import JOINT_FLOOR, G2PServer
-from pipeline.tasks import g2p
+from pipeline.tasks.g2p import data as g2p_data
+from pipeline.tasks.g2p import decoding
+from pipeline.tasks.g2p import model as g2p_model
+from pipeline.tasks.g2p.rescoring import JOINT_FLOOR
+from pipeline.tasks.g2p.server import G2PServer
 from tests.pipeline.ensemble_runs import perturbed_copy
 from tests.pipeline.evaluate_split import evaluate_validation
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__))))))
 ODD = ["hello", "", "HeLLo", "o'neil", "x-ray!", "42", "naïve", "a" * 300]
 
 LOAD_BLOCKED = """
@@ -85,7 +90,7 @@ def serve_blocked(path, words):
 def test_export_loads_without_the_project_and_matches_in_process(smoke_run):
     run_dir, export_dir = smoke_run
     served = serve_blocked(os.path.join(export_dir, "g2p", "1"), ODD)
-    local = g2p.predict_words(resolve("g2p", "smoke"), run_dir, ODD)
+    local = decoding.predict_words(resolve("g2p", "smoke"), run_dir, ODD)
     assert served["phonemes"] == [p for _, p, _ in local]
     assert served["score"] == pytest.approx([s for _, _, s in local], abs=1e-4)
     assert served["phonemes"][1] == "" and served["score"][1] == 0.0  # empty word
@@ -96,13 +101,13 @@ def test_export_wer_bench_scores_the_served_answers(smoke_run, lexicon, capsys):
     """`bench.g2p_export_wer` serves the export with the project blocked and
     scores what the in-process server answers."""
     from bench import g2p_export_wer
-    from pipeline.g2p_scoring import score_all
+    from pipeline.tasks.g2p.scoring import score_all
 
     export = os.path.join(smoke_run[1], "g2p", "1")
     report = g2p_export_wer.main([export, "--preset", "smoke", "--data", lexicon])
-    entries = g2p.splits(data_lib.load("g2p", data=lexicon), resolve("g2p", "smoke"))["test"]
+    entries = g2p_data.load_splits(resolve("g2p", "smoke"), data=lexicon)["test"]
     words = sorted(entries)
-    local = score_all({w: p for w, p, _ in g2p.predict_words(resolve("g2p", "smoke"),
+    local = score_all({w: p for w, p, _ in decoding.predict_words(resolve("g2p", "smoke"),
                                                               smoke_run[0], words)}, entries)
     scores = ("wer", "per", "wer_no_stress", "per_no_stress")
     assert report["words"] == len(words) > 0
@@ -132,8 +137,7 @@ def test_evaluate_validation_split_leaves_the_test_result(smoke_run, lexicon):
         test_result = handle.read()
     metrics = evaluate_validation("g2p", run_dir, "--data", lexicon,
                                   "--set", "decode.beam_width=1")
-    validation = g2p.splits(data_lib.load("g2p", data=lexicon),
-                            resolve("g2p", "smoke"))["validation"]
+    validation = g2p_data.load_splits(resolve("g2p", "smoke"), data=lexicon)["validation"]
     assert metrics["words"] == len(validation) > 0
     assert metrics["split"] == "validation" and metrics["decode"]["beam_width"] == 1
     assert {e["word"] for e in metrics["errors"]} <= set(validation)
@@ -166,14 +170,14 @@ def test_fixed_length_export_compiles_with_xla_and_answers_the_same(smoke_run, t
     # Static shapes inside XLA: the character ids are [None, 24].
     words = [w[:24] for w in ODD]
     out = loaded.signatures["serving_default"](words=tf.constant(ODD))
-    local = g2p.predict_words(resolve("g2p", "smoke"), run_dir, words)
+    local = decoding.predict_words(resolve("g2p", "smoke"), run_dir, words)
     assert [p.decode() for p in out["phonemes"].numpy()] == [p for _, p, _ in local]
     assert out["score"].numpy().tolist() == pytest.approx([s for _, _, s in local], abs=1e-4)
 
 
 def test_ensemble_step_is_the_mean_of_the_models_log_probabilities(smoke_run, other_run):
     config = resolve("g2p", "smoke", sets=[f"ensemble.runs={other_run}"])
-    server = g2p.make_server(config, smoke_run[0])
+    server = decoding.make_server(config, smoke_run[0])
     assert len(server.models) == 2
     ids, _ = server.encode_words(tf.constant(["cat", "dog"]))
     state = tuple(m.initial_decoder_state(ids) for m in server.models)
@@ -194,7 +198,7 @@ def export_matches_in_process(config, run_dir, directory):
     the export's metadata."""
     path = export_lib.export("g2p", config, run_dir, str(directory))
     served = serve_blocked(path, ODD)
-    local = g2p.predict_words(config, run_dir, ODD)
+    local = decoding.predict_words(config, run_dir, ODD)
     assert served["phonemes"] == [p for _, p, _ in local]
     assert served["score"] == pytest.approx([s for _, _, s in local], abs=1e-4)
     with open(os.path.join(path, "assets.extra", "metadata.json"), encoding="utf-8") as handle:
@@ -211,7 +215,7 @@ def test_ensemble_export_loads_without_the_project_and_matches_in_process(
 def test_ensemble_of_a_missing_or_foreign_run_is_a_usage_error(smoke_run, other_run, tmp_path):
     missing = str(tmp_path / "missing")
     with pytest.raises(UsageError, match="ensemble.runs: .*missing holds no trained model"):
-        g2p.make_server(resolve("g2p", "smoke", sets=[f"ensemble.runs={missing}"]),
+        decoding.make_server(resolve("g2p", "smoke", sets=[f"ensemble.runs={missing}"]),
                         smoke_run[0])
     foreign = str(tmp_path / "foreign")
     shutil.copytree(other_run, foreign)
@@ -221,7 +225,7 @@ def test_ensemble_of_a_missing_or_foreign_run_is_a_usage_error(smoke_run, other_
     with open(vocabulary, "w", encoding="utf-8") as handle:
         json.dump(phonemes[::-1], handle)
     with pytest.raises(UsageError, match="other vocabularies"):
-        g2p.make_server(resolve("g2p", "smoke", sets=[f"ensemble.runs={foreign}"]),
+        decoding.make_server(resolve("g2p", "smoke", sets=[f"ensemble.runs={foreign}"]),
                         smoke_run[0])
 
 
@@ -250,7 +254,7 @@ def test_compare_rejects_an_unknown_variant(tmp_path):
 
 def test_stress_marginal_step_sums_each_vowels_stress_variants(smoke_run):
     config = resolve("g2p", "smoke", sets=["decode.stress_marginal=true"])
-    server, plain = g2p.make_server(config, smoke_run[0]), g2p.make_server(
+    server, plain = decoding.make_server(config, smoke_run[0]), decoding.make_server(
         resolve("g2p", "smoke"), smoke_run[0])
     ids, _ = server.encode_words(tf.constant(["cat", "dog"]))
     state = (server.model.initial_decoder_state(ids),)
@@ -264,7 +268,7 @@ def test_stress_marginal_step_sums_each_vowels_stress_variants(smoke_run):
         assert (kept == members[probs[:, members].argmax(-1)]).all()
         np.testing.assert_allclose(np.exp(joint[[0, 1], kept]), probs[:, members].sum(-1),
                                    rtol=1e-4)
-    answers = g2p.predict_words(config, smoke_run[0], ["cat", "hello"])
+    answers = decoding.predict_words(config, smoke_run[0], ["cat", "hello"])
     assert all(p for _, p, _ in answers)
 
 
@@ -287,7 +291,7 @@ def test_stress_strip_trains_and_scores_without_stress(lexicon, tmp_path):
         assert json.load(handle)["stress"] == "strip"
     # the run's stress setting must be passed again; another one is refused
     with pytest.raises(UsageError, match="prepared with g2p.stress=strip"):
-        g2p.evaluate(resolve("g2p", "smoke"), run_dir, data=lexicon)
+        registry.get("g2p").evaluate(resolve("g2p", "smoke"), run_dir, data=lexicon)
 
 
 @pytest.mark.parametrize(("flags", "named"), [
@@ -330,11 +334,11 @@ def test_r2l_training_reads_reversed_pronunciations(lexicon, tmp_path, monkeypat
         seen.update(entries)
         raise KeyboardInterrupt  # stop before training
 
-    monkeypatch.setattr(g2p, "training_batches", capture)
+    monkeypatch.setattr(g2p_model, "training_batches", capture)
     config = resolve("g2p", "smoke", sets=["g2p.direction=r2l"])
     with pytest.raises(KeyboardInterrupt):
-        g2p.train(config, str(tmp_path / "run"), data=lexicon)
-    forward = g2p.splits(data_lib.load("g2p", data=lexicon), resolve("g2p", "smoke"))
+        registry.get("g2p").train(config, str(tmp_path / "run"), data=lexicon)
+    forward = g2p_data.load_splits(resolve("g2p", "smoke"), data=lexicon)
     for split in ("train", "validation"):
         word = sorted(forward[split])[0]
         assert seen[split][word] == [" ".join(p.split()[::-1]) for p in forward[split][word]]
@@ -342,9 +346,9 @@ def test_r2l_training_reads_reversed_pronunciations(lexicon, tmp_path, monkeypat
 
 def test_r2l_run_answers_in_reading_order(r2l_run):
     config = resolve("g2p", "smoke")
-    server = g2p.make_server(config, r2l_run)
-    assert g2p.trained_direction(r2l_run) == "r2l" and server.reverse
-    raw = G2PServer(server.model, g2p.load_vocabularies(r2l_run), **config["decode"])
+    server = decoding.make_server(config, r2l_run)
+    assert decoding.trained_direction(r2l_run) == "r2l" and server.reverse
+    raw = G2PServer(server.model, g2p_data.load_vocabularies(r2l_run), **config["decode"])
     words = ["cat", "hello", "abacus", "o'neil"]
     assert answers(server, words) == [" ".join(p.split()[::-1]) for p in answers(raw, words)]
     nbest, raw_nbest = server.nbest(tf.constant(words))[0], raw.nbest(tf.constant(words))[0]
@@ -372,7 +376,7 @@ def test_rerank_scores_with_both_directions(smoke_run, r2l_run):
     two models' log-probabilities (the right-to-left one reading it
     backwards) over the length penalty."""
     config = resolve("g2p", "smoke", sets=[f"rerank.runs={r2l_run}", "rerank.weight=0.5"])
-    server = g2p.make_server(config, smoke_run[0])
+    server = decoding.make_server(config, smoke_run[0])
     assert server.rerank_reverse == [True]
     words = ["cat", "hello", "abacus", "zebra", "o'neil"]
     ids, _ = server.encode_words(tf.constant(words))
@@ -401,11 +405,11 @@ def test_propose_rescores_both_directions_n_best_lists(smoke_run, r2l_run):
     left-to-right one: every hypothesis of either list once, each scored by
     the two models' agreement, best first."""
     sets = [f"rerank.runs={r2l_run}", "rerank.weight=0.5", "rerank.propose=true"]
-    server = g2p.make_server(resolve("g2p", "smoke", sets=sets), smoke_run[0])
+    server = decoding.make_server(resolve("g2p", "smoke", sets=sets), smoke_run[0])
     words = ["cat", "hello", "abacus", "zebra", "o'neil"]
     assert server.nbest(tf.constant(words))[0].numpy().shape == (5, 4)  # 2K, K = 2
-    forward = finite_nbest(g2p.make_server(resolve("g2p", "smoke"), smoke_run[0]), words)
-    backward = finite_nbest(g2p.make_server(resolve("g2p", "smoke"), r2l_run), words)
+    forward = finite_nbest(decoding.make_server(resolve("g2p", "smoke"), smoke_run[0]), words)
+    backward = finite_nbest(decoding.make_server(resolve("g2p", "smoke"), r2l_run), words)
     ids, _ = server.encode_words(tf.constant(words))
     for b, entries in enumerate(finite_nbest(server, words)):
         assert sorted(p for p, _ in entries) == sorted({p for p, _ in forward[b] + backward[b]})
@@ -422,8 +426,8 @@ def test_rerank_weight_0_answers_as_the_plain_search(smoke_run, r2l_run):
     scores are the beam's own, so the order (and the score) stays."""
     config = resolve("g2p", "smoke", sets=[f"rerank.runs={r2l_run}", "rerank.weight=0"])
     words = ["cat", "hello", "abacus", "zebra", "naïve", ""]
-    got = g2p.predict_words(config, smoke_run[0], words)
-    plain = g2p.predict_words(resolve("g2p", "smoke"), smoke_run[0], words)
+    got = decoding.predict_words(config, smoke_run[0], words)
+    plain = decoding.predict_words(resolve("g2p", "smoke"), smoke_run[0], words)
     assert [p for _, p, _ in got] == [p for _, p, _ in plain]
     assert [s for _, _, s in got] == pytest.approx([s for _, _, s in plain], abs=1e-4)
 
@@ -445,15 +449,15 @@ def test_propose_without_a_reranker_of_the_other_direction_is_a_usage_error(smok
     other = str(smoke_run[0])  # left to right, as the search
     config = resolve("g2p", "smoke", sets=[f"rerank.runs={other}", "rerank.propose=true"])
     with pytest.raises(UsageError, match="rerank.propose=true: no run in rerank.runs"):
-        g2p.make_server(config, smoke_run[0])
+        decoding.make_server(config, smoke_run[0])
 
 
 @pytest.mark.parametrize("propose", ["false", "true"])
 def test_rerank_compiles_with_xla_and_answers_the_same(smoke_run, r2l_run, propose):
     sets = [f"rerank.runs={r2l_run}", "decode.max_input_length=24", f"rerank.propose={propose}"]
     words = ["cat", "hello", "abacus", "zebra", "o'neil"]
-    eager = g2p.predict_words(resolve("g2p", "smoke", sets=sets), smoke_run[0], words)
-    compiled = g2p.predict_words(resolve("g2p", "smoke", sets=[*sets, "decode.xla=true"]),
+    eager = decoding.predict_words(resolve("g2p", "smoke", sets=sets), smoke_run[0], words)
+    compiled = decoding.predict_words(resolve("g2p", "smoke", sets=[*sets, "decode.xla=true"]),
                                  smoke_run[0], words)
     assert [p for _, p, _ in compiled] == [p for _, p, _ in eager]
     assert [s for _, _, s in compiled] == pytest.approx([s for _, _, s in eager], abs=1e-4)
@@ -461,7 +465,7 @@ def test_rerank_compiles_with_xla_and_answers_the_same(smoke_run, r2l_run, propo
 
 def test_ensemble_of_two_directions_is_a_usage_error(smoke_run, r2l_run):
     with pytest.raises(UsageError, match="ensemble.runs: .*g2p.direction=r2l"):
-        g2p.make_server(resolve("g2p", "smoke", sets=[f"ensemble.runs={r2l_run}"]),
+        decoding.make_server(resolve("g2p", "smoke", sets=[f"ensemble.runs={r2l_run}"]),
                         smoke_run[0])
 
 
@@ -472,7 +476,7 @@ def test_candidates_are_every_hypothesis_scored_by_every_model(smoke_run, r2l_ru
     from models.decoding import length_penalty
 
     sets = [f"rerank.runs={r2l_run}", "rerank.weight=0.5", "rerank.propose=true"]
-    server = g2p.make_server(resolve("g2p", "smoke", sets=sets), smoke_run[0])
+    server = decoding.make_server(resolve("g2p", "smoke", sets=sets), smoke_run[0])
     words = ["cat", "hello", "abacus", "zebra", "o'neil"]
     phonemes, log_probs, lengths, valid = (x.numpy() for x in server.candidates(
         tf.constant(words)))
@@ -495,8 +499,8 @@ def test_learned_rerank_ranks_by_the_weights_it_fitted_on_validation(
     the graph) are the candidates those weights rank first."""
     from models.classical import loglinear_rerank
     from pipeline import evaluate as evaluate_stage
-    from pipeline import g2p_reranker
-    from pipeline.g2p_scoring import score_all, strip_stress
+    from pipeline.tasks.g2p import reranker
+    from pipeline.tasks.g2p.scoring import score_all, strip_stress
 
     run_dir = smoke_run[0]
     sets = [f"rerank.runs={r2l_run}", "rerank.learned=true", "rerank.joint_order=2"]
@@ -507,15 +511,15 @@ def test_learned_rerank_ranks_by_the_weights_it_fitted_on_validation(
     with open(os.path.join(run_dir, "rerank.json"), encoding="utf-8") as handle:
         fitted = json.load(handle)
     config = resolve("g2p", "smoke", sets=sets)
-    all_splits = g2p.splits(data_lib.load("g2p", data=lexicon), config)
+    all_splits = g2p_data.load_splits(config, data=lexicon)
     assert fitted["validation_words"] == len(all_splits["validation"])
     assert len(fitted["features"]) == len(fitted["weights"]) == 3
     assert os.path.exists(os.path.join(run_dir, "joint_sequence_2.pkl"))
     words = sorted(all_splits["test"])
     # the features again, the joint model's from its Python implementation
-    server = g2p.make_server(config, run_dir)  # no joint model: the networks' scores
-    phonemes, log_probs, _, valid = g2p_reranker.candidate_lists(server, words)
-    joint = g2p_reranker.joint_model(config, run_dir, all_splits["train"])  # the cached one
+    server = decoding.make_server(config, run_dir)  # no joint model: the networks' scores
+    phonemes, log_probs, _, valid = reranker.candidate_lists(server, words)
+    joint = reranker.joint_model(config, run_dir, all_splits["train"])  # the cached one
     joint_scores = [[max(joint.log_prob(w, strip_stress(p.split())), JOINT_FLOOR)
                      for p in row] for w, row in zip(words, phonemes, strict=True)]
     x = np.concatenate([log_probs, np.array(joint_scores)[..., None]], axis=-1)
@@ -525,7 +529,7 @@ def test_learned_rerank_ranks_by_the_weights_it_fitted_on_validation(
         metrics = json.load(handle)
     assert metrics["wer"] == want["wer"] and metrics["per"] == want["per"]
     # predict answers with the same weights, from rerank.json, in the graph
-    got = g2p.predict_words(config, run_dir, [*words[:8], ""])
+    got = decoding.predict_words(config, run_dir, [*words[:8], ""])
     assert [p for _, p, _ in got] == [phonemes[i, best[i]] for i in range(8)] + [""]
     assert [s for _, _, s in got[:8]] == pytest.approx(
         loglinear_rerank.scores(x, valid, np.array(fitted["weights"])).max(axis=1)[:8],

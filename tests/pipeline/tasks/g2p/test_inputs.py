@@ -1,10 +1,10 @@
-"""Batch shapes and contents of the task input pipelines."""
+"""The G2P task's tf.data batches (`pipeline.tasks.g2p.inputs`)."""
 
 import numpy as np
 import tensorflow as tf
 
 from pipeline.data import vocab as vocab_lib
-from pipeline.inputs import g2p
+from pipeline.tasks.g2p import inputs as g2p
 
 G2P = {"cat": ["K AE1 T"], "dog": ["D AO1 G"], "read": ["R IY1 D", "R EH1 D"],
        "a": ["AH0", "EY1"], "antidisestablishment": ["AE2 N T IY0 D IH0 S"]}
@@ -49,3 +49,12 @@ def test_g2p_batches_teacher_forcing_and_padding():
         assert lengths.max() < 4 or lengths.min() >= 4
 
 
+def test_g2p_as_dataset_is_what_batches_read():
+    got = list(g2p.as_dataset(G2P).as_numpy_iterator())
+    want = list(g2p_dataset(G2P).as_numpy_iterator())
+    assert [ex["word"] for ex in got] == [ex["word"] for ex in want]
+    assert [ex["phonemes"].tolist() for ex in got] == [ex["phonemes"].tolist() for ex in want]
+
+
+def test_g2p_reversed_phonemes():
+    assert g2p.reversed_phonemes({"cat": ["K AE1 T"]}) == {"cat": ["T AE1 K"]}

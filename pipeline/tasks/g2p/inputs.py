@@ -1,7 +1,8 @@
 """G2P input pipeline: words and pronunciations to padded id batches.
 
 Training sees one example per (word, pronunciation) pair, with teacher
-forcing (seed 002 slide 19): the decoder reads `<s> p_1 ... p_n` and is
+forcing (Roger Grosse and Jimmy Ba, "CSC421/2516 Lecture 13: Recurrent
+Neural Networks", slide 19): the decoder reads `<s> p_1 ... p_n` and is
 trained to emit `p_1 ... p_n </s>`. Batches are bucketed by length and
 padded with id 0.
 """
@@ -10,13 +11,9 @@ import tensorflow as tf
 
 from pipeline.data import transforms
 from pipeline.data import vocab as vocab_lib
+from pipeline.tasks.g2p.scoring import strip_stress
 
 START, END = "<s>", "</s>"
-#: `g2p.stress`: train on the pronunciations as given, or with the stress
-#: digits stripped (the model then predicts phonemes without stress).
-STRESS = ("keep", "strip")
-#: `g2p.direction`: the order the decoder emits the phonemes in.
-DIRECTIONS = ("l2r", "r2l")
 #: Word-length bucket boundaries of the batches.
 BOUNDARIES = (6, 8, 10, 12, 16)
 
@@ -46,8 +43,6 @@ def without_stress(entries):
     """`{word: [pronunciation]}` with the stress digits stripped from every
     vowel (`AH0` -> `AH`) and the pronunciations that become equal merged,
     in their first order."""
-    from pipeline.g2p_scoring import strip_stress
-
     return {word: list(dict.fromkeys(" ".join(strip_stress(p.split())) for p in prons))
             for word, prons in entries.items()}
 
@@ -58,6 +53,14 @@ def reversed_phonemes(entries):
     decoder."""
     return {word: [" ".join(reversed(p.split())) for p in prons]
             for word, prons in entries.items()}
+
+
+def as_dataset(entries):
+    """`{word: [pronunciation]}` -> a dataset of `{"word", "phonemes": [P]}`
+    examples, what `batches` reads."""
+    words = list(entries)
+    return tf.data.Dataset.from_tensor_slices(
+        {"word": words, "phonemes": tf.ragged.constant([entries[w] for w in words])})
 
 
 def pairs(dataset):
