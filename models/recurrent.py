@@ -10,6 +10,7 @@ from keras.src import (
 
 from models.cells.base import RecurrentCell
 from models.recurrent_bptt import handwritten_rnn
+from models.recurrent_cudnn import cudnn_computes, cudnn_rnn, gpu_visible, right_padded
 
 #: Upper bound of a loop whose length is unknown while tracing.
 _UNKNOWN_LENGTH = 2**31 - 1
@@ -47,11 +48,13 @@ class Recurrent(keras.layers.RNN):
     computed for all T steps in one `[B*T, d] x [d, P]` matrix product before
     the loop, and only the recurrent half (`cell.step`) runs inside it.
 
-    Two loops compute the same function:
+    Three loops compute the same function:
 
     - training calls of the cells that state their derivative run
       `models.recurrent_bptt`, whose backward pass is written out and whose
       weight gradients are single products over all steps;
+    - training calls on a GPU, for the cells and options cuDNN computes
+      exactly, run Keras' cuDNN functions (`models.recurrent_cudnn`);
     - everything else, and every inference call (so every export), runs
       Keras' `backend.rnn` (a `tf.while_loop`, or unrolled with
       `unroll=True`), differentiated automatically: the reference.
@@ -89,6 +92,13 @@ class Recurrent(keras.layers.RNN):
             `input_projection="sequence"` and `unroll=False`; every other call
             and cell uses automatic differentiation of Keras' loop, the
             reference. False always uses the reference.
+        use_cudnn: `"auto"` (default): in training calls on a GPU, run the
+            cells and options that cuDNN computes exactly (`LSTMCell`;
+            `GRUCell` with `reset_after=True`; default activations, a bias,
+            no recurrent dropout, right-padded masks) with Keras' cuDNN
+            functions, as `keras.layers.LSTM` does (`models.recurrent_cudnn`).
+            Inference calls, and so exports, always run the generic loop and
+            hold no cuDNN op. False: never use cuDNN.
 
     A sequence of zero time steps returns the initial states, zeros as its
     last output (as a fully masked sequence does) or an empty
@@ -123,12 +133,17 @@ class Recurrent(keras.layers.RNN):
         zero_output_for_mask=False,
         input_projection="sequence",
         handwritten_gradient=True,
+        use_cudnn="auto",
         **kwargs,
     ):
         if input_projection not in ("sequence", "step"):
             raise ValueError(
                 "`input_projection` must be 'sequence' or 'step'. "
                 f"Received: input_projection={input_projection!r}"
+            )
+        if use_cudnn not in ("auto", False):
+            raise ValueError(
+                f"`use_cudnn` must be 'auto' or False. Received: use_cudnn={use_cudnn!r}"
             )
         if not isinstance(cell, RecurrentCell):
             raise ValueError(
@@ -148,6 +163,7 @@ class Recurrent(keras.layers.RNN):
         )
         self.input_projection = input_projection
         self.handwritten_gradient = bool(handwritten_gradient)
+        self.use_cudnn = use_cudnn
 
     def call(self, sequences, initial_state=None, mask=None, training=False):
         """`keras.layers.RNN.call`, except that the dropout masks are drawn
@@ -204,19 +220,76 @@ class Recurrent(keras.layers.RNN):
             and keras.backend.backend() == "tensorflow"
         )
 
+    def uses_cudnn(self, training, masked=False):
+        """Whether a call with this `training` (and a mask or not) runs
+        Keras' cuDNN function: a training call on a visible GPU, with a cell
+        and options cuDNN computes exactly (right padding is checked when
+        the graph runs)."""
+        zero_masked_outputs = (
+            not masked or not self.return_sequences or self.go_backwards
+            or self.zero_output_for_mask
+        )
+        return bool(
+            training
+            and self.use_cudnn == "auto"
+            and not self.unroll
+            and keras.backend.backend() == "tensorflow"
+            and cudnn_computes(self.cell)
+            and zero_masked_outputs
+            and gpu_visible()
+        )
+
     def inner_loop(self, sequences, initial_state, mask, training=False):
         steps = sequences.shape[1]
         if steps == 0:
             return self.empty_sequence(sequences, initial_state)
-        if self.uses_handwritten_gradient(training):
+        if self.uses_cudnn(training, masked=mask is not None):
+            run = self.cudnn_loop
+        elif self.uses_handwritten_gradient(training):
             return self.handwritten_loop(sequences, initial_state, mask, training)
+        else:
+            run = self.reference_loop
         if steps is None:  # a length known only when the graph runs, perhaps 0
             return tf.cond(
                 tf.shape(sequences)[1] > 0,
-                lambda: self.reference_loop(sequences, initial_state, mask, training),
+                lambda: run(sequences, initial_state, mask, training),
                 lambda: self.empty_sequence(sequences, initial_state),
             )
+        return run(sequences, initial_state, mask, training)
+
+    def generic_loop(self, sequences, initial_state, mask, training):
+        """The loop without cuDNN: hand-written gradient or reference."""
+        if self.uses_handwritten_gradient(training):
+            return self.handwritten_loop(sequences, initial_state, mask, training)
         return self.reference_loop(sequences, initial_state, mask, training)
+
+    def cudnn_loop(self, sequences, initial_state, mask, training):
+        """Keras' cuDNN function; masks that are not right-padded, and a
+        missing kernel, fall back to the generic loop."""
+        cell = self.cell
+        inputs = cell.drop_inputs(sequences, training)  # [B, T, d]
+
+        if mask is not None:
+            mask = ops.cast(mask, "bool")  # [B, T]
+
+        def cudnn():
+            last_output, outputs, states = cudnn_rnn(
+                cell, inputs, list(initial_state), mask=mask, go_backwards=self.go_backwards,
+                return_sequences=self.return_sequences,
+            )
+            if not self.return_sequences:
+                outputs = last_output  # as the generic loop, for tf.cond
+            return last_output, outputs, list(states)
+
+        def generic():
+            return self.generic_loop(sequences, initial_state, mask, training)
+
+        try:
+            if mask is None:
+                return cudnn()
+            return tf.cond(right_padded(mask), cudnn, generic)
+        except NotImplementedError:  # Keras found no GPU or no cuDNN kernel
+            return generic()
 
     def empty_sequence(self, sequences, initial_state):
         """The result of a zero-step sequence: zeros as the last output, an
@@ -297,4 +370,5 @@ class Recurrent(keras.layers.RNN):
             **super().get_config(),
             "input_projection": self.input_projection,
             "handwritten_gradient": self.handwritten_gradient,
+            "use_cudnn": self.use_cudnn,
         }
