@@ -116,21 +116,33 @@ def handwritten_rnn(cell, projected, initial_state, mask=None, return_sequences=
                 d_states[0] = d_states[0] + d_result * tf.cast(steps > 0, dtype)
             elif not return_sequences:
                 d_output = d_result
-            # Names, dtypes and shapes of what the cell's derivative returns.
-            probe_cache = {k: probe[k] for k in keys}
+            constants = {"recurrent_kernel_t": tf.transpose(weights_in["recurrent_kernel"])}
             if recurrent_mask is not None:
-                probe_cache["recurrent_mask"] = recurrent_mask
+                constants["recurrent_mask"] = recurrent_mask
+            # Names, dtypes and shapes of what the cell's derivative returns.
+            probe_cache = {**{k: probe[k] for k in keys}, **constants}
             d_probe = cell.step_derivative(probe_cache, d_states, training)
-            d_projected_ta = tf.TensorArray(dtype, size=steps)
-            d_recurrent_tas = [array(d) for d in d_probe[2]]
             d_weight_names = list(d_probe[3])
-            d_weight_tas = [array(d_probe[3][n]) for n in d_weight_names]
 
-            def back(i, d_states, d_output, d_projected_ta, d_recurrent_tas, d_weight_tas):
+            def per_step(d_projected, d_recurrent, d_weights):
+                """What the backward loop keeps of a step, in a flat list."""
+                return [d_projected, *d_recurrent, *(d_weights[n] for n in d_weight_names)]
+
+            # A tensor the cell returns twice (the LSTM's dz is both the
+            # projected and the recurrent gradient) is kept once: `slot[j]` is
+            # where the j-th per-step gradient is stored.
+            kept, slot = [], []
+            for d in per_step(d_probe[0], d_probe[2], d_probe[3]):
+                same = [k for k, e in enumerate(kept) if e is d]
+                slot.append(same[0] if same else len(kept))
+                if not same:
+                    kept.append(d)
+            kept_tas = [array(d) for d in kept]  # [T, B, w] each
+
+            def back(i, d_states, d_output, kept_tas):
                 t = steps - 1 - i
                 cache = {k: ta.read(t) for k, ta in zip(keys, cache_tas, strict=True)}
-                if recurrent_mask is not None:
-                    cache["recurrent_mask"] = recurrent_mask
+                cache.update(constants)
                 d_out = d_output
                 if d_result_ta is not None:
                     d_out = d_out + d_result_ta.read(t)
@@ -148,34 +160,34 @@ def handwritten_rnn(cell, projected, initial_state, mask=None, return_sequences=
                     cache, d_new, training)
                 if mask_ta is not None:
                     d_tm1 = [a + b for a, b in zip(d_tm1, carried, strict=True)]
-                d_projected_ta = d_projected_ta.write(t, d_projected)
-                d_recurrent_tas = [ta.write(t, d)
-                                   for ta, d in zip(d_recurrent_tas, d_recurrent, strict=True)]
-                d_weight_tas = [ta.write(t, d_weights[n])
-                                for ta, n in zip(d_weight_tas, d_weight_names, strict=True)]
-                return i + 1, list(d_tm1), d_output, d_projected_ta, d_recurrent_tas, d_weight_tas
+                produced = per_step(d_projected, d_recurrent, d_weights)
+                kept_tas = [ta.write(t, produced[slot.index(k)])
+                            for k, ta in enumerate(kept_tas)]
+                return i + 1, list(d_tm1), d_output, kept_tas
 
-            _, d_initial, _, d_projected_ta, d_recurrent_tas, d_weight_tas = tf.while_loop(
-                lambda i, *_: i < steps,
-                back,
-                (tf.constant(0), d_states, d_output, d_projected_ta, d_recurrent_tas,
-                 d_weight_tas),
+            _, d_initial, _, kept_tas = tf.while_loop(
+                lambda i, *_: i < steps, back, (tf.constant(0), d_states, d_output, kept_tas)
             )
+            stacks = [kept_tas[k].stack() for k in slot]  # [T, B, w], as per_step() lists them
+            d_projected, stacks = stacks[0], stacks[1:]
+            d_recurrent = stacks[: len(cell.recurrent_operands)]
+            d_weights = dict(zip(d_weight_names, stacks[len(d_recurrent):], strict=True))
             # The weight gradients: one product per operand over all steps.
             flat = lambda x: tf.reshape(x, [-1, x.shape[-1]])  # [T*B, w]  # noqa: E731
             operands = {k: ta for k, ta in zip(keys, cache_tas, strict=True)}
             d_kernel = tf.concat(
                 [
-                    tf.matmul(flat(operands[k].stack()), flat(ta.stack()), transpose_a=True)
-                    for k, ta in zip(cell.recurrent_operands, d_recurrent_tas, strict=True)
+                    tf.matmul(flat(operands[k].stack()), flat(d), transpose_a=True)
+                    for k, d in zip(cell.recurrent_operands, d_recurrent, strict=True)
                 ],
                 axis=1,
             )  # [u, T*B] x [T*B, w] -> [u, P]
-            sums = {n: tf.reduce_sum(ta.stack(), axis=[0, 1])
-                    for n, ta in zip(d_weight_names, d_weight_tas, strict=True)}
-            d_weight_list = [d_kernel if n == "recurrent_kernel" else
-                             tf.reshape(sums[n], tf.shape(weights_in[n])) for n in names]
-            return [d_projected_ta.stack(), *d_initial, *d_weight_list]
+            d_weight_list = [
+                d_kernel if n == "recurrent_kernel"
+                else tf.reshape(tf.reduce_sum(d_weights[n], axis=[0, 1]), tf.shape(weights_in[n]))
+                for n in names
+            ]
+            return [d_projected, *d_initial, *d_weight_list]
 
         outputs = [result, *final_states]
         return outputs, grad

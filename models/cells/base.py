@@ -190,8 +190,11 @@ class RecurrentCell(DropoutRNNCell, keras.layers.Layer):
 
         Args:
             cache: The dict `step` filled at this step (its tensors `[B, ...]`),
-                plus ``"recurrent_mask"``, the recurrent dropout mask, when
-                recurrent dropout is active.
+                plus ``"recurrent_kernel_t"``, the transposed recurrent kernel
+                `[P, u]` (formed once: TensorFlow's CPU product with a
+                transposed operand is about twice as slow as with a
+                contiguous one), and ``"recurrent_mask"``, the recurrent
+                dropout mask, when recurrent dropout is active.
             d_states: The gradients of the loss with respect to the new states
                 `step` returned, `[B, s]` each.
             training: As given to `step`.

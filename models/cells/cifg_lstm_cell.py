@@ -72,5 +72,5 @@ class CIFGLSTMCell(LSTMCell):
             ],
             axis=-1,
         )  # [batch, 3u]
-        dh_tm1 = ops.matmul(dz, ops.transpose(self.recurrent_kernel))  # [batch, units]
+        dh_tm1 = ops.matmul(dz, cache["recurrent_kernel_t"])  # [batch, units]
         return dz, [self.recurrent_input_derivative(dh_tm1, cache), dc * f], [dz], {}

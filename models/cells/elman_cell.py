@@ -70,7 +70,7 @@ class ElmanCell(RecurrentCell):
         da = dh * activation_derivative(self.activation)(cache["y"])
         if self.leak != 1.0:
             da = da * self.leak
-        dh_rec = ops.matmul(da, ops.transpose(self.recurrent_kernel))  # [batch, units]
+        dh_rec = ops.matmul(da, cache["recurrent_kernel_t"])  # [batch, units]
         dh_tm1 = self.recurrent_input_derivative(dh_rec, cache)
         if self.leak != 1.0:
             dh_tm1 = dh_tm1 + dh * (1.0 - self.leak)

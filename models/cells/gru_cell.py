@@ -100,17 +100,18 @@ class GRUCell(RecurrentCell):
         da_z = dh * (cache["h_tm1"] - hh) * sigma_prime(z)
         da_h = dh * (1.0 - z) * phi_prime(hh)
         u = self.units
+        kernel_t = cache["recurrent_kernel_t"]  # [3u, u]
         if self.reset_after:
             da_r = da_h * cache["r_h"] * sigma_prime(r)
             d_recurrent = ops.concatenate([da_z, da_r, da_h * r], axis=-1)  # [batch, 3u]
-            dh_rec = ops.matmul(d_recurrent, ops.transpose(self.recurrent_kernel))
+            dh_rec = ops.matmul(d_recurrent, kernel_t)
             d_recurrents = [d_recurrent]
             d_weights = {"recurrent_bias": d_recurrent} if self.use_bias else {}
         else:
-            d_rh = ops.matmul(da_h, ops.transpose(self.recurrent_kernel[:, 2 * u :]))  # [batch, u]
+            d_rh = ops.matmul(da_h, kernel_t[2 * u :])  # [batch, u]
             da_r = d_rh * h_rec * sigma_prime(r)
             d_zr = ops.concatenate([da_z, da_r], axis=-1)  # [batch, 2u]
-            dh_rec = ops.matmul(d_zr, ops.transpose(self.recurrent_kernel[:, : 2 * u])) + d_rh * r
+            dh_rec = ops.matmul(d_zr, kernel_t[: 2 * u]) + d_rh * r
             d_recurrents = [d_zr, da_h]
             d_weights = {}
         d_projected = ops.concatenate([da_z, da_r, da_h], axis=-1)  # [batch, 3u]

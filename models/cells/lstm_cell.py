@@ -134,7 +134,7 @@ class LSTMCell(RecurrentCell):
             ],
             axis=-1,
         )  # [batch, 4u]
-        dh_tm1 = ops.matmul(dz, ops.transpose(self.recurrent_kernel))  # [batch, units]
+        dh_tm1 = ops.matmul(dz, cache["recurrent_kernel_t"])  # [batch, units]
         return dz, [self.recurrent_input_derivative(dh_tm1, cache), dc * f], [dz], {}
 
     def get_config(self):

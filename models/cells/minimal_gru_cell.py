@@ -72,9 +72,9 @@ class MinimalGRUCell(RecurrentCell):
         f, hh, h_rec = cache["f"], cache["hh"], cache["h_rec"]
         u = self.units
         da_h = dh * f * phi_prime(hh)
-        d_fh = ops.matmul(da_h, ops.transpose(self.recurrent_kernel[:, u:]))  # [batch, u]
+        d_fh = ops.matmul(da_h, cache["recurrent_kernel_t"][u:])  # [batch, u]
         da_f = (dh * (hh - cache["h_tm1"]) + d_fh * h_rec) * sigma_prime(f)
-        dh_rec = ops.matmul(da_f, ops.transpose(self.recurrent_kernel[:, :u])) + d_fh * f
+        dh_rec = ops.matmul(da_f, cache["recurrent_kernel_t"][:u]) + d_fh * f
         dh_tm1 = dh * (1.0 - f) + self.recurrent_input_derivative(dh_rec, cache)
         d_projected = ops.concatenate([da_f, da_h], axis=-1)  # [batch, 2u]
         return d_projected, [dh_tm1], [da_f, da_h], {}

@@ -90,7 +90,7 @@ class PeepholeLSTMCell(LSTMCell):
         dz_i = dc * g * sigma_prime(i)
         dz_f = dc * c_tm1 * sigma_prime(f)
         dz = ops.concatenate([dz_i, dz_f, dc * i * phi_prime(g), dz_o], axis=-1)  # [batch, 4u]
-        dh_tm1 = ops.matmul(dz, ops.transpose(self.recurrent_kernel))  # [batch, units]
+        dh_tm1 = ops.matmul(dz, cache["recurrent_kernel_t"])  # [batch, units]
         dc_tm1 = dc * f + dz_i * self.input_gate_peephole + dz_f * self.forget_gate_peephole
         d_weights = {
             "input_gate_peephole": dz_i * c_tm1,
