@@ -81,9 +81,13 @@ class Recurrent(keras.layers.RNN):
         input_projection: `"sequence"` (default) projects the inputs of all
             steps in one product before the loop (one large GEMM, the layout
             cuDNN uses). `"step"` projects each step's input
-            inside the loop; TensorFlow can then run step t+1's projection on
-            an idle core while step t's recurrent product runs, which
-            `bench/cells.py` measures as the faster choice on small CPUs.
+            inside the loop, where TensorFlow can run step t+1's projection
+            on an idle core while step t's recurrent product runs; it trains
+            with automatic differentiation, since the hand-written backward
+            pass needs the projection outside the loop. The default is the
+            measured choice (`python -m bench.cells`): on CPU, "sequence"
+            with the hand-written backward pass is the faster training step;
+            on GPU, cuDNN (where it applies) projects by itself.
         handwritten_gradient: If True (default), train the cells that state
             their derivative (`RecurrentCell.step_derivative`: the LSTM cells,
             GRU, minimal GRU, Elman) with the hand-written backward pass of

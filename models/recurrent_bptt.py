@@ -60,7 +60,15 @@ def handwritten_rnn(cell, projected, initial_state, mask=None, return_sequences=
         # What the cell keeps: names, dtypes and shapes, from a step on zeros.
         probe = {}
         cell.step(tf.zeros([batch, projected.shape[-1]], dtype), states, training, cache=probe)
-        keys = list(probe)
+        # An entry that is another one's tensor (h_rec is h_tm1 without recurrent
+        # dropout) is kept once: `keys` are the kept entries, `source[k]` the
+        # kept entry that holds entry k.
+        keys, source = [], {}
+        for k, v in probe.items():
+            same = [j for j in keys if probe[j] is v]
+            source[k] = same[0] if same else k
+            if not same:
+                keys.append(k)
 
         def array(like):  # [T, *like.shape]; read by both loops, so kept after reads
             return tf.TensorArray(like.dtype, size=steps, element_shape=like.shape,
@@ -120,7 +128,7 @@ def handwritten_rnn(cell, projected, initial_state, mask=None, return_sequences=
             if recurrent_mask is not None:
                 constants["recurrent_mask"] = recurrent_mask
             # Names, dtypes and shapes of what the cell's derivative returns.
-            probe_cache = {**{k: probe[k] for k in keys}, **constants}
+            probe_cache = {**probe, **constants}
             d_probe = cell.step_derivative(probe_cache, d_states, training)
             d_weight_names = list(d_probe[3])
 
@@ -141,7 +149,8 @@ def handwritten_rnn(cell, projected, initial_state, mask=None, return_sequences=
 
             def back(i, d_states, d_output, kept_tas):
                 t = steps - 1 - i
-                cache = {k: ta.read(t) for k, ta in zip(keys, cache_tas, strict=True)}
+                kept = {k: ta.read(t) for k, ta in zip(keys, cache_tas, strict=True)}
+                cache = {k: kept[j] for k, j in source.items()}
                 cache.update(constants)
                 d_out = d_output
                 if d_result_ta is not None:
@@ -174,7 +183,7 @@ def handwritten_rnn(cell, projected, initial_state, mask=None, return_sequences=
             d_weights = dict(zip(d_weight_names, stacks[len(d_recurrent):], strict=True))
             # The weight gradients: one product per operand over all steps.
             flat = lambda x: tf.reshape(x, [-1, x.shape[-1]])  # [T*B, w]  # noqa: E731
-            operands = {k: ta for k, ta in zip(keys, cache_tas, strict=True)}
+            operands = {k: cache_tas[keys.index(j)] for k, j in source.items()}
             d_kernel = tf.concat(
                 [
                     tf.matmul(flat(operands[k].stack()), flat(d), transpose_a=True)

@@ -214,9 +214,17 @@ class RecurrentCell(DropoutRNNCell, keras.layers.Layer):
     @property
     def handwritten_gradient(self):
         """Whether `Recurrent` may train this cell with `step_derivative`:
-        the cell overrides it and uses only activations whose derivative is
-        written out (see `activation_derivative`)."""
-        if type(self).step_derivative is RecurrentCell.step_derivative:
+        the class that defines the `step` it runs also defines (or inherits
+        along with it) `step_derivative`, and the cell uses only activations
+        whose derivative is written out (see `activation_derivative`)."""
+        def owner(name):  # the class whose method `name` this cell runs
+            return next(c for c in type(self).__mro__ if name in vars(c))
+
+        # A subclass that changes `step` but not `step_derivative` is differentiated
+        # automatically: the inherited derivative is that of other equations.
+        if owner("step_derivative") is RecurrentCell or not issubclass(
+            owner("step_derivative"), owner("step")
+        ):
             return False
         functions = [self.activation, getattr(self, "recurrent_activation", None)]
         return all(f is None or activation_derivative(f) is not None for f in functions)

@@ -84,6 +84,16 @@ def test_hooked_cells():
                              "gru_reset_before", "lstm", "lstm_chrono", "minimal_gru",
                              "peephole_lstm"])
     assert not cells.LSTMCell(U, recurrent_activation="hard_sigmoid").handwritten_gradient
+
+    class Changed(cells.LSTMCell):  # other equations, the inherited derivative
+        def step(self, projected, states, training=False, cache=None):
+            return super().step(2.0 * projected, states, training, cache)
+
+    class Stated(Changed):  # ... and their own derivative
+        step_derivative = cells.LSTMCell.step_derivative
+
+    assert not Changed(U).handwritten_gradient
+    assert Stated(U).handwritten_gradient
     layer = Recurrent(cells.LSTMCell(U))
     assert layer.uses_handwritten_gradient(True)
     assert not layer.uses_handwritten_gradient(False)
