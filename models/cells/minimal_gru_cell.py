@@ -8,7 +8,7 @@ from models.cells.base import RecurrentCell, activation_derivative, split_gates
 
 @keras.saving.register_keras_serializable(package="rnnlab")
 class MinimalGRUCell(RecurrentCell):
-    """Minimal gated unit, the "simplified GRU" of seed 004.
+    """Minimal gated unit, a "simplified GRU".
 
     One forget gate f does the work of the GRU's reset and update gates:
 
