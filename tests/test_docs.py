@@ -1,7 +1,8 @@
 """The documentation keeps up with the code: `docs/concepts.md` names every
 public class of `models/` and every test that transcribes a lecture's
 equations (`tests/test_lectures.py`, and the tests that compare a layer
-with `tests/models/reference.py`); the README stays short."""
+with `tests/models/reference.py`); `docs/configuration.md` is generated from
+the schemas; the README stays short."""
 
 import ast
 import os
@@ -60,3 +61,11 @@ def test_concepts_names_every_test_of_a_lecture_equation(name):
 
 def test_the_readme_is_short():
     assert len(read("README.md").splitlines()) <= 200
+
+
+def test_the_configuration_reference_is_generated_from_the_schemas():
+    """`docs/configuration.md` is what `python -m pipeline.core.configuration_doc`
+    writes: regenerate it after changing a task's schema or presets."""
+    from pipeline.core.configuration_doc import configuration_markdown
+
+    assert read("docs", "configuration.md") == configuration_markdown()

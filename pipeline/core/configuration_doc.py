@@ -31,5 +31,12 @@ def configuration_markdown():
     return "\n".join(parts)
 
 
-if __name__ == "__main__":
+def main(argv=None):
     sys.stdout.write(configuration_markdown())
+    return 0
+
+
+if __name__ == "__main__":
+    from pipeline.core import cli
+
+    cli.run_command(main)
