@@ -4,10 +4,7 @@ predict on the task's sample inputs, its export answering a request in a
 process that cannot import the project, and a bad `--set` refused in one
 line before any work. Each task's own tests check what is particular to it."""
 
-import json
 import os
-import subprocess
-import sys
 
 import pytest
 
@@ -16,18 +13,7 @@ from pipeline import run as run_stage
 from pipeline.core import registry
 from pipeline.core.config import resolve
 from pipeline.core.errors import run_cli
-
-#: Loads an export and answers a JSON request with the project blocked, the
-#: way TF Serving sees an export; prints `{output: shape}`.
-SERVE = """
-import json, sys
-sys.modules["models"] = None
-sys.modules["pipeline"] = None
-import tensorflow as tf
-serve = tf.saved_model.load(sys.argv[1]).signatures["serving_default"]
-inputs = {k: tf.constant(v) for k, v in json.loads(sys.argv[2]).items()}
-print(json.dumps({k: list(v.shape) for k, v in serve(**inputs).items()}))
-"""
+from tests.pipeline.tasks.serving import serve_blocked
 
 
 @pytest.fixture(scope="module", params=registry.names())
@@ -53,20 +39,19 @@ def test_every_stage(smoke_run, capsys):
     assert len(lines) == len(inputs) and all(lines)
 
 
-def test_the_export_answers_with_the_project_blocked(smoke_run, tmp_path):
+def test_the_export_answers_with_the_project_blocked(smoke_run):
     task, _, _, export_dir = smoke_run
     if not task.exportable:
         assert not os.path.exists(export_dir)  # a benchmark task exports nothing
         return
     (version,) = os.listdir(os.path.join(export_dir, task.name))
     request = task.serving_request(resolve(task.name, "smoke"))
-    result = subprocess.run(
-        [sys.executable, "-c", SERVE, os.path.join(export_dir, task.name, version),
-         json.dumps(request)], capture_output=True, text=True, timeout=300, cwd=tmp_path)
-    assert result.returncode == 0, result.stderr[-2000:]
-    shapes = json.loads(result.stdout.splitlines()[-1])
+    served = serve_blocked(os.path.join(export_dir, task.name, version), request)
+    assert set(served["inputs"]) == set(request)
+    (answer,) = served["answers"]
     batch = len(next(iter(request.values())))
-    assert shapes and all(shape[0] == batch for shape in shapes.values())
+    assert answer.keys() == served["outputs"].keys()
+    assert all(len(values) == batch for values in answer.values())
 
 
 @pytest.mark.parametrize("flag,message", [

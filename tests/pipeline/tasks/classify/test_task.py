@@ -5,8 +5,6 @@ export), predict, the export loaded where the project cannot be imported
 
 import json
 import os
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -22,21 +20,12 @@ from pipeline.tasks.classify import data as classify_data
 from pipeline.tasks.classify import evaluation, predict, server
 from tests.pipeline.evaluate_split import evaluate_validation
 from tests.pipeline.tasks.classify.common import MOCK
+from tests.pipeline.tasks.serving import serve_blocked
 
 LANGUAGES = ("en", "fr", "de", "es")
 ODD = ["hello", "", "HELLO", "bonjour tout le monde", "naïve", "dziękuję", "🙂 ∑",
        "x" * 5000, "   "]
 
-LOAD_BLOCKED = """
-import json, sys
-sys.modules["models"] = None      # the project cannot be imported
-sys.modules["pipeline"] = None
-import tensorflow as tf
-serve = tf.saved_model.load(sys.argv[1]).signatures["serving_default"]
-out = serve(text=tf.constant(json.loads(sys.argv[2])))
-print(json.dumps({"label": [p.decode() for p in out["label"].numpy()],
-                  "probabilities": out["probabilities"].numpy().tolist()}))
-"""
 
 
 @pytest.fixture(scope="module")
@@ -118,11 +107,7 @@ def test_export_signature_is_design_section_5(smoke_run):
 
 def test_export_loads_without_the_project_and_matches_in_process(smoke_run):
     run_dir, export = smoke_run
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
-    result = subprocess.run([sys.executable, "-c", LOAD_BLOCKED, export, json.dumps(ODD)],
-                            cwd="/", env=env, capture_output=True, text=True, timeout=300)
-    assert result.returncode == 0, result.stderr[-2000:]
-    served = json.loads(result.stdout.strip().splitlines()[-1])
+    (served,) = serve_blocked(export, {"text": ODD})["answers"]
     config = resolve("classify", "smoke")
     served_by, prepared = server.server_for(config, run_dir)
     labels, probabilities = server.predict(served_by, ODD)

@@ -21,25 +21,13 @@ from pipeline.tasks.forecast import evaluation
 from pipeline.tasks.forecast.config import COMPARE_METRICS, SERIES
 from pipeline.tasks.forecast.predict import predict_values
 from tests.pipeline.evaluate_split import evaluate_validation
+from tests.pipeline.tasks.serving import serve_blocked
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))))
 TASK = registry.get("forecast")
 ENV = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
 
-LOAD_BLOCKED = """
-import json, sys
-sys.modules["models"] = None      # the project cannot be imported
-sys.modules["pipeline"] = None
-import tensorflow as tf
-serve = tf.saved_model.load(sys.argv[1]).signatures["serving_default"]
-spec = lambda v: [v.dtype.name, v.shape.as_list()]
-inputs = {k: spec(v) for k, v in serve.structured_input_signature[1].items()}
-outputs = {k: spec(v) for k, v in serve.structured_outputs.items()}
-out = serve(history=tf.constant(json.loads(sys.argv[2]), tf.float32))
-print(json.dumps({"inputs": inputs, "outputs": outputs,
-                  "forecast": out["forecast"].numpy().tolist()}))
-"""
 
 
 @pytest.fixture(scope="module")
@@ -96,15 +84,13 @@ def test_export_signature_and_answers_without_the_project(smoke_run):
     run_dir, export = smoke_run
     series = np.load(os.path.join(run_dir, "data", "series.npy"))
     histories = [series[:30].tolist(), series[-30:].tolist()]  # T = 30 > window: the last 12 used
-    result = subprocess.run([sys.executable, "-c", LOAD_BLOCKED, export, json.dumps(histories)],
-                            cwd="/", env=ENV, capture_output=True, text=True, timeout=300)
-    assert result.returncode == 0, result.stderr[-2000:]
-    served = json.loads(result.stdout.strip().splitlines()[-1])
+    served = serve_blocked(export, {"history": histories})
     horizon = SERIES["sunspots"]["horizon"]
     assert served["inputs"] == {"history": ["float32", [None, None]]}
     assert served["outputs"] == {"forecast": ["float32", [None, horizon]]}
     local = predict_values(run_dir, histories)
-    np.testing.assert_allclose(served["forecast"], local, rtol=1e-5, atol=1e-4)
+    (answer,) = served["answers"]
+    np.testing.assert_allclose(answer["forecast"], local, rtol=1e-5, atol=1e-4)
 
 
 def test_export_has_no_device_specific_ops(smoke_run):

@@ -26,21 +26,12 @@ from pipeline.tasks.g2p.rescoring import JOINT_FLOOR
 from pipeline.tasks.g2p.server import G2PServer
 from tests.pipeline.ensemble_runs import perturbed_copy
 from tests.pipeline.evaluate_split import evaluate_validation
+from tests.pipeline.tasks.serving import serve_blocked
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))))
 ODD = ["hello", "", "HeLLo", "o'neil", "x-ray!", "42", "naïve", "a" * 300]
 
-LOAD_BLOCKED = """
-import json, sys
-sys.modules["models"] = None      # the project cannot be imported
-sys.modules["pipeline"] = None
-import tensorflow as tf
-serve = tf.saved_model.load(sys.argv[1]).signatures["serving_default"]
-out = serve(words=tf.constant(json.loads(sys.argv[2])))
-print(json.dumps({"phonemes": [p.decode() for p in out["phonemes"].numpy()],
-                  "score": out["score"].numpy().tolist()}))
-"""
 
 
 @pytest.fixture(scope="module")
@@ -77,19 +68,16 @@ def other_run(smoke_run, tmp_path_factory):
     return perturbed_copy(smoke_run[0], tmp_path_factory.mktemp("other") / "run")
 
 
-def serve_blocked(path, words):
-    """The export's answers for `words`, from a process that cannot import
-    the project."""
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
-    result = subprocess.run([sys.executable, "-c", LOAD_BLOCKED, path, json.dumps(words)],
-                            cwd="/", env=env, capture_output=True, text=True, timeout=300)
-    assert result.returncode == 0, result.stderr[-2000:]
-    return json.loads(result.stdout.strip().splitlines()[-1])
+def served_words(path, words):
+    """The export's answers for `words` (`{"phonemes", "score"}`), from a
+    process that cannot import the project."""
+    (answer,) = serve_blocked(path, {"words": words})["answers"]
+    return answer
 
 
 def test_export_loads_without_the_project_and_matches_in_process(smoke_run):
     run_dir, export_dir = smoke_run
-    served = serve_blocked(os.path.join(export_dir, "g2p", "1"), ODD)
+    served = served_words(os.path.join(export_dir, "g2p", "1"), ODD)
     local = decoding.predict_words(resolve("g2p", "smoke"), run_dir, ODD)
     assert served["phonemes"] == [p for _, p, _ in local]
     assert served["score"] == pytest.approx([s for _, _, s in local], abs=1e-4)
@@ -197,7 +185,7 @@ def export_matches_in_process(config, run_dir, directory):
     import the project gets the in-process answers for `ODD`, and returns
     the export's metadata."""
     path = export_lib.export("g2p", config, run_dir, str(directory))
-    served = serve_blocked(path, ODD)
+    served = served_words(path, ODD)
     local = decoding.predict_words(config, run_dir, ODD)
     assert served["phonemes"] == [p for _, p, _ in local]
     assert served["score"] == pytest.approx([s for _, _, s in local], abs=1e-4)

@@ -5,8 +5,6 @@ predict and generate."""
 
 import json
 import os
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -29,29 +27,10 @@ from pipeline.tasks.lm import model as lm_model
 from pipeline.tasks.lm import server
 from tests.pipeline.ensemble_runs import perturbed_copy
 from tests.pipeline.evaluate_split import evaluate_validation
+from tests.pipeline.tasks.serving import serve_blocked
 
 PROMPTS = ["", "The ", "日本語 ☃", "x" * 3000, "def f(a):\n\treturn a\n"]
 
-LOAD_BLOCKED = """
-import json, sys
-sys.modules["models"] = None      # the project cannot be imported
-sys.modules["pipeline"] = None
-import tensorflow as tf
-signature = tf.saved_model.load(sys.argv[1]).signatures["serving_default"]
-request = json.loads(sys.argv[2])
-out = signature(prompt=tf.constant(request["prompts"]), length=tf.constant(request["length"]),
-                temperature=tf.constant(request["temperature"]))
-again = signature(prompt=tf.constant(request["prompts"]), length=tf.constant(request["length"]),
-                  temperature=tf.constant(request["temperature"]))
-empty = signature(prompt=tf.constant([""]), length=tf.constant(0), temperature=tf.constant(1.0))
-print(json.dumps({
-    "inputs": sorted(signature.structured_input_signature[1]),
-    "outputs": sorted(signature.structured_outputs),
-    "text": [t.decode() for t in out["text"].numpy()],
-    "again": [t.decode() for t in again["text"].numpy()],
-    "empty": [t.decode() for t in empty["text"].numpy()],
-}))
-"""
 
 
 @pytest.fixture(scope="module")
@@ -149,20 +128,21 @@ def load_text(path):
         return handle.read()
 
 
-def serve_blocked(path, request):
-    """The export's answers to `request`, from a process that cannot import
-    the project."""
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
-    result = subprocess.run([sys.executable, "-c", LOAD_BLOCKED, path, json.dumps(request)],
-                            cwd="/", env=env, capture_output=True, text=True, timeout=300)
-    assert result.returncode == 0, result.stderr[-2000:]
-    return json.loads(result.stdout.strip().splitlines()[-1])
+def served_text(path, request):
+    """`{"inputs", "outputs", "text", "again", "empty"}`: the export's
+    signature names and its texts for `request` (twice) and for an empty
+    prompt of length 0, from a process that cannot import the project."""
+    served = serve_blocked(path, request, request,
+                           {"prompt": [""], "length": 0, "temperature": 1.0})
+    first, again, empty = (answer["text"] for answer in served["answers"])
+    return {"inputs": sorted(served["inputs"]), "outputs": sorted(served["outputs"]),
+            "text": first, "again": again, "empty": empty}
 
 
 def test_export_loads_without_the_project_and_matches_in_process(smoke_run):
     run_dir, export_dir = smoke_run
-    served = serve_blocked(os.path.join(export_dir, "lm", "1"),
-                           {"prompts": PROMPTS, "length": 25, "temperature": 0.7})
+    served = served_text(os.path.join(export_dir, "lm", "1"),
+                         {"prompt": PROMPTS, "length": 25, "temperature": 0.7})
     assert served["inputs"] == ["length", "prompt", "temperature"]
     assert served["outputs"] == ["text"]
     config = resolve("lm", "smoke")
@@ -232,7 +212,7 @@ def test_an_ensemble_export_loads_without_the_project_and_samples_as_in_process(
         smoke_run, other_run, tmp_path):
     config = resolve("lm", "smoke", sets=[f"ensemble.runs={other_run}"])
     path = export_lib.export("lm", config, smoke_run[0], str(tmp_path))
-    served = serve_blocked(path, {"prompts": PROMPTS, "length": 25, "temperature": 0.7})
+    served = served_text(path, {"prompt": PROMPTS, "length": 25, "temperature": 0.7})
     local = server.generate(server.make_server(config, smoke_run[0]), PROMPTS, 25, 0.7,
                             config["sample"]["seed"])
     alone = server.generate(server.make_server(resolve("lm", "smoke"), smoke_run[0]), PROMPTS,
