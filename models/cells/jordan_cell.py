@@ -10,8 +10,7 @@ from models.cells.base import RecurrentCell
 class JordanCell(RecurrentCell):
     """Jordan network: the state fed back is the output, not the hidden layer.
 
-    "Network with output recurrence" (Xiaogang Wang, "Recurrent Neural
-    Network", CUHK lecture, slide 19):
+    "Network with output recurrence" (seed 000 slide 19, seed 004 "RNN2"):
 
         h_t = phi(x_t W + y_{t-1} U + b)
         y_t = psi(h_t V + c)
