@@ -37,10 +37,10 @@ class Recurrent(keras.layers.RNN):
     """Runs an rnnlab cell over a sequence, projecting all inputs at once.
 
     Same outputs as `keras.layers.RNN(cell)`; faster, because the input half
-    of every step, ``x_t W + b`` (seed 003 slide 13), does not depend on the
-    recurrence: it is computed for all T steps in one `[B*T, d] x [d, P]`
+    of every step, ``x_t W + b`` (Beigy, "Deep learning: Recurrent neural networks", slide 13), does
+    not depend on the recurrence: it is computed for all T steps in one `[B*T, d] x [d, P]`
     matrix product before the loop, and only the recurrent half
-    (`cell.step`) runs inside it (DESIGN section 6). The loop is Keras'
+    (`cell.step`) runs inside it (docs/architecture.md section 6). The loop is Keras'
     `backend.rnn` (a `tf.while_loop`, or unrolled with `unroll=True`), so
     masks, `go_backwards`, `stateful`, `return_state`, XLA and mixed
     precision behave exactly as in `keras.layers.RNN`, and the layer works
@@ -62,7 +62,7 @@ class Recurrent(keras.layers.RNN):
         zero_output_for_mask: Output zeros at masked steps instead of
             repeating the last output (`Bidirectional` sets it).
         input_projection: `"sequence"` (default) projects the inputs of all
-            steps in one product before the loop (DESIGN section 6: one large
+            steps in one product before the loop (docs/architecture.md section 6: one large
             GEMM, the layout cuDNN uses). `"step"` projects each step's input
             inside the loop; TensorFlow can then run step t+1's projection on
             an idle core while step t's recurrent product runs, which

@@ -1,9 +1,9 @@
 """The shared base of every rnnlab cell: one step, split in two halves.
 
-A recurrent step computes ``phi(x_t W + h_{t-1} U + b)`` (seed 003 slide 13).
-The input half ``x_t W + b`` does not depend on the recurrence, so
+A recurrent step computes ``phi(x_t W + h_{t-1} U + b)`` (Beigy, "Deep learning: Recurrent neural
+networks", slide 13). The input half ``x_t W + b`` does not depend on the recurrence, so
 `models.Recurrent` computes it for every time step in one matrix product
-before the loop and runs only the recurrent half per step (DESIGN section 6).
+before the loop and runs only the recurrent half per step (docs/architecture.md section 6).
 Each cell therefore implements two hooks:
 
 - `project_inputs(inputs)`: ``x W + b`` for inputs of shape

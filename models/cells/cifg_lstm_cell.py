@@ -9,7 +9,7 @@ from models.cells.lstm_cell import LSTMCell
 
 @keras.saving.register_keras_serializable(package="rnnlab")
 class CIFGLSTMCell(LSTMCell):
-    """Coupled input-forget gate LSTM (seed 003 slide 50).
+    """Coupled input-forget gate LSTM (Beigy, "Deep learning: Recurrent neural networks", slide 50).
 
     "We only forget when we're going to input something in its place": the
     input gate is tied to the forget gate, ``i = 1 - f``, which removes one

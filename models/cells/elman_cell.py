@@ -10,9 +10,9 @@ from models.cells.base import RecurrentCell
 class ElmanCell(RecurrentCell):
     """Elman cell: ``h_t = phi(x_t W + h_{t-1} U + b)``.
 
-    The hidden-to-hidden recurrence of seed 000 slide 13 and seed 003
-    slide 13 (Elman 1990). With `leak` < 1 the unit is a leaky integrator
-    (seed 003 slide 37; Jaeger et al. 2007):
+    The hidden-to-hidden recurrence of Wang, "Recurrent Neural Network", slide 13 and Beigy, "Deep
+    learning: Recurrent neural networks" slide 13 (Elman 1990). With `leak` < 1 the unit is a leaky
+    integrator (Beigy, "Deep learning: Recurrent neural networks", slide 37; Jaeger et al. 2007):
 
         h_t = (1 - leak) * h_{t-1} + leak * phi(x_t W + h_{t-1} U + b)
 

@@ -8,7 +8,8 @@ from models.cells.base import RecurrentCell, split_gates
 
 @keras.saving.register_keras_serializable(package="rnnlab")
 class GRUCell(RecurrentCell):
-    """GRU cell, gates z (update), r (reset), h (candidate) (seed 004).
+    """GRU cell, gates z (update), r (reset), h (candidate) (the summary of Goodfellow et al., "Deep
+    Learning", ch. 10).
 
         z = sigma(x W_z + h_{t-1} U_z + b_z)
         r = sigma(x W_r + h_{t-1} U_r + b_r)

@@ -12,7 +12,8 @@ class LSTMCell(RecurrentCell):
     """LSTM cell (Hochreiter and Schmidhuber 1997; forget gate of Gers et al. 2000).
 
     With ``z = x_t W + h_{t-1} U + b`` split into gates i, f, c, o
-    (seed 003 slides 41-47, seed 004):
+    (Beigy, "Deep learning: Recurrent neural networks", slides 41-47, the summary of Goodfellow et
+    al., "Deep Learning", ch. 10):
 
         i = sigma(z_i)      f = sigma(z_f)      o = sigma(z_o)
         c_t = f * c_{t-1} + i * tanh(z_c)

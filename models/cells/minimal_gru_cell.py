@@ -8,7 +8,8 @@ from models.cells.base import RecurrentCell, split_gates
 
 @keras.saving.register_keras_serializable(package="rnnlab")
 class MinimalGRUCell(RecurrentCell):
-    """Minimal gated unit, the "simplified GRU" of seed 004.
+    """Minimal gated unit, the "simplified GRU" of the summary of Goodfellow et al., "Deep
+    Learning", ch. 10.
 
     One forget gate f does the work of the GRU's reset and update gates:
 

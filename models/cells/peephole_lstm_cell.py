@@ -9,7 +9,8 @@ from models.cells.lstm_cell import LSTMCell
 
 @keras.saving.register_keras_serializable(package="rnnlab")
 class PeepholeLSTMCell(LSTMCell):
-    """LSTM whose gates look at the cell state (seed 003 slide 49).
+    """LSTM whose gates look at the cell state (Beigy, "Deep learning: Recurrent neural networks",
+    slide 49).
 
     With ``z = x_t W + h_{t-1} U + b`` split into i, f, c, o:
 

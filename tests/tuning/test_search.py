@@ -104,9 +104,26 @@ def test_bad_counts_stop_with_a_usage_error_before_any_work(extra, lexicon, tmp_
     assert not (tmp_path / "s").exists()
 
 
-def test_unknown_task_search_space(tmp_path):
-    with pytest.raises(UsageError, match="no search space"):
-        search.main(["--task", "synthetic", "--tuner", "random", "--dir", str(tmp_path)])
+def test_a_task_without_a_search_space_is_one_usage_error(tmp_path):
+    """Every task of the project has a search space (synthetic's searches
+    the cell, width and clipping); a task registered without one is refused
+    before any work."""
+    from pipeline.core import registry
+    from pipeline.core.schema import Schema, common
+    from pipeline.core.task import Task
+
+    class Unsearchable(Task):
+        name = "unsearchable"
+        schema = Schema(common("train.epochs", 1), common("train.seed", 0))
+
+    registry.register(Unsearchable())
+    try:
+        with pytest.raises(UsageError, match="unsearchable: this task has no search space"):
+            search.main(["--task", "unsearchable", "--tuner", "random", "--dir",
+                         str(tmp_path / "s")])
+    finally:
+        registry.unregister("unsearchable")
+    assert not (tmp_path / "s").exists()
 
 
 def test_fix_takes_any_value_in_a_numeric_range():
