@@ -1,4 +1,4 @@
-"""`python -m pipeline.prepare`: outputs, and bad input handled as DESIGN
+"""`python -m pipeline.prepare`: outputs, and bad input handled as docs/architecture.md
 section 2 asks (one line naming file and line, exit 2, nothing written)."""
 
 import json
