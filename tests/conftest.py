@@ -34,9 +34,9 @@ def mirrored():
     aborts the process's collective executor. Tests share the instance that
     `pipeline.core.distribution.strategy_named("mirrored")` keeps.
     """
-    from pipeline.core.training import distribution
+    from pipeline.core.distribution import strategy_named
 
-    return distribution("mirrored")
+    return strategy_named("mirrored")
 
 
 @pytest.fixture(scope="session")
