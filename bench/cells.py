@@ -6,8 +6,16 @@ with and without XLA. One training step (`model.train_on_batch`) is timed and
 compared with peers that do the same work in the same process run:
 
 - `keras.layers.LSTM`, with and without XLA;
-- PyTorch `nn.LSTM` + `nn.Linear` (zero_grad, forward, loss, backward, Adam
-  step), when torch is installed (`pip install -e .[bench]`).
+- PyTorch `nn.LSTM` and `nn.GRU` + `nn.Linear` (zero_grad, forward, loss,
+  backward, Adam step), when torch is installed (`pip install -e .[bench]`).
+  GRU-type cells (GRU, minimal GRU) are compared with `nn.GRU`, the others
+  with `nn.LSTM`.
+
+It runs on the device TensorFlow and PyTorch choose (a GPU when both see
+one) and says which. PyTorch's OpenMP threads spin-wait by default, which
+collapses under load from other processes; the setup lines print
+`OMP_WAIT_POLICY` (`OMP_WAIT_POLICY=passive` is the fair setting on a shared
+machine).
 
 The machines are shared and noisy, so absolute times mean little: read the
 ratios. Variants are measured round-robin over several rounds (the order
@@ -46,6 +54,9 @@ CELL_NAMES = [
 
 KERAS_LSTM = "keras LSTM"
 TORCH_LSTM = "torch nn.LSTM"
+TORCH_GRU = "torch nn.GRU"
+#: rnnlab cells compared with torch's nn.GRU rather than nn.LSTM.
+GRU_LIKE = ("GRUCell", "MinimalGRUCell")
 
 
 def log(message):
@@ -102,23 +113,30 @@ def keras_variant(name, layer, data, jit_compile):
     return Variant(name, lambda: model.train_on_batch(x, y))
 
 
-def torch_variant(torch, data, units):
-    """`nn.LSTM` + `nn.Linear` on the last output, one full Adam step."""
+def torch_device(torch):
+    """"cuda" when PyTorch sees a GPU, else "cpu"."""
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+def torch_variant(torch, data, units, kind="LSTM"):
+    """`nn.LSTM` (or `nn.GRU`) + `nn.Linear` on the last output, one full Adam
+    step, on PyTorch's device (synchronised, so that the time is the step's)."""
     nn = torch.nn
+    device = torch_device(torch)
     x_np, y_np = data
-    x, y = torch.from_numpy(x_np), torch.from_numpy(y_np)
+    x, y = torch.from_numpy(x_np).to(device), torch.from_numpy(y_np).to(device)
 
     class Regressor(nn.Module):
         def __init__(self):
             super().__init__()
-            self.lstm = nn.LSTM(x_np.shape[-1], units, batch_first=True)
+            self.rnn = getattr(nn, kind)(x_np.shape[-1], units, batch_first=True)
             self.head = nn.Linear(units, 1)
 
         def forward(self, inputs):
-            outputs, _ = self.lstm(inputs)  # [B, T, units]
+            outputs, _ = self.rnn(inputs)  # [B, T, units]
             return self.head(outputs[:, -1])
 
-    model = Regressor()
+    model = Regressor().to(device)
     optimizer = torch.optim.Adam(model.parameters())
     loss_fn = nn.MSELoss()
 
@@ -127,8 +145,10 @@ def torch_variant(torch, data, units):
         loss = loss_fn(model(x), y)
         loss.backward()
         optimizer.step()
+        if device == "cuda":
+            torch.cuda.synchronize()
 
-    return Variant(TORCH_LSTM, step)
+    return Variant(TORCH_LSTM if kind == "LSTM" else TORCH_GRU, step)
 
 
 def build_variants(args, data, torch):
@@ -143,6 +163,8 @@ def build_variants(args, data, torch):
         variants.append(keras_variant(KERAS_LSTM, keras.layers.LSTM(args.units), data, jit))
     if torch is not None:
         variants.append(torch_variant(torch, data, args.units))
+        if any(name in GRU_LIKE for name in args.cells):
+            variants.append(torch_variant(torch, data, args.units, kind="GRU"))
     for cell_name in args.cells:
         for projection in args.projections:
             for jit in xla_modes:
@@ -243,24 +265,28 @@ def report(variants):
     """Prints one row per variant: median ms/step, spread over rounds, and
     time ratios against the peers (above 1 = slower than the peer)."""
     by_name = {v.name: v for v in variants}
-    torch_peer = by_name.get(TORCH_LSTM)
     keras_peer = by_name.get(KERAS_LSTM)
     width = max(len(v.name) for v in variants)
     header = (
         f"{'variant':<{width}}  {'ms/step':>8}  {'min-max':>13}  "
-        f"{'vs torch LSTM':>13}  {'vs keras LSTM':>13}"
+        f"{'vs torch':>10}  {'vs keras LSTM':>13}"
     )
     print(header)
     print("-" * len(header))
     for v in variants:
+        gru_like = v.name == TORCH_GRU or any(f" {c}" in v.name for c in GRU_LIKE)
+        torch_peer = by_name.get(TORCH_GRU if gru_like else TORCH_LSTM)
+        peer = "-" if torch_peer is None else f"{ratio(v, torch_peer)} {torch_peer.name[9:]}"
         spread = f"{min(v.times_ms):.1f}-{max(v.times_ms):.1f}"
         print(
             f"{v.name:<{width}}  {v.median_ms:>8.1f}  {spread:>13}  "
-            f"{ratio(v, torch_peer):>13}  {ratio(v, keras_peer):>13}"
+            f"{peer:>10}  {ratio(v, keras_peer):>13}"
         )
     print(
         "\nms/step: median over rounds; min-max: spread of the per-round means.\n"
-        "vs X: ms/step divided by X's ms/step in this run (keras LSTM = no XLA)."
+        "vs torch: ms/step divided by that of torch's nn.GRU (GRU and minimal GRU\n"
+        "cells) or nn.LSTM (the others) in this run; vs keras LSTM: divided by\n"
+        "keras.layers.LSTM's (no XLA)."
     )
 
 
@@ -274,6 +300,14 @@ def describe_setup(args, torch):
     print(
         f"Python {platform.python_version()}, TensorFlow {tf.__version__}, "
         f"Keras {keras.__version__}"
+    )
+    gpus = tf.config.list_logical_devices("GPU")
+    device = f"GPU {[g.name for g in gpus]}" if gpus else f"CPU ({platform.machine()})"
+    print(
+        f"TensorFlow device: {device}; PyTorch device: "
+        f"{torch_device(torch) if torch is not None else '-'}; "
+        f"OMP_WAIT_POLICY={os.environ.get('OMP_WAIT_POLICY', '(unset)')}, "
+        f"OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS', '(unset)')}"
     )
     print(
         f"CPU cores available: {cores}; TF threads: intra-op "
@@ -298,16 +332,17 @@ def describe_setup(args, torch):
 
 
 # -------------------------------------------------------------------- main
-def set_threads(threads, torch):
-    """Gives TF and torch the same number of intra-op threads.
-
-    0 keeps TF's default pool (one thread per available core) and gives torch
-    that many. Must run before TF executes its first op.
-    """
+def set_tf_threads(threads):
+    """TF's intra-op threads (0 = its default, one per available core). Must
+    run before TF starts its context (before the first layer is built)."""
     import tensorflow as tf
 
     if threads:
         tf.config.threading.set_intra_op_parallelism_threads(threads)
+
+
+def set_torch_threads(threads, torch):
+    """Gives torch as many intra-op threads as TF (0: one per available core)."""
     if torch is not None:
         torch.set_num_threads(threads or available_cores())
 
@@ -365,13 +400,6 @@ def parse_args(argv=None):
         parser.error(f"unknown cells {unknown}; choose from {', '.join(CELL_NAMES)}")
     if not args.cells:
         parser.error(f"--cells: give at least one of {', '.join(CELL_NAMES)}")
-    try:  # a size a cell cannot take (ClockworkCell: a multiple of its modules)
-        from models import cells
-
-        for name in args.cells:
-            getattr(cells, name)(args.units)
-    except ValueError as error:
-        parser.error(f"--units {args.units}: {error}")
     for flag in ("steps", "rounds", "batch", "time", "features", "units"):
         if getattr(args, flag) <= 0:
             parser.error(f"--{flag} must be positive")
@@ -379,6 +407,14 @@ def parse_args(argv=None):
         parser.error("--threads must be 0 (default) or positive")
     if args.warmup < 1:
         parser.error("--warmup must be at least 1 (the first step traces and compiles)")
+    set_tf_threads(args.threads)  # building a cell below starts TF's context
+    try:  # a size a cell cannot take (ClockworkCell: a multiple of its modules)
+        from models import cells
+
+        for name in args.cells:
+            getattr(cells, name)(args.units)
+    except ValueError as error:
+        parser.error(f"--units {args.units}: {error}")
     return args
 
 
@@ -387,7 +423,7 @@ def main(argv=None):
     import keras
 
     torch = import_torch()
-    set_threads(args.threads, torch)
+    set_torch_threads(args.threads, torch)
     keras.utils.set_random_seed(0)
     if torch is not None:
         torch.manual_seed(0)

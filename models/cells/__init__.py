@@ -1,4 +1,4 @@
-"""The recurrent cells of rnnlab (docs/architecture.md section 4).
+"""The recurrent cells of rnnlab.
 
 Each cell does one step and follows the Keras cell contract, so it runs in
 `keras.layers.RNN`; `models.Recurrent` runs any of them faster by projecting

@@ -1,9 +1,10 @@
 """The shared base of every rnnlab cell: one step, split in two halves.
 
-A recurrent step computes ``phi(x_t W + h_{t-1} U + b)`` (Beigy, "Deep learning: Recurrent neural
-networks", slide 13). The input half ``x_t W + b`` does not depend on the recurrence, so
+A recurrent step computes ``phi(x_t W + h_{t-1} U + b)`` (Hamid Beigy, "Deep
+learning: Recurrent neural networks", slide 13).
+The input half ``x_t W + b`` does not depend on the recurrence, so
 `models.Recurrent` computes it for every time step in one matrix product
-before the loop and runs only the recurrent half per step (docs/architecture.md section 6).
+before the loop and runs only the recurrent half per step.
 Each cell therefore implements two hooks:
 
 - `project_inputs(inputs)`: ``x W + b`` for inputs of shape
@@ -164,9 +165,80 @@ class RecurrentCell(DropoutRNNCell, keras.layers.Layer):
     def input_bias(self):
         return self.bias
 
-    def step(self, projected, states, training=False):
-        """The recurrent half of the step; returns `(output, new_states)`."""
+    def step(self, projected, states, training=False, cache=None):
+        """The recurrent half of the step; returns `(output, new_states)`.
+
+        Cells with a hand-written derivative (`step_derivative`) put into the
+        dict `cache`, when one is given, every tensor that derivative needs.
+        """
         raise NotImplementedError
+
+    # ------------------------------------------ hand-written backward pass hook
+    #: The `cache` entries that multiply `recurrent_kernel`, in column order:
+    #: ``recurrent_kernel[:, block k]`` sees ``cache[recurrent_operands[k]]``.
+    recurrent_operands = ("h_rec",)
+
+    def step_derivative(self, cache, d_states, training=False):
+        """The derivative of `step`: the hook of the hand-written backward pass.
+
+        `models.Recurrent` trains the cells that override it with backward
+        propagation through time written out (Hamid Beigy, "Deep learning:
+        Recurrent neural networks", slides 23-40; the scheme of cuDNN and
+        oneDNN): the forward loop keeps `cache` at every step, one backward
+        loop calls this method from the last step to the first and carries
+        only the state gradients, and the weight gradients are then single
+        matrix products over all steps, ``[u, B*T] x [B*T, P]``.
+
+        Args:
+            cache: The dict `step` filled at this step (its tensors `[B, ...]`),
+                plus ``"recurrent_kernel_t"``, the transposed recurrent kernel
+                `[P, u]` (formed once: TensorFlow's CPU product with a
+                transposed operand is about twice as slow as with a
+                contiguous one), and ``"recurrent_mask"``, the recurrent
+                dropout mask, when recurrent dropout is active.
+            d_states: The gradients of the loss with respect to the new states
+                `step` returned, `[B, s]` each.
+            training: As given to `step`.
+
+        Returns:
+            `(d_projected, d_states_tm1, d_recurrent, d_weights)`:
+            `d_projected [B, P]`, the gradient with respect to `projected`;
+            `d_states_tm1`, with respect to the states `step` was given;
+            `d_recurrent`, one `[B, w_k]` gradient per `recurrent_operands`
+            entry, with respect to its product with columns block k of
+            `recurrent_kernel`; `d_weights`, a dict from names of
+            `recurrent_weights()` other than `recurrent_kernel` to `[B, ...]`
+            per-example gradients, summed over batch and time.
+        """
+        raise NotImplementedError
+
+    @property
+    def handwritten_gradient(self):
+        """Whether `Recurrent` may train this cell with `step_derivative`:
+        the class that defines the `step` it runs also defines (or inherits
+        along with it) `step_derivative`, and the cell uses only activations
+        whose derivative is written out (see `activation_derivative`)."""
+        def owner(name):  # the class whose method `name` this cell runs
+            return next(c for c in type(self).__mro__ if name in vars(c))
+
+        # A subclass that changes `step` but not `step_derivative` is differentiated
+        # automatically: the inherited derivative is that of other equations.
+        if owner("step_derivative") is RecurrentCell or not issubclass(
+            owner("step_derivative"), owner("step")
+        ):
+            return False
+        functions = [self.activation, getattr(self, "recurrent_activation", None)]
+        return all(f is None or activation_derivative(f) is not None for f in functions)
+
+    def recurrent_weights(self):
+        """The weights `step` reads besides its projected input, as a dict
+        from name to tensor; `step_derivative` returns their gradients."""
+        return {"recurrent_kernel": self.recurrent_kernel}
+
+    def recurrent_input_derivative(self, d_h_rec, cache):
+        """The gradient of `h_tm1` from that of `recurrent_input(h_tm1)`."""
+        mask = cache.get("recurrent_mask")
+        return d_h_rec if mask is None else d_h_rec * mask
 
     def recurrent_input(self, h_tm1, training):
         """`h_tm1` as the recurrent matrix product sees it (recurrent dropout)."""
@@ -218,3 +290,22 @@ class RecurrentCell(DropoutRNNCell, keras.layers.Layer):
 def split_gates(z, count):
     """Splits `[..., count*units]` into `count` tensors of `[..., units]`."""
     return ops.split(z, count, axis=-1)
+
+
+# Derivatives of the activations, written with their output y = f(x) so that
+# the backward pass needs only what the forward pass kept.
+_DERIVATIVES = {
+    "sigmoid": lambda y: y * (1.0 - y),
+    "tanh": lambda y: 1.0 - y * y,
+    "relu": lambda y: ops.cast(y > 0, y.dtype),
+    "linear": lambda y: ops.ones_like(y),
+}
+
+
+def activation_derivative(function):
+    """``y -> f'(x)`` for the activation ``y = f(x)``, as a function of y;
+    None when the derivative of `function` is not written out here."""
+    for name, derivative in _DERIVATIVES.items():
+        if function is activations.get(name):
+            return derivative
+    return None

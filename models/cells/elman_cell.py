@@ -3,16 +3,17 @@
 import keras
 from keras import ops
 
-from models.cells.base import RecurrentCell
+from models.cells.base import RecurrentCell, activation_derivative
 
 
 @keras.saving.register_keras_serializable(package="rnnlab")
 class ElmanCell(RecurrentCell):
     """Elman cell: ``h_t = phi(x_t W + h_{t-1} U + b)``.
 
-    The hidden-to-hidden recurrence of Wang, "Recurrent Neural Network", slide 13 and Beigy, "Deep
-    learning: Recurrent neural networks" slide 13 (Elman 1990). With `leak` < 1 the unit is a leaky
-    integrator (Beigy, "Deep learning: Recurrent neural networks", slide 37; Jaeger et al. 2007):
+    The hidden-to-hidden recurrence (Elman 1990; Xiaogang Wang, "Recurrent
+    Neural Network", CUHK lecture, slide 13; Hamid Beigy, "Deep learning:
+    Recurrent neural networks", slide 13). With `leak` < 1 the unit is a
+    leaky integrator (Beigy, slide 37; Jaeger et al. 2007):
 
         h_t = (1 - leak) * h_{t-1} + leak * phi(x_t W + h_{t-1} U + b)
 
@@ -54,13 +55,27 @@ class ElmanCell(RecurrentCell):
         super().__init__(units, activation=activation, **kwargs)
         self.leak = float(leak)
 
-    def step(self, projected, states, training=False):
+    def step(self, projected, states, training=False, cache=None):
         h_tm1 = states[0]  # [batch, units]
-        recurrent = ops.matmul(self.recurrent_input(h_tm1, training), self.recurrent_kernel)
-        h = self.activation(projected + recurrent)
-        if self.leak != 1.0:
-            h = (1.0 - self.leak) * h_tm1 + self.leak * h
+        h_rec = self.recurrent_input(h_tm1, training)
+        y = self.activation(projected + ops.matmul(h_rec, self.recurrent_kernel))
+        h = y if self.leak == 1.0 else (1.0 - self.leak) * h_tm1 + self.leak * y
+        if cache is not None:
+            cache.update(h_rec=h_rec, y=y)
         return h, [h]
+
+    def step_derivative(self, cache, d_states, training=False):
+        """Backward through `step`, ``y = phi(a)``:
+        ``da = dh_t * leak * phi'(a)``, ``dh_{t-1} = dh_t * (1 - leak) + da U^T``."""
+        dh = d_states[0]  # [batch, units]
+        da = dh * activation_derivative(self.activation)(cache["y"])
+        if self.leak != 1.0:
+            da = da * self.leak
+        dh_rec = ops.matmul(da, cache["recurrent_kernel_t"])  # [batch, units]
+        dh_tm1 = self.recurrent_input_derivative(dh_rec, cache)
+        if self.leak != 1.0:
+            dh_tm1 = dh_tm1 + dh * (1.0 - self.leak)
+        return da, [dh_tm1], [da], {}
 
     def get_config(self):
         return {**super().get_config(), "leak": self.leak}

@@ -10,8 +10,8 @@ from models.cells.base import RecurrentCell
 class JordanCell(RecurrentCell):
     """Jordan network: the state fed back is the output, not the hidden layer.
 
-    "Network with output recurrence" (Wang, "Recurrent Neural Network", slide 19, the summary of
-    Goodfellow et al., "Deep Learning", ch. 10 "RNN2"):
+    "Network with output recurrence" (Xiaogang Wang, "Recurrent Neural
+    Network", CUHK lecture, slide 19):
 
         h_t = phi(x_t W + y_{t-1} U + b)
         y_t = psi(h_t V + c)

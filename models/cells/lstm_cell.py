@@ -4,7 +4,7 @@ import keras
 import numpy as np
 from keras import activations, ops
 
-from models.cells.base import RecurrentCell, split_gates
+from models.cells.base import RecurrentCell, activation_derivative, split_gates
 
 
 @keras.saving.register_keras_serializable(package="rnnlab")
@@ -12,8 +12,7 @@ class LSTMCell(RecurrentCell):
     """LSTM cell (Hochreiter and Schmidhuber 1997; forget gate of Gers et al. 2000).
 
     With ``z = x_t W + h_{t-1} U + b`` split into gates i, f, c, o
-    (Beigy, "Deep learning: Recurrent neural networks", slides 41-47, the summary of Goodfellow et
-    al., "Deep Learning", ch. 10):
+    (Hamid Beigy, "Deep learning: Recurrent neural networks", slides 41-47):
 
         i = sigma(z_i)      f = sigma(z_f)      o = sigma(z_o)
         c_t = f * c_{t-1} + i * tanh(z_c)
@@ -97,16 +96,46 @@ class LSTMCell(RecurrentCell):
 
         return initializer
 
-    def step(self, projected, states, training=False):
+    def step(self, projected, states, training=False, cache=None):
         h_tm1, c_tm1 = states  # [batch, units] each
-        z = projected + ops.matmul(self.recurrent_input(h_tm1, training), self.recurrent_kernel)
+        h_rec = self.recurrent_input(h_tm1, training)
+        z = projected + ops.matmul(h_rec, self.recurrent_kernel)  # [batch, 4u]
         z_i, z_f, z_c, z_o = split_gates(z, 4)
         i = self.recurrent_activation(z_i)
         f = self.recurrent_activation(z_f)
-        c = f * c_tm1 + i * self.activation(z_c)
+        g = self.activation(z_c)
+        c = f * c_tm1 + i * g
         o = self.recurrent_activation(z_o)
-        h = o * self.activation(c)
+        tanh_c = self.activation(c)
+        h = o * tanh_c
+        if cache is not None:
+            cache.update(h_rec=h_rec, c_tm1=c_tm1, i=i, f=f, g=g, o=o, tanh_c=tanh_c)
         return h, [h, c]
+
+    def step_derivative(self, cache, d_states, training=False):
+        """Backward through the equations of `step`, with ``g = tanh(z_c)``:
+
+            dc  = dc_t + dh_t * o * tanh'(c_t)
+            dz_i = dc * g * sigma'(i)      dz_f = dc * c_{t-1} * sigma'(f)
+            dz_c = dc * i * tanh'(g)       dz_o = dh_t * tanh(c_t) * sigma'(o)
+            dc_{t-1} = dc * f              dh_{t-1} = dz U^T
+        """
+        dh, dc = d_states  # [batch, units] each
+        sigma_prime = activation_derivative(self.recurrent_activation)
+        phi_prime = activation_derivative(self.activation)
+        i, f, g, o, tanh_c = (cache[k] for k in ("i", "f", "g", "o", "tanh_c"))
+        dc = dc + dh * o * phi_prime(tanh_c)
+        dz = ops.concatenate(
+            [
+                dc * g * sigma_prime(i),
+                dc * cache["c_tm1"] * sigma_prime(f),
+                dc * i * phi_prime(g),
+                dh * tanh_c * sigma_prime(o),
+            ],
+            axis=-1,
+        )  # [batch, 4u]
+        dh_tm1 = ops.matmul(dz, cache["recurrent_kernel_t"])  # [batch, units]
+        return dz, [self.recurrent_input_derivative(dh_tm1, cache), dc * f], [dz], {}
 
     def get_config(self):
         config = {

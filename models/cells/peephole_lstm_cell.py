@@ -3,14 +3,15 @@
 import keras
 from keras import initializers, ops
 
-from models.cells.base import split_gates
+from models.cells.base import activation_derivative, split_gates
 from models.cells.lstm_cell import LSTMCell
 
 
 @keras.saving.register_keras_serializable(package="rnnlab")
 class PeepholeLSTMCell(LSTMCell):
-    """LSTM whose gates look at the cell state (Beigy, "Deep learning: Recurrent neural networks",
-    slide 49).
+    """LSTM whose gates look at the cell state.
+
+    Hamid Beigy, "Deep learning: Recurrent neural networks", slide 49.
 
     With ``z = x_t W + h_{t-1} U + b`` split into i, f, c, o:
 
@@ -58,16 +59,53 @@ class PeepholeLSTMCell(LSTMCell):
             )
             setattr(self, f"{gate}_gate_peephole", weight)
 
-    def step(self, projected, states, training=False):
+    def step(self, projected, states, training=False, cache=None):
         h_tm1, c_tm1 = states  # [batch, units] each
-        z = projected + ops.matmul(self.recurrent_input(h_tm1, training), self.recurrent_kernel)
+        h_rec = self.recurrent_input(h_tm1, training)
+        z = projected + ops.matmul(h_rec, self.recurrent_kernel)  # [batch, 4u]
         z_i, z_f, z_c, z_o = split_gates(z, 4)
         i = self.recurrent_activation(z_i + self.input_gate_peephole * c_tm1)
         f = self.recurrent_activation(z_f + self.forget_gate_peephole * c_tm1)
-        c = f * c_tm1 + i * self.activation(z_c)
+        g = self.activation(z_c)
+        c = f * c_tm1 + i * g
         o = self.recurrent_activation(z_o + self.output_gate_peephole * c)
-        h = o * self.activation(c)
+        tanh_c = self.activation(c)
+        h = o * tanh_c
+        if cache is not None:
+            cache.update(h_rec=h_rec, c_tm1=c_tm1, c=c, i=i, f=f, g=g, o=o, tanh_c=tanh_c)
         return h, [h, c]
+
+    def step_derivative(self, cache, d_states, training=False):
+        """As `LSTMCell.step_derivative`, plus the peephole paths:
+
+            dz_o = dh_t * tanh(c_t) * sigma'(o)
+            dc   = dc_t + dh_t * o * tanh'(c_t) + dz_o * p_o
+            dc_{t-1} = dc * f + dz_i * p_i + dz_f * p_f
+            dp_i = dz_i * c_{t-1}    dp_f = dz_f * c_{t-1}    dp_o = dz_o * c_t
+        """
+        dh, dc = d_states  # [batch, units] each
+        sigma_prime = activation_derivative(self.recurrent_activation)
+        phi_prime = activation_derivative(self.activation)
+        i, f, g, o, tanh_c, c_tm1 = (cache[k] for k in ("i", "f", "g", "o", "tanh_c", "c_tm1"))
+        dz_o = dh * tanh_c * sigma_prime(o)
+        dc = dc + dh * o * phi_prime(tanh_c) + dz_o * self.output_gate_peephole
+        dz_i = dc * g * sigma_prime(i)
+        dz_f = dc * c_tm1 * sigma_prime(f)
+        dz = ops.concatenate([dz_i, dz_f, dc * i * phi_prime(g), dz_o], axis=-1)  # [batch, 4u]
+        dh_tm1 = ops.matmul(dz, cache["recurrent_kernel_t"])  # [batch, units]
+        dc_tm1 = dc * f + dz_i * self.input_gate_peephole + dz_f * self.forget_gate_peephole
+        d_weights = {
+            "input_gate_peephole": dz_i * c_tm1,
+            "forget_gate_peephole": dz_f * c_tm1,
+            "output_gate_peephole": dz_o * cache["c"],
+        }
+        return dz, [self.recurrent_input_derivative(dh_tm1, cache), dc_tm1], [dz], d_weights
+
+    def recurrent_weights(self):
+        weights = super().recurrent_weights()
+        for gate in ("input", "forget", "output"):
+            weights[f"{gate}_gate_peephole"] = getattr(self, f"{gate}_gate_peephole")
+        return weights
 
     def get_config(self):
         initializer = self.peephole_initializer
