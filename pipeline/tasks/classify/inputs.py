@@ -7,7 +7,7 @@ exactly as training did.
 
 import tensorflow as tf
 
-from pipeline.data import transforms
+from pipeline.data import text, transforms
 from pipeline.data import vocab as vocab_lib
 
 #: Token-count bucket edges: a batch is padded to its own bucket's longest text.
@@ -18,7 +18,7 @@ def tokenize(texts, unit):
     """Ragged tokens `[B, (n)]` of string texts `[B]`: lower-cased (Unicode
     aware; invalid UTF-8 bytes become U+FFFD) and cut into characters
     (`unit="char"`, spaces kept) or whitespace-separated words."""
-    texts = tf.strings.lower(texts, encoding="utf-8")
+    texts = text.lower(texts)
     if unit == "char":
         return tf.strings.unicode_split(texts, "UTF-8")
     return tf.strings.split(texts)

@@ -9,6 +9,7 @@ learned reranker, all as graph ops (docs/architecture.md section 5).
 import numpy as np
 import tensorflow as tf
 
+from pipeline.data import text
 from pipeline.data import vocab as vocab_lib
 from pipeline.tasks.g2p import inputs as g2p_inputs
 from pipeline.tasks.g2p.rescoring import Rescoring, reverse_hypotheses
@@ -120,7 +121,7 @@ class G2PServer(Rescoring, tf.Module):
     def encode_words(self, words):
         """`[B]` strings -> padded character ids `[B, S]` and lengths `[B]`;
         S is `max_input_length` with `xla`, else the longest word (at least 1)."""
-        chars = g2p_inputs.graphemes(tf.strings.lower(words, encoding="utf-8"))
+        chars = g2p_inputs.graphemes(text.lower(words))
         chars = chars[:, : self.max_input_length]
         if self.xla:
             ids = self.chars(chars).to_tensor(shape=[None, self.max_input_length])  # [B, L]

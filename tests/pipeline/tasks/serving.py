@@ -24,9 +24,15 @@ def plain(value):
         return [plain(v) for v in value]
     return value
 
+def tensor(name, value, batch):
+    x = tf.constant(value, specs[name].dtype)
+    batched = specs[name].shape.rank and specs[name].shape[0] is None
+    return x[:batch] if batched and batch is not None else x
+
 answers = []
 for request in json.loads(sys.argv[2]):
-    out = serve(**{k: tf.constant(v, specs[k].dtype) for k, v in request.items()})
+    batch = request.pop("__batch__", None)
+    out = serve(**{k: tensor(k, v, batch) for k, v in request.items()})
     answers.append({k: plain(v.numpy().tolist()) for k, v in out.items()})
 print(json.dumps({"inputs": {k: spec(v) for k, v in specs.items()},
                   "outputs": {k: spec(v) for k, v in serve.structured_outputs.items()},
@@ -38,7 +44,9 @@ def serve_blocked(path, *requests):
     """`{"inputs": {name: [dtype, shape]}, "outputs": {...}, "answers": [...]}`:
     the `serving_default` signature of the export at `path` and its answers
     (`{output: list}`) to each request (`{input: JSON value}`), from a
-    process that cannot import the project."""
+    process that cannot import the project. A request's key `"__batch__": N`
+    keeps the first N rows of every batched input (0: a batch of none, whose
+    other dimensions JSON cannot say)."""
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
     result = subprocess.run([sys.executable, "-c", SERVE, path, json.dumps(requests)],
                             cwd="/", env=env, capture_output=True, text=True, timeout=300)

@@ -39,19 +39,33 @@ def test_every_stage(smoke_run, capsys):
     assert len(lines) == len(inputs) and all(lines)
 
 
+def odd_requests(request):
+    """The request with a batch of none, and, for string inputs, a batch of
+    empty words and NUL characters."""
+    requests = [{**request, "__batch__": 0}]
+    texts = {k: ["", "\x00"] for k, v in request.items()
+             if isinstance(v, list) and all(isinstance(x, str) for x in v)}
+    if texts:
+        requests.append({**request, **texts})
+    return requests
+
+
 def test_the_export_answers_with_the_project_blocked(smoke_run):
+    """The sample request, a batch of none and a batch of empty strings all
+    get an answer of their batch size (TF Serving forwards them as sent)."""
     task, _, _, export_dir = smoke_run
     if not task.exportable:
         assert not os.path.exists(export_dir)  # a benchmark task exports nothing
         return
     (version,) = os.listdir(os.path.join(export_dir, task.name))
     request = task.serving_request(resolve(task.name, "smoke"))
-    served = serve_blocked(os.path.join(export_dir, task.name, version), request)
+    odd = odd_requests(request)
+    served = serve_blocked(os.path.join(export_dir, task.name, version), request, *odd)
     assert set(served["inputs"]) == set(request)
-    (answer,) = served["answers"]
-    batch = len(next(iter(request.values())))
-    assert answer.keys() == served["outputs"].keys()
-    assert all(len(values) == batch for values in answer.values())
+    batches = [len(next(iter(request.values())))] + [r.get("__batch__", 2) for r in odd]
+    for answer, batch in zip(served["answers"], batches, strict=True):
+        assert answer.keys() == served["outputs"].keys()
+        assert all(len(values) == batch for values in answer.values())
 
 
 @pytest.mark.parametrize("flag,message", [

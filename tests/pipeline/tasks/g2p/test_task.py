@@ -30,7 +30,7 @@ from tests.pipeline.tasks.serving import serve_blocked
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))))
-ODD = ["hello", "", "HeLLo", "o'neil", "x-ray!", "42", "naïve", "a" * 300]
+ODD = ["hello", "", "HeLLo", "o'neil", "x-ray!", "42", "naïve", "a" * 300, "\x00x", "\ufffdx"]
 
 
 
@@ -83,6 +83,21 @@ def test_export_loads_without_the_project_and_matches_in_process(smoke_run):
     assert served["score"] == pytest.approx([s for _, _, s in local], abs=1e-4)
     assert served["phonemes"][1] == "" and served["score"][1] == 0.0  # empty word
     assert served["phonemes"][0] == served["phonemes"][2]  # case-insensitive
+    # NUL is an unknown character like U+FFFD, and the x after it is read
+    assert served["score"][-2] == served["score"][-1] != 0.0
+
+
+def test_export_answers_batches_of_empty_words_and_of_none(smoke_run):
+    """A batch whose every word is empty encodes to zero time steps: empty
+    answers, score 0; a batch of no words, no answers. (A NUL character is
+    an unknown character, not an empty word: see the test above.)"""
+    _, export_dir = smoke_run
+    path = os.path.join(export_dir, "g2p", "1")
+    requests = [{"words": [""]}, {"words": ["", "", ""]}, {"words": []}]
+    answers = serve_blocked(path, *requests)["answers"]
+    assert answers == [{"phonemes": [""], "score": [0.0]},
+                       {"phonemes": ["", "", ""], "score": [0.0] * 3},
+                       {"phonemes": [], "score": []}]
 
 
 def test_export_wer_bench_scores_the_served_answers(smoke_run, lexicon, capsys):
