@@ -101,7 +101,8 @@ class LinearNGram:
         return [self.labels[i] for i in self.predict_proba(texts).argmax(1)]
 
     @classmethod
-    def select(cls, labels, analyzer, train, validation, score, grid=None, c_grid=C_GRID):
+    def select(cls, labels, analyzer, train, validation, score, grid=None, c_grid=C_GRID,
+               progress=None):
         """The model of the grid with the best validation score, fitted on
         the training split only.
 
@@ -110,6 +111,7 @@ class LinearNGram:
             score: `score(true_labels, predicted_labels)` -> float, higher
                 better (ties go to the earlier, smaller model of the grid).
             grid: n-gram ranges; default `GRIDS[analyzer]`.
+            progress: optional; `progress(k)` is called after the k-th fit.
 
         Returns:
             `(model, table)`: the chosen fitted model, and one
@@ -126,4 +128,6 @@ class LinearNGram:
                 table.append({"ngram_range": list(ngram_range), "C": c, "validation": value})
                 if best is None or value > best[0]:
                     best = (value, model)
+                if progress:
+                    progress(len(table))
         return best[1], table

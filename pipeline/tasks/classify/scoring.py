@@ -7,7 +7,7 @@ import collections
 
 import numpy as np
 
-from models.classical.linear_ngram import LinearNGram
+from models.classical.linear_ngram import C_GRID, GRIDS, LinearNGram
 from models.classical.naive_bayes import NaiveBayes
 from pipeline.tasks.classify.inputs import token_lists
 
@@ -51,11 +51,16 @@ def fit_linear(examples, labels, unit, max_length):
     """`(LinearNGram, grid table)`: the linear n-gram model (character n-grams
     within word boundaries, or word n-grams) whose range and C score the best
     validation accuracy, fitted on `examples["train"]` only."""
+    import keras
+
     analyzer = "char_wb" if unit == "char" else "word"
+    bar = keras.utils.Progbar(len(GRIDS[analyzer]) * len(C_GRID),
+                              unit_name="linear n-gram model fit")
     return LinearNGram.select(
         labels, analyzer, joined(examples["train"], unit, max_length),
         joined(examples["validation"], unit, max_length),
-        score=lambda true, predicted: scores(true, predicted, labels)["accuracy"])
+        score=lambda true, predicted: scores(true, predicted, labels)["accuracy"],
+        progress=bar.update)
 
 
 def baselines(examples, labels, unit, config, split="test", linear=None):

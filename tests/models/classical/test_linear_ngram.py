@@ -17,9 +17,12 @@ def accuracy(true, predicted):
 
 
 def test_select_tries_the_grid_and_fits_on_the_training_texts_only():
-    model, table = LinearNGram.select(["p", "q", "r"], "char_wb", TRAIN, VALIDATION, accuracy)
+    fits = []
+    model, table = LinearNGram.select(["p", "q", "r"], "char_wb", TRAIN, VALIDATION, accuracy,
+                                      progress=fits.append)
     assert [(tuple(r["ngram_range"]), r["C"]) for r in table] == [
         (g, c) for g in GRIDS["char_wb"] for c in C_GRID]
+    assert fits == list(range(1, len(table) + 1))
     best = max(r["validation"] for r in table)
     chosen = next(r for r in table if r["validation"] == best)  # the first best one
     assert (list(model.ngram_range), model.C) == (chosen["ngram_range"], chosen["C"])
