@@ -179,3 +179,43 @@ def test_mirrored_strategy_trains_like_one_device(mirrored):
 
     np.testing.assert_allclose(losses(mirrored), losses(tf.distribute.get_strategy()),
                                rtol=1e-4)
+
+
+# ------------------------------------------------------ hashed n-gram features
+GRAMS = np.array([[[1, 2], [3, 4], [5, 6], [7, 8]], [[2, 2], [4, 1], [0, 0], [0, 0]],
+                  [[9, 9], [0, 0], [0, 0], [0, 0]]])  # [B, S, 2]: orders 2 and 3
+NGRAM_INPUTS = np.concatenate([IDS[..., None], GRAMS], axis=-1)  # [B, S, 3]
+
+
+def make_ngram():
+    keras.utils.set_random_seed(1)
+    model = TextClassifier(10, 3, embedding_dim=6, units=4, ngram_order=3, ngram_buckets=10)
+    model(NGRAM_INPUTS)
+    return model
+
+
+def test_ngram_features_add_their_embeddings_to_the_token_embedding():
+    """Each position's input is its token embedding plus the embeddings of
+    its n-grams (Bojanowski et al. 2017, section 3.2), written out by hand;
+    the mask follows the token ids."""
+    model = make_ngram()
+    x, mask = model.embed(NGRAM_INPUTS)
+    table, grams = model.embedding.embeddings.numpy(), model.ngram_embedding.embeddings.numpy()
+    expected = table[IDS] + grams[GRAMS[..., 0]] + grams[GRAMS[..., 1]]  # [B, S, E]
+    np.testing.assert_allclose(x, expected, atol=1e-6)
+    np.testing.assert_array_equal(mask, IDS != 0)
+    padded = np.concatenate([NGRAM_INPUTS, np.zeros((3, 2, 3), "int64")], axis=1)
+    np.testing.assert_allclose(model(padded), model(NGRAM_INPUTS), atol=1e-5)
+
+
+def test_ngram_model_saves_loads_and_compiles_with_xla(tmp_path):
+    model = make_ngram()
+    path = str(tmp_path / "m.keras")
+    model.save(path)
+    restored = keras.saving.load_model(path, compile=False)
+    assert restored.get_config() == model.get_config()
+    np.testing.assert_allclose(restored(NGRAM_INPUTS), model(NGRAM_INPUTS), atol=1e-6)
+    xla = tf.function(lambda x: model(x), jit_compile=True)
+    np.testing.assert_allclose(xla(tf.constant(NGRAM_INPUTS)), model(NGRAM_INPUTS), atol=1e-5)
+    with pytest.raises(ValueError, match="ngram_buckets=0"):
+        TextClassifier(10, 3, ngram_order=3, ngram_buckets=0)

@@ -9,10 +9,14 @@ Default data: which of ten languages a word belongs to (`dataset`, the
 or a TSV/CSV `text,label` file for anything else (`data`).
 
 Evaluation (`evaluation`, `scoring`) reports accuracy and macro-F1 on the
-test split, a confusion matrix PNG (`plots`), and two baselines fitted on
-the same training split in the same run: the majority class, and
-multinomial naive Bayes (`models.classical.naive_bayes`) over the n-grams of
-the same tokens the network reads (characters 1-3 or words 1-2, cut to the
-same `data.max_length`). The export (`server`) serves texts in, a label and
-the class probabilities out. See this folder's README.md.
+test split, a confusion matrix PNG (`plots`), and three baselines fitted on
+the same training split in the same run: the majority class, multinomial
+naive Bayes (`models.classical.naive_bayes`) and logistic regression over
+TF-IDF n-grams (`models.classical.linear_ngram`, range and C chosen on
+validation), both over the same tokens the network reads (cut to the same
+`data.max_length`); and the network's probabilities averaged with the
+linear model's, the weight chosen on validation. With `model.ngram_order`,
+hashed n-gram embeddings are added to the token embeddings (`inputs`).
+The export (`server`) serves texts in, a label and the class probabilities
+out. See this folder's README.md.
 """

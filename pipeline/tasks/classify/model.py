@@ -27,7 +27,8 @@ def build_model(config, prepared):
     # ids 0 and 1 are padding and out-of-vocabulary (pipeline.data.vocab)
     model = TextClassifier(len(prepared["tokens"]) + 2, len(prepared["labels"]), **m,
                            name="classifier")
-    model(np.ones((1, 2), "int32"))
+    order = m["ngram_order"]
+    model(np.ones((1, 2, order) if order >= 2 else (1, 2), "int32"))
     return model
 
 
@@ -39,7 +40,8 @@ def training_batches(config, prepared, examples):
     """`(train, validation)` batches of the `split_examples` examples."""
     d = config["data"]
     options = {"unit": prepared["unit"], "batch_size": d["batch_size"],
-               "max_length": d["max_length"]}
+               "max_length": d["max_length"], "ngram_order": config["model"]["ngram_order"],
+               "ngram_buckets": config["model"]["ngram_buckets"]}
     train_batches = inputs.batches(inputs.as_dataset(examples["train"]), prepared["tokens"],
                                    prepared["labels"], training=True, seed=d["seed"], **options)
     valid_batches = inputs.batches(inputs.as_dataset(examples["validation"]),

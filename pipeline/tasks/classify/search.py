@@ -7,7 +7,9 @@ encoder, the pooling of the states into one vector (the last state, or
 attention pooling with its hidden width; slides 59-66), dropout (and
 recurrent dropout, once the classify configuration has a
 `model.recurrent_dropout` key), the learning rate, the gradient-clipping
-norm (slides 54-55) and the batch size.
+norm (slides 54-55), the batch size, and the highest order of the hashed
+character n-grams added to the inputs (0 = none; Bojanowski et al. 2017,
+"Enriching Word Vectors with Subword Information").
 
 The objective is the validation accuracy (`ClassifyTask.objective`;
 docs/architecture.md section 3).
@@ -28,6 +30,7 @@ def search_space(hp, config):
         "bidirectional": hp.Boolean("bidirectional", default=m["bidirectional"]),
         "dropout": hp.Float("dropout", 0.0, 0.5, step=0.1, default=m["dropout"]),
         "pooling": hp.Choice("pooling", POOLINGS, default=m["pooling"]),
+        "ngram_order": choice(hp, "ngram_order", [0, 3, 4, 5], m["ngram_order"]),
     }
     if "recurrent_dropout" in m:
         model["recurrent_dropout"] = hp.Float("recurrent_dropout", 0.0, 0.5, step=0.1,

@@ -43,10 +43,14 @@ class ClassifierServer(tf.Module):
         self.labels = tf.constant(prepared["labels"])
 
     def encode(self, texts):
-        """`[B]` strings -> token ids `[B, S]`, right-padded with 0, S >= 1."""
+        """`[B]` strings -> the model's inputs, right-padded with 0, S >= 1:
+        token ids `[B, S]`, or with n-gram features `[B, S, ngram_order]`
+        (`inputs.encode_tokens`)."""
         tokens = inputs.tokenize(texts, self.unit)[:, : self.max_length]
-        ids = self.tokens(tokens).to_tensor()  # [B, S]
-        return tf.pad(ids, [[0, 0], [0, tf.maximum(1 - tf.shape(ids)[1], 0)]])  # [B, max(S, 1)]
+        ids = inputs.encode_tokens(tokens, self.tokens, self.model.ngram_order,
+                                   self.model.ngram_buckets).to_tensor()  # [B, S, ...]
+        pad = [[0, 0], [0, tf.maximum(1 - tf.shape(ids)[1], 0)]] + [[0, 0]] * (ids.shape.rank - 2)
+        return tf.pad(ids, pad)  # [B, max(S, 1), ...]
 
     @tf.function(input_signature=[tf.TensorSpec([None], tf.string)])
     def __call__(self, texts):

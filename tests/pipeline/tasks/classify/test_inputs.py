@@ -1,5 +1,6 @@
 """The classify task's tf.data batches and tokens (`pipeline.tasks.classify.inputs`)."""
 
+import numpy as np
 import tensorflow as tf
 
 from pipeline.tasks.classify import inputs as classify_inputs
@@ -33,3 +34,24 @@ def test_as_dataset_keeps_the_pairs_in_order():
     got = [(t.decode(), y.decode()) for t, y in
            classify_inputs.as_dataset(pairs).as_numpy_iterator()]
     assert got == pairs
+
+
+def test_ngram_ids_hash_the_ngrams_ending_at_each_token():
+    """Position i gets the hashed n-grams (orders 2..N) that end at token i,
+    the text left-padded with the begin marker; dense and ragged agree, and
+    batches carry `[B, S, N]` inputs (the token id, then the n-grams)."""
+    hashed = tf.strings.to_hash_bucket_fast
+    b, sep = classify_inputs.BEGIN, "\x1f"
+    grams = classify_inputs.ngram_ids(tf.constant(["a", "b", "c"]), 3, 50).numpy()
+    expected = [[[b + sep + "a", b + sep + b + sep + "a"]], [["a" + sep + "b", b + sep + "a"
+                                                              + sep + "b"]],
+                [["b" + sep + "c", "a" + sep + "b" + sep + "c"]]]
+    np.testing.assert_array_equal(grams, np.concatenate(
+        [hashed(tf.constant(e), 50).numpy() + 1 for e in expected]))
+    ragged = classify_inputs.ngram_ids(tf.ragged.constant([["a", "b", "c"], []]), 3, 50)
+    assert ragged.to_list() == [grams.tolist(), []]
+    data = tf.data.Dataset.from_tensor_slices((["abc", "ab"], ["x", "y"]))
+    (inputs, _), = list(classify_inputs.batches(data, ["a", "b", "c"], ["x", "y"],
+                                                ngram_order=3, ngram_buckets=50))
+    assert inputs.shape == (2, 3, 3)
+    assert sorted(inputs[:, :, 0].numpy().tolist()) == [[2, 3, 0], [2, 3, 4]]

@@ -1,10 +1,12 @@
 """The classify task's scores (`pipeline.tasks.classify.scoring`): accuracy,
-macro-F1 and the confusion matrix by hand, and the two baselines."""
+macro-F1 and the confusion matrix by hand, the three baselines, and the
+network combined with the linear model."""
 
+import numpy as np
 import pytest
 
 from pipeline.core.config import resolve
-from pipeline.tasks.classify.scoring import baselines, scores
+from pipeline.tasks.classify.scoring import baselines, choose_weight, combine, fit_linear, scores
 
 
 def test_scores_by_hand():
@@ -24,9 +26,54 @@ def test_baselines_fit_on_train_and_score_the_split():
     character bigrams that tells the two made-up languages apart."""
     config = resolve("classify", "smoke", sets=["baseline.char_order=2"])
     examples = {"train": [("aab", "x"), ("aba", "x"), ("baa", "x"), ("zzy", "y"), ("yzz", "y")],
+                "validation": [("aba", "x"), ("zzy", "y")],
                 "test": [("aaa", "x"), ("zzz", "y"), ("zyz", "y")]}
     base = baselines(examples, ["x", "y"], "char", config)
     assert base["majority"]["label"] == "x"
     assert base["majority"]["accuracy"] == pytest.approx(1 / 3)
     assert base["naive_bayes"]["order"] == 2 and base["naive_bayes"]["accuracy"] == 1.0
     assert sum(map(sum, base["naive_bayes"]["confusion"])) == 3
+    linear = base["linear_ngram"]
+    assert linear["analyzer"] == "char_wb" and linear["accuracy"] == 1.0
+    assert len(linear["grid"]) == 4 and sum(map(sum, linear["confusion"])) == 3
+
+
+def test_the_linear_baseline_reads_the_training_split_only():
+    """Characters that occur only in the validation and test texts (q, w)
+    never enter the linear model's vocabulary; texts are cut to the network's
+    `data.max_length` ("Zzzzzzzzzyyyyyq" keeps only its first 10 characters,
+    lower-cased) before the n-grams are taken."""
+    examples = {"train": [("aab", "x"), ("abaa", "x"), ("Zzzzzzzzzyyyyyq", "y"), ("yzz", "y")],
+                "validation": [("aaq", "x"), ("zzw", "y")], "test": [("qqw", "y")]}
+    model, table = fit_linear(examples, ["x", "y"], "char", max_length=10)
+    grams = set(model.vectorizer.vocabulary_)
+    assert grams and not [g for g in grams if set(g) & set("qwZ")]
+    assert {"zzy", "zy"} <= grams and "yq" not in grams
+
+
+def test_choose_weight_by_hand():
+    """Validation ids [0, 1, 1]; the network right on rows 0 and 1, the linear
+    model on rows 1 and 2. Row 0 is right for w > 0.27 (0.35 + 0.55w > 0.65 -
+    0.55w), row 2 for w < 0.57 (0.9 - 0.7w > 0.1 + 0.7w): only 0.3, 0.4 and
+    0.5 get all three right, and the smallest is kept."""
+    network = np.array([[0.9, 0.1], [0.2, 0.8], [0.8, 0.2]])
+    linear = np.array([[0.35, 0.65], [0.1, 0.9], [0.1, 0.9]])
+    weight, table = choose_weight(network, linear, np.array([0, 1, 1]))
+    assert weight == pytest.approx(0.3)
+    accuracy = {round(row["weight"], 1): row["accuracy"] for row in table}
+    assert accuracy[0.0] == accuracy[1.0] == pytest.approx(2 / 3)
+    assert accuracy[0.3] == accuracy[0.4] == accuracy[0.5] == 1.0
+    assert accuracy[0.2] == accuracy[0.6] == pytest.approx(2 / 3)
+
+
+def test_combine_scores_the_split_with_the_validation_weight():
+    examples = {"train": [("aab", "x"), ("aba", "x"), ("zzy", "y"), ("yzz", "y")],
+                "validation": [("aaa", "x"), ("zzz", "y")], "test": [("aza", "x"), ("zz", "y")]}
+    model, _ = fit_linear(examples, ["x", "y"], "char", 400)
+    # A network that is confidently wrong on validation: the linear model alone wins.
+    network = {"validation": np.array([[0.0, 1.0], [1.0, 0.0]]),
+               "test": np.array([[0.0, 1.0], [1.0, 0.0]])}
+    combined = combine(network, model, examples, ["x", "y"], "char", 400)
+    assert combined["weight"] == 0.0 and len(combined["validation"]) == 11
+    assert combined["accuracy"] == scores(["x", "y"], model.predict(["aza", "zz"]),
+                                          ["x", "y"])["accuracy"]

@@ -13,7 +13,7 @@ from pipeline.core.config import resolve
 from tuning.hypermodel import TaskHyperModel
 
 NAMES = {"cell", "units", "num_layers", "bidirectional", "dropout", "pooling",
-         "attention_units", "learning_rate", "clipnorm", "batch_size"}
+         "attention_units", "learning_rate", "clipnorm", "batch_size", "ngram_order"}
 
 
 @pytest.fixture(scope="module")
@@ -51,7 +51,7 @@ def test_attention_width_only_with_attention_pooling(hypermodel):
 @pytest.mark.parametrize(("name", "value", "section"), [
     ("cell", "gru", "model"), ("units", 128, "model"), ("num_layers", 2, "model"),
     ("bidirectional", False, "model"), ("learning_rate", 3e-3, "train"),
-    ("clipnorm", 5.0, "train"), ("batch_size", 64, "data"),
+    ("clipnorm", 5.0, "train"), ("batch_size", 64, "data"), ("ngram_order", 5, "model"),
 ])
 def test_a_fixed_value_reaches_the_configuration(hypermodel, name, value, section):
     config = hypermodel.config(fixed({name: value}))

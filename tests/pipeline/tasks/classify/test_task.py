@@ -13,7 +13,6 @@ import tensorflow_datasets as tfds
 
 from pipeline import predict as predict_stage
 from pipeline import run as run_stage
-from pipeline.core import registry
 from pipeline.core.config import resolve
 from pipeline.core.errors import UsageError, run_cli
 from pipeline.tasks.classify import data as classify_data
@@ -70,8 +69,16 @@ def test_run_writes_metrics_plots_and_an_export(smoke_run):
     with open(os.path.join(run_dir, "metrics.json"), encoding="utf-8") as handle:
         metrics = json.load(handle)
     for key in ("accuracy", "macro_f1", "baseline_majority_accuracy", "baseline_nb_accuracy",
-                "baseline_nb_macro_f1"):
+                "baseline_nb_macro_f1", "baseline_linear_accuracy", "baseline_linear_macro_f1",
+                "combined_accuracy", "combined_macro_f1", "combined_weight"):
         assert 0.0 <= metrics[key] <= 1.0
+    linear = metrics["baselines"]["linear_ngram"]
+    assert linear["analyzer"] == "char_wb" and [linear["ngram_range"], linear["C"]] in [
+        [row["ngram_range"], row["C"]] for row in linear["grid"]]
+    assert metrics["baseline_linear_accuracy"] == linear["accuracy"]
+    # the weight that scored the best on validation
+    chosen = max(metrics["combined"]["validation"], key=lambda r: (r["accuracy"], -r["weight"]))
+    assert metrics["combined_weight"] == chosen["weight"]
     assert sorted(metrics["labels"]) == sorted(LANGUAGES)
     confusion = np.array(metrics["confusion"])
     assert confusion.shape == (4, 4) and confusion.sum() == metrics["texts"] > 0
@@ -80,12 +87,15 @@ def test_run_writes_metrics_plots_and_an_export(smoke_run):
     # and character n-grams tell these languages apart far better than that.
     assert metrics["baseline_majority_accuracy"] < 0.45
     assert metrics["baseline_nb_accuracy"] > metrics["baseline_majority_accuracy"] + 0.15
+    assert metrics["baseline_linear_accuracy"] > metrics["baseline_majority_accuracy"] + 0.15
     plots = os.listdir(os.path.join(run_dir, "plots"))
-    assert {"confusion_matrix.png", "attention.png", "learning_curves.png"} <= set(plots)
+    assert {"confusion_matrix.png", "confusion_matrix_combined.png", "attention.png",
+            "learning_curves.png"} <= set(plots)
     with open(os.path.join(export, "assets.extra", "metadata.json"), encoding="utf-8") as handle:
         metadata = json.load(handle)
     assert metadata["task"] == "classify" and "macro_f1" in metadata["metrics"]
     assert metadata["labels"] == metrics["labels"] and metadata["unit"] == "char"
+    assert metadata["model"]["ngram_order"] >= 2  # the smoke preset reads hashed n-grams
 
 
 def test_export_signature_is_design_section_5(smoke_run):
@@ -168,15 +178,22 @@ def test_predict_refuses_bytes_that_are_not_utf8(smoke_run, capsys):
 
 
 # -------------------------------------------------------- tfds:imdb_reviews
-@pytest.mark.slow
-def test_stages_on_mocked_imdb_reviews_with_words(tmp_path):
-    """Train and evaluate on the mocked catalog entry, words as tokens."""
-    config = resolve("classify", "smoke", sets=["classify.unit=word", "data.max_eval=0"])
+def test_the_comparison_runs_on_mocked_imdb_reviews_with_words(tmp_path):
+    """`pipeline.run --data tfds:imdb_reviews --set classify.unit=word` on the
+    mocked catalog entry: the network, naive Bayes, the linear word n-gram
+    model and the combination, scored on the catalog's own test split."""
     run_dir = str(tmp_path / "run")
-    data = {"data": "tfds:imdb_reviews", "data_dir": str(tmp_path)}
+    args = ["--task", "classify", "--preset", "smoke", "--data", "tfds:imdb_reviews",
+            "--data-dir", str(tmp_path), "--run-dir", run_dir, "--export-dir",
+            str(tmp_path / "saved"), "--set", "classify.unit=word", "--set", "data.max_eval=0",
+            "--set", "data.max_length=50"]
     with tfds.testing.mock_data(**MOCK):
-        registry.get("classify").train(config, run_dir, **data)
-        metrics = evaluation.evaluate(config, run_dir, **data)
+        assert run_stage.main(args) == 0
+    with open(os.path.join(run_dir, "metrics.json"), encoding="utf-8") as handle:
+        metrics = json.load(handle)
     assert metrics["labels"] == ["neg", "pos"] and metrics["unit"] == "word"
-    assert metrics["texts"] == 60  # the catalog's own test split
-    assert 0.0 <= metrics["macro_f1"] <= 1.0
+    assert metrics["texts"] == MOCK["num_examples"]  # the catalog's own test split
+    assert metrics["baselines"]["linear_ngram"]["analyzer"] == "word"
+    for key in ("macro_f1", "baseline_nb_macro_f1", "baseline_linear_macro_f1",
+                "combined_macro_f1"):
+        assert 0.0 <= metrics[key] <= 1.0
