@@ -1,0 +1,70 @@
+"""The LM task's classical baselines: n-grams and general-purpose compressors.
+
+- The order-n character n-gram (`models.classical.ngram.CharNGram`) fitted on
+  the training text, static or refitted as it reads (the peer of dynamic
+  evaluation), and a long-order Witten-Bell n-gram (`ngram.long_order`), whose
+  escapes to shorter contexts are PPM's method C (Witten and Bell 1991), so it
+  can copy long strings of the training text; it joins the mixtures.
+- LZMA and PPMd (`models.classical.compressors`) conditioned on the training
+  text: the bits of compress(train + text) minus compress(train), per
+  character of the text. They adapt as they read, so the adaptive figures
+  (dynamic evaluation, the cache) are compared with them. PPMd's order is
+  the one of `PPMD_ORDERS` that codes the validation text in fewest bits.
+"""
+
+import functools
+import time
+
+from pipeline.core.errors import UsageError
+
+
+def fit_ngram(config, train_ids, vocabulary_size, order=None, method=None):
+    """The `CharNGram` of `ngram.order` / `ngram.method` (or `order`,
+    `method`) fitted on `train_ids`; a usage error names the flags when it
+    cannot be."""
+    from models.classical.ngram import CharNGram
+
+    n = config["ngram"]
+    order, method = order or n["order"], method or n["method"]
+    try:
+        return CharNGram(vocabulary_size, order=order, method=method).fit(train_ids)
+    except ValueError as error:
+        raise UsageError(f"--set ngram.order={n['order']} / ngram.method={n['method']} / "
+                         f"ngram.long_order={n['long_order']}: {error}") from None
+
+
+def long_ngram_log2(config, train_ids, vocabulary_size, scored):
+    """`{split: log2 p [N-1]}` of the long-order Witten-Bell n-gram
+    (`ngram.long_order`) fitted once on the training text, for each id
+    stream of `scored` (`{split: ids}`)."""
+    model = fit_ngram(config, train_ids, vocabulary_size, order=config["ngram"]["long_order"],
+                      method="witten_bell")
+    return {split: model.log2_probabilities(ids) for split, ids in scored.items()}
+
+
+def compressor_metrics(texts, split):
+    """PPMd and LZMA bits per character of `texts[split]` conditioned on
+    `texts["train"]`, PPMd's order chosen on `texts["validation"]`.
+
+    Returns the metrics `ppmd_bpc`, `ppmd_order`, `ppmd_validation_bpc`
+    (`{order: bpc}`), `lzma_bpc` and `compressor_seconds`.
+    """
+    from models.classical import compressors
+
+    start = time.perf_counter()
+    train = texts["train"]
+    train_size = {}
+
+    def bpc(order, text):
+        size = functools.partial(compressors.ppmd_size, order=order)
+        if order not in train_size:
+            train_size[order] = size(train.encode("utf-8"))
+        return compressors.bits_per_character(size, train, text, train_size[order])
+
+    by_order = {order: bpc(order, texts["validation"]) for order in compressors.PPMD_ORDERS}
+    order = min(by_order, key=by_order.get)
+    ppmd = by_order[order] if split == "validation" else bpc(order, texts[split])
+    lzma = compressors.bits_per_character(compressors.lzma_size, train, texts[split])
+    return {"ppmd_bpc": ppmd, "ppmd_order": order,
+            "ppmd_validation_bpc": {str(k): v for k, v in by_order.items()},
+            "lzma_bpc": lzma, "compressor_seconds": time.perf_counter() - start}
