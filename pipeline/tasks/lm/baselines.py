@@ -2,9 +2,11 @@
 
 - The order-n character n-gram (`models.classical.ngram.CharNGram`) fitted on
   the training text, static or refitted as it reads (the peer of dynamic
-  evaluation), and a long-order Witten-Bell n-gram (`ngram.long_order`), whose
-  escapes to shorter contexts are PPM's method C (Witten and Bell 1991), so it
-  can copy long strings of the training text; it joins the mixtures.
+  evaluation), and a long-order one of the same smoothing (`ngram.long_order`)
+  that can copy long strings of the training text; it joins the mixtures.
+  Like PPM it falls back ("escapes") from the longest context seen to
+  shorter ones, but it interpolates all orders with discounted counts
+  (Kneser-Ney) where PPM codes an escape symbol (Cleary and Witten 1984).
 - LZMA and PPMd (`models.classical.compressors`) conditioned on the training
   text: the bits of compress(train + text) minus compress(train), per
   character of the text. They adapt as they read, so the adaptive figures
@@ -18,27 +20,25 @@ import time
 from pipeline.core.errors import UsageError
 
 
-def fit_ngram(config, train_ids, vocabulary_size, order=None, method=None):
-    """The `CharNGram` of `ngram.order` / `ngram.method` (or `order`,
-    `method`) fitted on `train_ids`; a usage error names the flags when it
-    cannot be."""
+def fit_ngram(config, train_ids, vocabulary_size, order=None):
+    """The `CharNGram` of `ngram.order` (or `order`) and `ngram.method`
+    fitted on `train_ids`; a usage error names the flags when it cannot be."""
     from models.classical.ngram import CharNGram
 
     n = config["ngram"]
-    order, method = order or n["order"], method or n["method"]
     try:
-        return CharNGram(vocabulary_size, order=order, method=method).fit(train_ids)
+        return CharNGram(vocabulary_size, order=order or n["order"],
+                         method=n["method"]).fit(train_ids)
     except ValueError as error:
         raise UsageError(f"--set ngram.order={n['order']} / ngram.method={n['method']} / "
                          f"ngram.long_order={n['long_order']}: {error}") from None
 
 
 def long_ngram_log2(config, train_ids, vocabulary_size, scored):
-    """`{split: log2 p [N-1]}` of the long-order Witten-Bell n-gram
-    (`ngram.long_order`) fitted once on the training text, for each id
-    stream of `scored` (`{split: ids}`)."""
-    model = fit_ngram(config, train_ids, vocabulary_size, order=config["ngram"]["long_order"],
-                      method="witten_bell")
+    """`{split: log2 p [N-1]}` of the long-order n-gram (`ngram.long_order`,
+    smoothed by `ngram.method`) fitted once on the training text, for each
+    id stream of `scored` (`{split: ids}`)."""
+    model = fit_ngram(config, train_ids, vocabulary_size, order=config["ngram"]["long_order"])
     return {split: model.log2_probabilities(ids) for split, ids in scored.items()}
 
 
@@ -47,7 +47,8 @@ def compressor_metrics(texts, split):
     `texts["train"]`, PPMd's order chosen on `texts["validation"]`.
 
     Returns the metrics `ppmd_bpc`, `ppmd_order`, `ppmd_validation_bpc`
-    (`{order: bpc}`), `lzma_bpc` and `compressor_seconds`.
+    (`{order: bpc}`), `lzma_bpc`, `lzma_validation_bpc` and
+    `compressor_seconds`.
     """
     from models.classical import compressors
 
@@ -64,7 +65,9 @@ def compressor_metrics(texts, split):
     by_order = {order: bpc(order, texts["validation"]) for order in compressors.PPMD_ORDERS}
     order = min(by_order, key=by_order.get)
     ppmd = by_order[order] if split == "validation" else bpc(order, texts[split])
-    lzma = compressors.bits_per_character(compressors.lzma_size, train, texts[split])
+    lzma = {s: compressors.bits_per_character(compressors.lzma_size, train, texts[s])
+            for s in {split, "validation"}}
     return {"ppmd_bpc": ppmd, "ppmd_order": order,
             "ppmd_validation_bpc": {str(k): v for k, v in by_order.items()},
-            "lzma_bpc": lzma, "compressor_seconds": time.perf_counter() - start}
+            "lzma_bpc": lzma[split], "lzma_validation_bpc": lzma["validation"],
+            "compressor_seconds": time.perf_counter() - start}

@@ -35,8 +35,8 @@ SCHEMA = Schema(
     Option("ngram.order", 5, "order of the character n-gram baseline", at_least(1)),
     Option("ngram.method", "kneser_ney", "smoothing of the n-gram baseline: "
            + ", ".join(METHODS), one_of(*METHODS)),
-    Option("ngram.long_order", 0, "order of a second, Witten-Bell n-gram (PPM-style escapes) "
-           "scored beside the first and mixed with evaluate.mixture (0 = none)", at_least(0)),
+    Option("ngram.long_order", 0, "order of a second, long n-gram (same smoothing) scored "
+           "beside the first and mixed with evaluate.mixture (0 = none)", at_least(0)),
     Option("sample.seed", 0, "seed of sampling (stateless: the same seed, the same text)"),
     Option("sample.top_k", 0, "draw from the k most probable characters (0 = all)",
            at_least(0)),

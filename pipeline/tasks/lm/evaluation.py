@@ -104,10 +104,10 @@ def choose_cache(config, hidden, targets, model_log2):
     return best[1], best[2]
 
 
-def add_caches(config, scores, hidden, ids, split, metrics):
+def add_caches(config, scores, hidden, ids, figures):
     """Adds the cache components (`"cache"`, `"dynamic_cache"`) of every
-    scored split to `scores` and the cache figures of `split` to `metrics`:
-    theta and lambda chosen on the validation split."""
+    scored split to `scores` and their figures to `figures[split]`: theta
+    and lambda chosen on the validation split."""
     from models.lm.cache import cache_log2_probabilities
 
     window = config["cache"]["window"]
@@ -120,28 +120,55 @@ def add_caches(config, scores, hidden, ids, split, metrics):
         for s in scores:
             scores[s][name] = cache_log2_probabilities(
                 hidden[s][kind], ids[s][1:], theta, window, fallback=scores[s][kind])[0]
-        mixed = ensemble.mixture_log2(np.stack([scores[split][kind], scores[split][name]]),
-                                      [1 - lam, lam])
-        metrics.update({f"bpc_{name}": float(-mixed.mean()), f"{name}_theta": theta,
-                        f"{name}_lambda": lam,
-                        f"{name}_seconds": time.perf_counter() - start})
+            mixed = ensemble.mixture_log2(np.stack([scores[s][kind], scores[s][name]]),
+                                          [1 - lam, lam])
+            figures[s].update({f"bpc_{name}": float(-mixed.mean()), f"{name}_theta": theta,
+                               f"{name}_lambda": lam})
+        elapsed = time.perf_counter() - start
+        for s in scores:
+            figures[s][f"{name}_seconds"] = elapsed
 
 
-def add_mixtures(scores, split, metrics):
-    """The per-character mixtures of `split`, weights fitted on validation:
-    `bpc_mixture` of the static components (the model and the n-grams
-    fitted on the training text) and `bpc_mixture_adaptive` of all of them
-    (the caches, dynamic evaluation and the refitted n-gram too)."""
-    static = [c for c in ("model", "ngram", "long_ngram") if c in scores[split]]
-    adaptive = list(scores[split])
+def add_mixtures(scores, figures):
+    """The per-character mixtures of every scored split, weights fitted on
+    validation: `bpc_mixture` of the static components (the model and the
+    n-grams fitted on the training text) and `bpc_mixture_adaptive` of all
+    of them (the caches, dynamic evaluation and the refitted n-gram too)."""
+    static = [c for c in ("model", "ngram", "long_ngram") if c in scores["validation"]]
+    adaptive = list(scores["validation"])
     for key, names in (("mixture", static), ("mixture_adaptive", adaptive)):
         if key == "mixture_adaptive" and names == static:
             continue
         weights = ensemble.fit_mixture_weights(
             np.stack([scores["validation"][c] for c in names]))
-        mixed = ensemble.mixture_log2(np.stack([scores[split][c] for c in names]), weights)
-        metrics[f"bpc_{key}"] = float(-mixed.mean())
-        metrics[f"{key}_weights"] = {c: float(w) for c, w in zip(names, weights, strict=True)}
+        for s in scores:
+            mixed = ensemble.mixture_log2(np.stack([scores[s][c] for c in names]), weights)
+            figures[s][f"bpc_{key}"] = float(-mixed.mean())
+            figures[s][f"{key}_weights"] = {c: float(w)
+                                            for c, w in zip(names, weights, strict=True)}
+
+
+def base_figures(scores):
+    """Bits per character of the components of one split: the model, the
+    n-gram and its ratio, and those present of the long n-gram, dynamic
+    evaluation and the refitted n-gram."""
+    bits = {c: float(-log2_p.mean()) for c, log2_p in scores.items()}
+    out = {"bpc": bits["model"], "ngram_bpc": bits["ngram"],
+           "bpc_ratio": bits["model"] / bits["ngram"]}
+    if "long_ngram" in bits:
+        out["long_ngram_bpc"] = bits["long_ngram"]
+    if "dynamic" in bits:
+        out.update({"bpc_dynamic": bits["dynamic"], "ngram_bpc_refitted": bits["ngram_refitted"],
+                    "bpc_dynamic_ratio": bits["dynamic"] / bits["ngram_refitted"]})
+    return out
+
+
+def add_compressor_ratios(figures):
+    """`<figure>_ppmd_ratio` and `_lzma_ratio` of each adaptive figure."""
+    for key in ADAPTIVE:
+        if key in figures:
+            figures[f"{key}_ppmd_ratio"] = figures[key] / figures["ppmd_bpc"]
+            figures[f"{key}_lzma_ratio"] = figures[key] / figures["lzma_bpc"]
 
 
 def evaluate(config, run_dir, data=None, data_dir=None, split="test"):
@@ -176,44 +203,42 @@ def evaluate(config, run_dir, data=None, data_dir=None, split="test"):
         for s, log2_p in baselines.long_ngram_log2(config, train_ids, vocabulary_size,
                                                    {s: ids[s] for s in scored}).items():
             scores[s]["long_ngram"] = log2_p
-        metrics_seconds = {"long_ngram_seconds": time.perf_counter() - start}
-    model_bits, ngram_bits = -scores[split]["model"], -scores[split]["ngram"]
+        long_ngram_seconds = time.perf_counter() - start
+    figures = {s: base_figures(scores[s]) for s in scored}
+    if config["cache"]["window"] > 0:
+        add_caches(config, scores, hidden, ids, figures)
+    if e["mixture"]:
+        add_mixtures(scores, figures)
+    if e["compressors"]:
+        texts = lm_data.texts(lm_data.load(data, data_dir), config)
+        compressed = baselines.compressor_metrics(texts, split)
+        figures[split].update(compressed)
+        if "validation" in figures and split != "validation":
+            figures["validation"].update(
+                ppmd_bpc=compressed["ppmd_validation_bpc"][str(compressed["ppmd_order"])],
+                lzma_bpc=compressed["lzma_validation_bpc"])
+        for s in figures:
+            add_compressor_ratios(figures[s])
     metrics = {
-        "bpc": float(model_bits.mean()),
-        "ngram_bpc": float(ngram_bits.mean()),
-        "bpc_ratio": float(model_bits.mean() / ngram_bits.mean()),
-        "test_characters": int(len(model_bits)),
+        **figures[split],
+        "test_characters": int(len(scores[split]["model"])),
         "train_characters": int(len(train_ids)),
         "model_score_seconds": seconds[split]["model"],
         "ngram_fit_seconds": ngram_fit_seconds,
         "ngram": dict(config["ngram"]), "split": split,
         "ensemble": dict(config["ensemble"]),
     }
-    curves = [(model_bits, config["model"]["cell"]),
-              (ngram_bits, f"{n['order']}-gram {n['method']}")]
-    if "long_ngram" in scores[split]:
-        metrics["long_ngram_bpc"] = float(-scores[split]["long_ngram"].mean())
-        metrics.update(metrics_seconds)
+    if split != "validation" and "validation" in figures:
+        metrics["validation"] = figures["validation"]  # the figures of the choices
+    if n["long_order"]:
+        metrics["long_ngram_seconds"] = long_ngram_seconds
+    curves = [(-scores[split]["model"], config["model"]["cell"]),
+              (-scores[split]["ngram"], f"{n['order']}-gram {n['method']}")]
     if "dynamic" in scores[split]:
-        dynamic, refitted = -scores[split]["dynamic"], -scores[split]["ngram_refitted"]
-        metrics.update({
-            "bpc_dynamic": float(dynamic.mean()), "ngram_bpc_refitted": float(refitted.mean()),
-            "bpc_dynamic_ratio": float(dynamic.mean() / refitted.mean()),
-            "dynamic_score_seconds": seconds[split]["dynamic"],
-            "ngram_refit_seconds": seconds[split]["ngram_refit"]})
-        curves += [(dynamic, f"{config['model']['cell']}, dynamic evaluation"),
-                   (refitted, f"{n['order']}-gram, refitted as it reads")]
-    if config["cache"]["window"] > 0:
-        add_caches(config, scores, hidden, ids, split, metrics)
-    if e["mixture"]:
-        add_mixtures(scores, split, metrics)
-    if e["compressors"]:
-        texts = lm_data.texts(lm_data.load(data, data_dir), config)
-        metrics.update(baselines.compressor_metrics(texts, split))
-        for key in ADAPTIVE:
-            if key in metrics:
-                metrics[f"{key}_ppmd_ratio"] = metrics[key] / metrics["ppmd_bpc"]
-                metrics[f"{key}_lzma_ratio"] = metrics[key] / metrics["lzma_bpc"]
+        metrics.update({"dynamic_score_seconds": seconds[split]["dynamic"],
+                        "ngram_refit_seconds": seconds[split]["ngram_refit"]})
+        curves += [(-scores[split]["dynamic"], f"{config['model']['cell']}, dynamic evaluation"),
+                   (-scores[split]["ngram_refitted"], f"{n['order']}-gram, refitted as it reads")]
     seconds_path = os.path.join(run_dir, "train_seconds.json")
     if os.path.exists(seconds_path):
         with open(seconds_path, encoding="utf-8") as handle:
