@@ -36,7 +36,8 @@ from pipeline.tasks.lm.server import SAMPLE_PROMPTS, generate, sampling_server
 CACHE_THETAS = (0.01, 0.03, 0.1, 0.3, 1.0, 3.0)
 
 #: The adaptive figures, compared with the compressors (which adapt too).
-ADAPTIVE = ("bpc_cache", "bpc_dynamic", "bpc_dynamic_cache", "bpc_mixture_adaptive")
+ADAPTIVE = ("bpc_cache", "bpc_dynamic", "bpc_dynamic_cache", "long_ngram_refitted_bpc",
+            "bpc_mixture_adaptive")
 
 
 def model_scores(config, members, ids):
@@ -155,8 +156,9 @@ def base_figures(scores):
     bits = {c: float(-log2_p.mean()) for c, log2_p in scores.items()}
     out = {"bpc": bits["model"], "ngram_bpc": bits["ngram"],
            "bpc_ratio": bits["model"] / bits["ngram"]}
-    if "long_ngram" in bits:
-        out["long_ngram_bpc"] = bits["long_ngram"]
+    for name in ("long_ngram", "long_ngram_refitted"):
+        if name in bits:
+            out[f"{name}_bpc"] = bits[name]
     if "dynamic" in bits:
         out.update({"bpc_dynamic": bits["dynamic"], "ngram_bpc_refitted": bits["ngram_refitted"],
                     "bpc_dynamic_ratio": bits["dynamic"] / bits["ngram_refitted"]})
@@ -202,7 +204,7 @@ def evaluate(config, run_dir, data=None, data_dir=None, split="test"):
         start = time.perf_counter()
         for s, log2_p in baselines.long_ngram_log2(config, train_ids, vocabulary_size,
                                                    {s: ids[s] for s in scored}).items():
-            scores[s]["long_ngram"] = log2_p
+            scores[s].update(log2_p)
         long_ngram_seconds = time.perf_counter() - start
     figures = {s: base_figures(scores[s]) for s in scored}
     if config["cache"]["window"] > 0:
