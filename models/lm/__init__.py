@@ -10,12 +10,17 @@
   the text it scores).
 - `LanguageModelMixture`: several trained models as one (their mean
   probability), for scoring and sampling.
+- `cache_log2_probabilities`: the continuous cache (Grave et al. 2017),
+  attention over the model's own past hidden states, scored from the
+  states `log2_probabilities(..., return_hidden=True)` returns.
 """
 
+from models.lm.cache import cache_log2_probabilities
 from models.lm.char_language_model import CONDITION_MODES, CharLanguageModel
 from models.lm.mixture import LanguageModelMixture
 from models.lm.sampler import Sampler, next_ids
 from models.lm.scoring import dynamic_log2_probabilities, log2_probabilities
 
 __all__ = ["CONDITION_MODES", "CharLanguageModel", "LanguageModelMixture", "Sampler",
-           "dynamic_log2_probabilities", "log2_probabilities", "next_ids"]
+           "cache_log2_probabilities", "dynamic_log2_probabilities", "log2_probabilities",
+           "next_ids"]

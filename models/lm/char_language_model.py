@@ -203,6 +203,13 @@ class CharLanguageModel(keras.Model):
         Returns:
             `(logits [B, T, V] float32, final states)`.
         """
+        hidden, new_states = self.features(ids, states, condition, mask, training)
+        return self.output_layer(hidden), new_states
+
+    def features(self, ids, states=None, condition=None, mask=None, training=False):
+        """`(h [B, T, units], final states)`: the last recurrent layer's
+        outputs, which the softmax layer reads (the keys and queries of the
+        continuous cache, `models.lm.cache`); arguments as `forward`."""
         if states is None:
             states = self.initial_states(ops.shape(ids)[0], condition)
         x = self._embed(ids, condition, training)
@@ -211,7 +218,7 @@ class CharLanguageModel(keras.Model):
             x, *final = rnn(x, initial_state=list(layer_states), mask=mask, training=training)
             x = self.drop(x, training=training)  # [B, T, units]
             new_states.append(final)
-        return self.output_layer(x), new_states
+        return x, new_states
 
     def step(self, ids, states, condition=None):
         """One character: `(logits [B, V] float32, new states)` from the

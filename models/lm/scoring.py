@@ -40,7 +40,25 @@ def gathered_log2(logits, y):
     return tf.gather(log_p, y, batch_dims=2)[0] / LN2
 
 
-def log2_probabilities(model, ids, window=1024):
+def forward_with_hidden(model, x, states, return_hidden):
+    """`(logits [1, S, V], states, h [S, units] or None)`: `model.forward`,
+    and with `return_hidden` the last layer's outputs too (a
+    `CharLanguageModel` only)."""
+    if not return_hidden:
+        logits, states = model.forward(x, states)
+        return logits, states, None
+    hidden, states = model.features(x, states)  # [1, S, units]
+    return model.output_layer(hidden), states, tf.cast(hidden[0], tf.float32)
+
+
+def collected(out, hidden):
+    """The concatenated scores `[N-1]`, and with `hidden` the concatenated
+    states `[N-1, units]` too."""
+    bits = np.concatenate(out) if out else np.zeros(0)
+    return (bits, np.concatenate(hidden)) if hidden is not None else bits
+
+
+def log2_probabilities(model, ids, window=1024, return_hidden=False):
     """log2 p(ids[t] | ids[:t]) for t = 1..N-1 (`[N-1]`), read `window`
     characters at a time.
 
@@ -49,21 +67,28 @@ def log2_probabilities(model, ids, window=1024):
             `LanguageModelMixture`.
         ids: int id stream `[N]`.
         window: characters per call (the scores do not depend on it).
+        return_hidden: also return the hidden states `[N-1, units]` that
+            predicted each character (a `CharLanguageModel` only): the
+            keys and queries of the continuous cache (`models.lm.cache`).
     """
 
     @tf.function(input_signature=[IDS_SPEC, IDS_SPEC, state_signature(model)])
     def score(x, y, states):
-        logits, states = model.forward(x, states)  # [1, W, V]
-        return gathered_log2(logits, y), states  # [W]
+        logits, states, hidden = forward_with_hidden(model, x, states, return_hidden)
+        bits = gathered_log2(logits, y)  # [W]
+        return (bits, states, hidden) if return_hidden else (bits, states)
 
-    states, out = model.initial_states(1), []
+    states, out, hidden = model.initial_states(1), [], [] if return_hidden else None
     for x, y in segments(ids, window):
-        bits, states = score(x, y, states)
+        bits, states, *h = score(x, y, states)
         out.append(bits.numpy())
-    return np.concatenate(out) if out else np.zeros(0)
+        if return_hidden:
+            hidden.append(h[0].numpy())
+    return collected(out, hidden)
 
 
-def dynamic_log2_probabilities(model, ids, learning_rate, decay=0.0, segment=50):
+def dynamic_log2_probabilities(model, ids, learning_rate, decay=0.0, segment=50,
+                               return_hidden=False):
     """log2 p(ids[t] | ids[:t]) for t = 1..N-1 (`[N-1]`), the model adapting
     to the text as it reads it.
 
@@ -91,9 +116,13 @@ def dynamic_log2_probabilities(model, ids, learning_rate, decay=0.0, segment=50)
             nats.
         decay: lambda in [0, 1], the pull towards the trained weights.
         segment: characters per segment (one update each).
+        return_hidden: also return the hidden states `[N-1, units]` that
+            scored each character (computed with the weights of that
+            moment): the keys and queries of the continuous cache inside
+            dynamic evaluation (`models.lm.cache`).
 
     Returns:
-        float `[N-1]` log2-probabilities.
+        float `[N-1]` log2-probabilities (and the hidden states).
 
     References:
         Ben Krause, Emmanuel Kahembwe, Iain Murray and Steve Renals (2018),
@@ -110,21 +139,24 @@ def dynamic_log2_probabilities(model, ids, learning_rate, decay=0.0, segment=50)
     @tf.function(input_signature=[IDS_SPEC, IDS_SPEC, state_signature(model)])
     def score_then_learn(x, y, states):
         with tf.GradientTape() as tape:
-            logits, states = model.forward(x, states)  # [1, S, V]
+            logits, states, hidden = forward_with_hidden(model, x, states, return_hidden)
             bits = gathered_log2(logits, y)  # [S]
             loss = -tf.reduce_mean(bits) * LN2  # nats
         grads = tape.gradient(loss, variables)
         for v, g, v0 in zip(variables, grads, trained, strict=True):
             w = v.value
             v.assign(w - eta * tf.convert_to_tensor(g) + lam * (v0 - w))
-        return bits, tf.nest.map_structure(tf.stop_gradient, states)
+        states = tf.nest.map_structure(tf.stop_gradient, states)
+        return (bits, states, tf.stop_gradient(hidden)) if return_hidden else (bits, states)
 
-    states, out = model.initial_states(1), []
+    states, out, hidden = model.initial_states(1), [], [] if return_hidden else None
     try:
         for x, y in segments(ids, segment):
-            bits, states = score_then_learn(x, y, states)
+            bits, states, *h = score_then_learn(x, y, states)
             out.append(bits.numpy())
+            if return_hidden:
+                hidden.append(h[0].numpy())
     finally:
         for v, v0 in zip(variables, trained, strict=True):
             v.assign(v0)
-    return np.concatenate(out) if out else np.zeros(0)
+    return collected(out, hidden)

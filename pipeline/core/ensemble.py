@@ -7,9 +7,15 @@ vocabularies (prepared from the same data); how the models combine is the
 task's: G2P's beam search follows the mean of their log-probabilities
 (`pipeline.tasks.g2p.server.G2PServer`), the language model predicts the mean of
 their probabilities (`models.lm.LanguageModelMixture`).
+
+`fit_mixture_weights` and `mixture_log2` mix any models per item with
+weights fitted on validation scores (the LM task mixes its network, cache
+and n-grams per character this way, `pipeline.tasks.lm.evaluation`).
 """
 
 import os
+
+import numpy as np
 
 from pipeline.core.errors import UsageError
 
@@ -52,3 +58,42 @@ def load_others(paths, run_dir, vocabulary, load_trained, *, flag, task):
                              f"{run_dir}; list runs prepared from the same data")
         models.append(other_model)
     return models
+
+
+def mixture_log2(log2_probs, weights):
+    """log2 sum_m w_m p_m `[N]` of per-item log2-probabilities `[M, N]`
+    under mixture weights `[M]` (linear interpolation)."""
+    log2_probs = np.asarray(log2_probs, np.float64)
+    with np.errstate(divide="ignore"):
+        log2_w = np.log2(np.asarray(weights, np.float64))[:, None]  # [M, 1]
+    return np.logaddexp2.reduce(log2_w + log2_probs, axis=0)
+
+
+def fit_mixture_weights(log2_probs, iterations=200, tolerance=1e-7):
+    """The weights `[M]` of the linear mixture of M models that maximise the
+    likelihood of the items they scored, `log2_probs` `[M, N]` (per item
+    the log2-probability each model gave it), by expectation-maximisation
+    (Jelinek and Mercer 1980, deleted interpolation; Dempster, Laird and
+    Rubin 1977): each step sets w_m to the mean posterior of model m,
+    ``w_m <- mean_t w_m p_m(t) / sum_k w_k p_k(t)``, which never lowers the
+    likelihood. Starts from equal weights; stops when the mean log2-
+    likelihood gains less than `tolerance`. Fit on validation items, then
+    score the test items with `mixture_log2`.
+    """
+    log2_probs = np.asarray(log2_probs, np.float64)
+    if log2_probs.ndim != 2 or log2_probs.shape[1] == 0:
+        raise ValueError("`log2_probs` must be [models, items] with items. "
+                         f"Received: shape={log2_probs.shape}")
+    weights = np.full(len(log2_probs), 1.0 / len(log2_probs))
+    previous = -np.inf
+    for _ in range(iterations):
+        mixed = mixture_log2(log2_probs, weights)  # [N]
+        with np.errstate(divide="ignore"):
+            posterior = np.exp2(np.log2(weights)[:, None] + log2_probs - mixed)  # [M, N]
+        weights = posterior.mean(axis=1)
+        weights /= weights.sum()
+        score = float(mixed.mean())
+        if score - previous < tolerance:
+            break
+        previous = score
+    return weights

@@ -35,6 +35,10 @@ SCHEMA = Schema(
     Option("ngram.order", 5, "order of the character n-gram baseline", at_least(1)),
     Option("ngram.method", "kneser_ney", "smoothing of the n-gram baseline: "
            + ", ".join(METHODS), one_of(*METHODS)),
+    Option("ngram.long_order", 0, "order of a second, long n-gram (same smoothing) scored "
+           "beside the first and mixed with evaluate.mixture (0 = none)", at_least(0)),
+    Option("ngram.long_segment", 0, "also refit the long n-gram on the text scored so far "
+           "every this many characters, an adaptive peer of PPMd (0 = never)", at_least(0)),
     Option("sample.seed", 0, "seed of sampling (stateless: the same seed, the same text)"),
     Option("sample.top_k", 0, "draw from the k most probable characters (0 = all)",
            at_least(0)),
@@ -56,6 +60,14 @@ SCHEMA = Schema(
            "weights", fraction(closed=True)),
     Option("evaluate.dynamic_segment", 50, "characters scored before each dynamic-evaluation "
            "step", at_least(1)),
+    # compressors, cache, mixture: pipeline/tasks/lm/evaluation.py; theta,
+    # lambda and the mixture weights are fitted on the validation split.
+    Option("evaluate.compressors", True, "also score PPMd and LZMA conditioned on the "
+           "training text (pipeline.tasks.lm.baselines)"),
+    Option("evaluate.mixture", False, "also mix the model, its caches and the n-grams per "
+           "character, weights fitted on the validation split"),
+    Option("cache.window", 0, "positions the continuous cache over the model's hidden states "
+           "holds (Grave et al. 2017; 0 = no cache)", at_least(0)),
     Option("ensemble.runs", ensemble.DEFAULTS["runs"], "other runs whose models are mixed "
            "with this one's, comma-separated (pipeline.core.ensemble; \"\" = none)"),
     Option("conditional.enabled", True, "also train the word model conditioned on the "

@@ -1,108 +1,246 @@
-"""The LM task's scores: bits per character of the model next to an n-gram.
+"""The LM task's scores: bits per character of the model next to its baselines.
 
 Evaluation reports bits per character on the test split for the recurrent
 model and for an order-5 character n-gram model with Kneser-Ney smoothing
 (`models.classical.ngram`, the Markov models of Xiaogang Wang, "Recurrent
 Neural Network", CUHK 2019, slides 7-8), fitted on the same training text
 in the same run; with `evaluate.dynamic_learning_rate` also both adapting
-as they read (dynamic evaluation); samples; and the conditional word
-model's scores (`conditional`).
+as they read (dynamic evaluation); PPMd and LZMA conditioned on the training
+text (`baselines`); with `cache.window` the model with a continuous cache
+over its history (`models.lm.cache`), statically and inside dynamic
+evaluation; with `evaluate.mixture` the per-character mixtures of all of
+these (`pipeline.core.ensemble.fit_mixture_weights`); samples; and the
+conditional word model's scores (`conditional`).
+
+Whatever is chosen (the cache's theta and lambda, the mixture weights,
+PPMd's order) is chosen on the validation split: evaluating the test split
+scores the validation split too, then the test split once with the choices.
 """
 
 import json
-import math
 import os
 import time
 
 import numpy as np
 
-from pipeline.core import atomic, evaluation
+from pipeline.core import atomic, ensemble, evaluation
 from pipeline.core.errors import UsageError
-from pipeline.tasks.lm import conditional
+from pipeline.tasks.lm import baselines, conditional
 from pipeline.tasks.lm import data as lm_data
 from pipeline.tasks.lm.model import load_for_use
 from pipeline.tasks.lm.plots import plot_bits
 from pipeline.tasks.lm.server import SAMPLE_PROMPTS, generate, sampling_server
 
+#: The attention sharpnesses theta the cache tries on validation (the
+#: dot products of LSTM outputs in [-1, 1] reach tens with 256 units).
+CACHE_THETAS = (0.01, 0.03, 0.1, 0.3, 1.0, 3.0)
 
-def dynamic_bits(config, members, train_ids, scored_ids, vocabulary_size):
-    """Bits per character of the scored ids under dynamic evaluation: the
-    models' (each adapting on its own, then mixed as in
-    `models.lm.LanguageModelMixture`), and the refitted n-gram's
-    (`models.classical.ngram.refitted_log2_probabilities`), with their seconds."""
-    from models.classical.ngram import refitted_log2_probabilities
-    from models.lm import dynamic_log2_probabilities
+#: The adaptive figures, compared with the compressors (which adapt too).
+ADAPTIVE = ("bpc_cache", "bpc_dynamic", "bpc_dynamic_cache", "long_ngram_refitted_bpc",
+            "bpc_mixture_adaptive")
+
+
+def model_scores(config, members, ids):
+    """`(components, hidden, seconds)` of the models on one id stream:
+    components `{"model": log2 p [N-1]}` (the equal-weight mixture of the
+    members, `models.lm.LanguageModelMixture`'s rule) and with
+    `evaluate.dynamic_learning_rate` `"dynamic"` (each member adapting on
+    its own, then mixed); hidden `{"model": [N-1, units]}` (and
+    `"dynamic"`) the first member's hidden states when `cache.window` > 0."""
+    from models.lm import dynamic_log2_probabilities, log2_probabilities
 
     e = config["evaluate"]
+    cache = config["cache"]["window"] > 0
+    components, hidden, seconds = {}, {}, {}
+    kinds = [("model", lambda m, h: log2_probabilities(m, ids, e["window"], return_hidden=h))]
+    if e["dynamic_learning_rate"] > 0:
+        kinds.append(("dynamic", lambda m, h: dynamic_log2_probabilities(
+            m, ids, e["dynamic_learning_rate"], decay=e["dynamic_decay"],
+            segment=e["dynamic_segment"], return_hidden=h)))
+    for kind, score in kinds:
+        start = time.perf_counter()
+        log2_p = []
+        for i, member in enumerate(members):
+            out = score(member, cache and i == 0)
+            if cache and i == 0:
+                out, hidden[kind] = out
+            log2_p.append(out)
+        equal = np.full(len(members), 1.0 / len(members))
+        components[kind] = ensemble.mixture_log2(np.stack(log2_p), equal)
+        seconds[kind] = time.perf_counter() - start
+    return components, hidden, seconds
+
+
+def ngram_scores(config, ngram, train_ids, ids):
+    """`({"ngram": log2 p [N-1]}` of the fitted `ngram`, and with dynamic
+    evaluation `"ngram_refitted"`, the n-gram refitted on the text scored
+    so far; `seconds` of the refits)."""
+    from models.classical.ngram import refitted_log2_probabilities
+
+    e, n = config["evaluate"], config["ngram"]
+    out = {"ngram": ngram.log2_probabilities(ids)}
     start = time.perf_counter()
-    log2_p = np.stack([dynamic_log2_probabilities(
-        m, scored_ids, e["dynamic_learning_rate"], decay=e["dynamic_decay"],
-        segment=e["dynamic_segment"]) for m in members])  # [M, N-1]
-    model_bits = math.log2(len(members)) - np.logaddexp2.reduce(log2_p, axis=0)
-    model_seconds = time.perf_counter() - start
-    start = time.perf_counter()
-    n = config["ngram"]
-    ngram_bits = -refitted_log2_probabilities(train_ids, scored_ids, e["dynamic_segment"],
-                                              vocabulary_size=vocabulary_size,
-                                              order=n["order"], method=n["method"])
-    return model_bits, ngram_bits, model_seconds, time.perf_counter() - start
+    if e["dynamic_learning_rate"] > 0:
+        out["ngram_refitted"] = refitted_log2_probabilities(
+            train_ids, ids, e["dynamic_segment"], vocabulary_size=ngram.vocabulary_size,
+            order=n["order"], method=n["method"])
+    return out, time.perf_counter() - start
 
 
-def fit_ngram(config, train_ids, vocabulary_size):
-    from models.classical.ngram import CharNGram
+def choose_cache(config, hidden, targets, model_log2):
+    """`(theta, lambda)` of the cache on one split: for each theta of
+    `CACHE_THETAS` the mixing weight lambda that maximises the likelihood
+    (`ensemble.fit_mixture_weights`), then the theta whose mixture scores
+    best."""
+    from models.lm.cache import cache_log2_probabilities
 
-    n = config["ngram"]
-    try:
-        return CharNGram(vocabulary_size, order=n["order"], method=n["method"]).fit(train_ids)
-    except ValueError as error:
-        raise UsageError(f"--set ngram.order={n['order']} / ngram.method={n['method']}: "
-                         f"{error}") from None
+    caches = cache_log2_probabilities(hidden, targets, CACHE_THETAS, config["cache"]["window"],
+                                      fallback=model_log2)  # [K, N-1]
+    best = None
+    for theta, cache in zip(CACHE_THETAS, caches, strict=True):
+        weights = ensemble.fit_mixture_weights(np.stack([model_log2, cache]))
+        bits = -ensemble.mixture_log2(np.stack([model_log2, cache]), weights).mean()
+        if best is None or bits < best[0]:
+            best = (bits, theta, float(weights[1]))
+    return best[1], best[2]
+
+
+def add_caches(config, scores, hidden, ids, figures):
+    """Adds the cache components (`"cache"`, `"dynamic_cache"`) of every
+    scored split to `scores` and their figures to `figures[split]`: theta
+    and lambda chosen on the validation split."""
+    from models.lm.cache import cache_log2_probabilities
+
+    window = config["cache"]["window"]
+    for kind, name in (("model", "cache"), ("dynamic", "dynamic_cache")):
+        if kind not in hidden["validation"]:
+            continue
+        start = time.perf_counter()
+        theta, lam = choose_cache(config, hidden["validation"][kind], ids["validation"][1:],
+                                  scores["validation"][kind])
+        for s in scores:
+            scores[s][name] = cache_log2_probabilities(
+                hidden[s][kind], ids[s][1:], theta, window, fallback=scores[s][kind])[0]
+            mixed = ensemble.mixture_log2(np.stack([scores[s][kind], scores[s][name]]),
+                                          [1 - lam, lam])
+            figures[s].update({f"bpc_{name}": float(-mixed.mean()), f"{name}_theta": theta,
+                               f"{name}_lambda": lam})
+        elapsed = time.perf_counter() - start
+        for s in scores:
+            figures[s][f"{name}_seconds"] = elapsed
+
+
+def add_mixtures(scores, figures):
+    """The per-character mixtures of every scored split, weights fitted on
+    validation: `bpc_mixture` of the static components (the model and the
+    n-grams fitted on the training text) and `bpc_mixture_adaptive` of all
+    of them (the caches, dynamic evaluation and the refitted n-gram too)."""
+    static = [c for c in ("model", "ngram", "long_ngram") if c in scores["validation"]]
+    adaptive = list(scores["validation"])
+    for key, names in (("mixture", static), ("mixture_adaptive", adaptive)):
+        if key == "mixture_adaptive" and names == static:
+            continue
+        weights = ensemble.fit_mixture_weights(
+            np.stack([scores["validation"][c] for c in names]))
+        for s in scores:
+            mixed = ensemble.mixture_log2(np.stack([scores[s][c] for c in names]), weights)
+            figures[s][f"bpc_{key}"] = float(-mixed.mean())
+            figures[s][f"{key}_weights"] = {c: float(w)
+                                            for c, w in zip(names, weights, strict=True)}
+
+
+def base_figures(scores):
+    """Bits per character of the components of one split: the model, the
+    n-gram and its ratio, and those present of the long n-gram, dynamic
+    evaluation and the refitted n-gram."""
+    bits = {c: float(-log2_p.mean()) for c, log2_p in scores.items()}
+    out = {"bpc": bits["model"], "ngram_bpc": bits["ngram"],
+           "bpc_ratio": bits["model"] / bits["ngram"]}
+    for name in ("long_ngram", "long_ngram_refitted"):
+        if name in bits:
+            out[f"{name}_bpc"] = bits[name]
+    if "dynamic" in bits:
+        out.update({"bpc_dynamic": bits["dynamic"], "ngram_bpc_refitted": bits["ngram_refitted"],
+                    "bpc_dynamic_ratio": bits["dynamic"] / bits["ngram_refitted"]})
+    return out
+
+
+def add_compressor_ratios(figures):
+    """`<figure>_ppmd_ratio` and `_lzma_ratio` of each adaptive figure."""
+    for key in ADAPTIVE:
+        if key in figures:
+            figures[f"{key}_ppmd_ratio"] = figures[key] / figures["ppmd_bpc"]
+            figures[f"{key}_lzma_ratio"] = figures[key] / figures["lzma_bpc"]
 
 
 def evaluate(config, run_dir, data=None, data_dir=None, split="test"):
-    """Bits per character on the test split (or `split`) of the model and
-    of the n-gram baseline fitted now on the same training text; samples;
-    the conditional model's scores (test split only). Writes `metrics.json`
-    and `plots/bits_per_character.png` (`pipeline.core.evaluation.output_dir`).
+    """Bits per character on the test split (or `split`) of the model, of
+    the n-gram baseline fitted now on the same training text and of the
+    compressors; with the options, adaptive figures, the cache and the
+    mixtures (chosen on validation); samples; the conditional model's
+    scores (test split only). Writes `metrics.json` and
+    `plots/bits_per_character.png` (`pipeline.core.evaluation.output_dir`).
     """
-    from models.lm import log2_probabilities
-
     model, members, vocabulary = load_for_use(config, run_dir)
-    ids = lm_data.split_ids(config, vocabulary, ("train", split), data, data_dir)
-    train_ids, scored_ids = ids["train"], ids[split]
-    if len(scored_ids) < 2:
-        raise UsageError(f"--set data.max_eval_chars: the {split} split needs 2 characters "
-                         "or more")
+    vocabulary_size = len(vocabulary) + 2
+    e, n = config["evaluate"], config["ngram"]
+    selecting = config["cache"]["window"] > 0 or e["mixture"]
+    scored = [split] + (["validation"] if selecting and split != "validation" else [])
+    ids = lm_data.split_ids(config, vocabulary, ("train", *scored), data, data_dir)
+    train_ids = ids["train"]
+    for s in scored:
+        if len(ids[s]) < 2:
+            raise UsageError(f"--set data.max_eval_chars: the {s} split needs 2 characters "
+                             "or more")
     start = time.perf_counter()
-    model_bits = -log2_probabilities(model, scored_ids, config["evaluate"]["window"])
-    model_seconds = time.perf_counter() - start
-    start = time.perf_counter()
-    ngram = fit_ngram(config, train_ids, len(vocabulary) + 2)
+    ngram = baselines.fit_ngram(config, train_ids, vocabulary_size)
     ngram_fit_seconds = time.perf_counter() - start
-    ngram_bits = -ngram.log2_probabilities(scored_ids)
+    scores, hidden, seconds = {}, {}, {}
+    for s in scored:
+        scores[s], hidden[s], seconds[s] = model_scores(config, members, ids[s])
+        ngrams, seconds[s]["ngram_refit"] = ngram_scores(config, ngram, train_ids, ids[s])
+        scores[s].update(ngrams)
+    if n["long_order"]:
+        start = time.perf_counter()
+        for s, log2_p in baselines.long_ngram_log2(config, train_ids, vocabulary_size,
+                                                   {s: ids[s] for s in scored}).items():
+            scores[s].update(log2_p)
+        long_ngram_seconds = time.perf_counter() - start
+    figures = {s: base_figures(scores[s]) for s in scored}
+    if config["cache"]["window"] > 0:
+        add_caches(config, scores, hidden, ids, figures)
+    if e["mixture"]:
+        add_mixtures(scores, figures)
+    if e["compressors"]:
+        texts = lm_data.texts(lm_data.load(data, data_dir), config)
+        compressed = baselines.compressor_metrics(texts, split)
+        figures[split].update(compressed)
+        if "validation" in figures and split != "validation":
+            figures["validation"].update(
+                ppmd_bpc=compressed["ppmd_validation_bpc"][str(compressed["ppmd_order"])],
+                lzma_bpc=compressed["lzma_validation_bpc"])
+        for s in figures:
+            add_compressor_ratios(figures[s])
     metrics = {
-        "bpc": float(model_bits.mean()),
-        "ngram_bpc": float(ngram_bits.mean()),
-        "bpc_ratio": float(model_bits.mean() / ngram_bits.mean()),
-        "test_characters": int(len(model_bits)),
+        **figures[split],
+        "test_characters": int(len(scores[split]["model"])),
         "train_characters": int(len(train_ids)),
-        "model_score_seconds": model_seconds,
+        "model_score_seconds": seconds[split]["model"],
         "ngram_fit_seconds": ngram_fit_seconds,
         "ngram": dict(config["ngram"]), "split": split,
         "ensemble": dict(config["ensemble"]),
     }
-    n = config["ngram"]
-    curves = [(model_bits, config["model"]["cell"]),
-              (ngram_bits, f"{n['order']}-gram {n['method']}")]
-    if config["evaluate"]["dynamic_learning_rate"] > 0:
-        dynamic, refitted, dynamic_seconds, refit_seconds = dynamic_bits(
-            config, members, train_ids, scored_ids, len(vocabulary) + 2)
-        metrics.update({
-            "bpc_dynamic": float(dynamic.mean()), "ngram_bpc_refitted": float(refitted.mean()),
-            "bpc_dynamic_ratio": float(dynamic.mean() / refitted.mean()),
-            "dynamic_score_seconds": dynamic_seconds, "ngram_refit_seconds": refit_seconds})
-        curves += [(dynamic, f"{config['model']['cell']}, dynamic evaluation"),
-                   (refitted, f"{n['order']}-gram, refitted as it reads")]
+    if split != "validation" and "validation" in figures:
+        metrics["validation"] = figures["validation"]  # the figures of the choices
+    if n["long_order"]:
+        metrics["long_ngram_seconds"] = long_ngram_seconds
+    curves = [(-scores[split]["model"], config["model"]["cell"]),
+              (-scores[split]["ngram"], f"{n['order']}-gram {n['method']}")]
+    if "dynamic" in scores[split]:
+        metrics.update({"dynamic_score_seconds": seconds[split]["dynamic"],
+                        "ngram_refit_seconds": seconds[split]["ngram_refit"]})
+        curves += [(-scores[split]["dynamic"], f"{config['model']['cell']}, dynamic evaluation"),
+                   (-scores[split]["ngram_refitted"], f"{n['order']}-gram, refitted as it reads")]
     seconds_path = os.path.join(run_dir, "train_seconds.json")
     if os.path.exists(seconds_path):
         with open(seconds_path, encoding="utf-8") as handle:

@@ -196,6 +196,47 @@ def test_dynamic_evaluation_of_an_ensemble_next_to_the_refitted_ngram(smoke_run,
     assert "bpc_dynamic" not in static
 
 
+def test_cache_and_mixtures_are_fitted_on_validation(smoke_run, text_file):
+    """`--set cache.window`: the static and the dynamic model each mixed
+    with a cache over their own hidden states, theta from the grid and
+    lambda fitted on validation; the mixtures' EM weights; the compressors'
+    ratios to every adaptive figure."""
+    from models.lm import cache_log2_probabilities
+    from pipeline.core import ensemble
+    from pipeline.tasks.lm.evaluation import CACHE_THETAS
+
+    flags = ["--data", text_file, "--set", "cache.window=300", "--set", "evaluate.mixture=true",
+             "--set", "evaluate.dynamic_learning_rate=0.5", "--set", "evaluate.dynamic_segment=20"]
+    metrics = evaluate_validation("lm", smoke_run[0], *flags)
+    config = resolve("lm", "smoke")
+    _, members, vocabulary = lm_model.load_for_use(config, smoke_run[0])
+    ids = lm_inputs.encode_text(lm_data.texts(lm_data.load(text_file), config)["validation"],
+                                vocabulary)
+    for name, score in (("cache", lambda: log2_probabilities(members[0], ids,
+                                                             return_hidden=True)),
+                        ("dynamic_cache", lambda: dynamic_log2_probabilities(
+                            members[0], ids, 0.5, segment=20, return_hidden=True))):
+        log2_p, hidden = score()
+        theta, lam = metrics[f"{name}_theta"], metrics[f"{name}_lambda"]
+        assert theta in CACHE_THETAS and 0 < lam < 1
+        cache = cache_log2_probabilities(hidden, ids[1:], theta, 300, log2_p)[0]
+        mixed = ensemble.mixture_log2(np.stack([log2_p, cache]), [1 - lam, lam])
+        assert metrics[f"bpc_{name}"] == pytest.approx(-mixed.mean(), rel=1e-4)
+    weights = metrics["mixture_adaptive_weights"]
+    assert set(weights) == {"model", "ngram", "dynamic", "ngram_refitted", "cache",
+                            "dynamic_cache"}
+    assert sum(weights.values()) == pytest.approx(1.0)
+    # Fitted on the split it scores, the mixture beats each of its parts.
+    parts = ("bpc", "ngram_bpc", "bpc_dynamic", "ngram_bpc_refitted", "bpc_cache",
+             "bpc_dynamic_cache")
+    assert metrics["bpc_mixture_adaptive"] <= min(metrics[k] for k in parts) + 1e-6
+    assert metrics["bpc_mixture"] <= min(metrics["bpc"], metrics["ngram_bpc"]) + 1e-6
+    for key in ("bpc_cache", "bpc_dynamic", "bpc_dynamic_cache", "bpc_mixture_adaptive"):
+        assert metrics[f"{key}_ppmd_ratio"] == pytest.approx(metrics[key] / metrics["ppmd_bpc"])
+        assert metrics[f"{key}_lzma_ratio"] == pytest.approx(metrics[key] / metrics["lzma_bpc"])
+    assert "bpc_ppmd_ratio" not in metrics  # static figures face the static n-gram only
+
+
 @pytest.mark.parametrize("flag", ["evaluate.dynamic_learning_rate=-1",
                                   "evaluate.dynamic_segment=0", "evaluate.dynamic_decay=2"])
 def test_bad_dynamic_options_stop_before_anything_is_written(flag, text_file, tmp_path, capsys):
