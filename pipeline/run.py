@@ -9,15 +9,19 @@ from the SavedModel as a TF Serving client would get them.
 
 import time
 
-from pipeline.core import cli, export, rundir
+from pipeline.core import cli, export, lock, rundir
 
 
 def main(argv=None):
-    from pipeline.evaluate import show
-
     args = cli.parser("run", __doc__.split("\n\n")[0], strategy=True).parse_args(argv)
     config = cli.resolve(args)
-    task = cli.task_of(args)
+    with lock.run_lock(args.run_dir, "pipeline.run"):
+        return run(cli.task_of(args), config, args)
+
+
+def run(task, config, args):
+    from pipeline.evaluate import show
+
     start = time.perf_counter()
     print(f"== prepare ({args.task}, preset {args.preset}, run {args.run_dir})", flush=True)
     task_data, prepared = rundir.prepare(task, args.run_dir, config, data=args.data,

@@ -6,14 +6,15 @@ gradient clipping, and saves `<run-dir>/model.keras`. Rerunning the same
 command after an interruption continues from the last finished epoch.
 """
 
-from pipeline.core import cli
+from pipeline.core import cli, lock
 
 
 def main(argv=None):
     args = cli.parser("train", __doc__.split("\n\n")[0], strategy=True).parse_args(argv)
     config = cli.resolve(args)
-    history = cli.task_of(args).train(config, args.run_dir, data=args.data,
-                                      data_dir=args.data_dir)
+    with lock.run_lock(args.run_dir, "pipeline.train"):
+        history = cli.task_of(args).train(config, args.run_dir, data=args.data,
+                                          data_dir=args.data_dir)
     print(f"trained {len(history['loss'])} epochs; last loss {history['loss'][-1]:.4f}; "
           f"model in {args.run_dir}/model.keras")
     return 0

@@ -6,16 +6,27 @@ integer) through the task's `Task.export` into a hidden temporary folder
 and renames it into place at the end, so TF Serving never sees a
 half-written version. `assets.extra/metadata.json` records the task, the
 configuration, the metrics and the run it came from.
+
+Two exports at once each claim their version by the rename itself (the
+loser takes the next number), and each holds a lock on its staging folder
+while it writes, so a later export removes the folders of exports that
+were killed (`remove_stale`).
 """
 
+import errno
 import json
 import os
 import re
 import shutil
 import tempfile
+import time
 
-from pipeline.core import atomic, registry
+from pipeline.core import atomic, lock, registry
 from pipeline.core.errors import UsageError
+
+STAGING_PREFIX = ".export-"
+#: Seconds after which a staging folder without a lock counts as left by a dead export.
+STALE_AFTER = 3600
 
 
 def write_archive(directory, tracked, endpoints):
@@ -40,6 +51,44 @@ def next_version(task_dir):
     return max(versions, default=0) + 1
 
 
+def claim_version(saved, task_dir, attempts=100):
+    """Renames the finished SavedModel folder `saved` to the next free
+    version of `task_dir` and returns its path. The rename is the claim: it
+    fails when another export took the number first (its folder is not
+    empty), and the next number is tried."""
+    version = next_version(task_dir)
+    for _ in range(attempts):
+        final = os.path.join(task_dir, str(version))
+        try:
+            os.rename(saved, final)  # atomic: TF Serving sees all of it or nothing
+            return final
+        except OSError as error:
+            if error.errno not in (errno.EEXIST, errno.ENOTEMPTY):
+                raise
+        version = max(version + 1, next_version(task_dir))
+    raise OSError(errno.EEXIST, f"no free version after {attempts} attempts", task_dir)
+
+
+def remove_stale(task_dir, age=STALE_AFTER):
+    """Removes the staging folders (`.export-*`) of exports that died: their
+    lock is free (the process holding it is gone), or they hold no lock and
+    are older than `age` seconds (left by a version of this module without
+    locks)."""
+    for name in os.listdir(task_dir):
+        path = os.path.join(task_dir, name)
+        if not name.startswith(STAGING_PREFIX) or not os.path.isdir(path):
+            continue
+        lock_path = os.path.join(path, lock.LOCK_NAME)
+        if os.path.exists(lock_path):
+            fd = lock.try_flock(lock_path)
+            if fd is None:
+                continue  # an export at work
+            os.close(fd)
+        elif time.time() - os.path.getmtime(path) < age:
+            continue
+        shutil.rmtree(path, ignore_errors=True)
+
+
 def export(task, config, run_dir, export_dir):
     """Exports the run of `task` (a `Task` or its name); returns the path of
     the new version."""
@@ -51,7 +100,9 @@ def export(task, config, run_dir, export_dir):
                          "run the train stage first")
     task_dir = os.path.join(export_dir, task.name)
     os.makedirs(task_dir, exist_ok=True)
-    staging = tempfile.mkdtemp(prefix=".export-", dir=task_dir)
+    remove_stale(task_dir)
+    staging = tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=task_dir)
+    held = lock.try_flock(os.path.join(staging, lock.LOCK_NAME))  # ours: nobody else has it
     try:
         saved = os.path.join(staging, "model")
         metadata = task.export(config, run_dir, saved)
@@ -64,9 +115,7 @@ def export(task, config, run_dir, export_dir):
         metadata = {"task": task.name, "run_dir": os.path.abspath(run_dir), "config": config,
                     "metrics": metrics, **metadata}
         atomic.write_json(os.path.join(saved, "assets.extra", "metadata.json"), metadata)
-        version = next_version(task_dir)
-        final = os.path.join(task_dir, str(version))
-        os.rename(saved, final)  # atomic: TF Serving sees all of it or nothing
-        return final
+        return claim_version(saved, task_dir)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+        os.close(held)
