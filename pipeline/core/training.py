@@ -97,6 +97,30 @@ def save_model(model, run_dir):
     os.replace(staging, os.path.join(run_dir, "model.keras"))
 
 
+def capped(train_batches, valid_batches, steps_per_epoch, total_steps, cap, epochs):
+    """`(train_batches, valid_batches, steps_per_epoch, total_steps)` with
+    an epoch of at most `cap` training batches (0 = no cap) and at most
+    `cap` validation batches, so the time of an epoch stops growing with the
+    data. The cap binds only where the data hold more: training then
+    repeats its batches and each epoch continues where the last one ended;
+    a training dataset of unknown length is left whole."""
+    if not cap:
+        return train_batches, valid_batches, steps_per_epoch, total_steps
+    import tensorflow as tf
+
+    steps = steps_per_epoch or int(train_batches.cardinality())
+    if steps > cap:  # unknown (-2) and infinite (-1) lengths are left alone
+        if steps_per_epoch is None:
+            train_batches = train_batches.repeat()
+        steps_per_epoch = cap
+        total_steps = min(total_steps, cap * epochs) if total_steps else total_steps
+    if valid_batches is not None:
+        valid_length = int(valid_batches.cardinality())
+        if valid_length == tf.data.UNKNOWN_CARDINALITY or valid_length > cap:
+            valid_batches = valid_batches.take(cap)
+    return train_batches, valid_batches, steps_per_epoch, total_steps
+
+
 def fit(build_model, train_batches, valid_batches, config, run_dir, *, loss, metrics=None,
         monitor="val_loss", mode="min", extra_callbacks=(), steps_per_epoch=None,
         total_steps=None):
@@ -109,10 +133,13 @@ def fit(build_model, train_batches, valid_batches, config, run_dir, *, loss, met
     `config["train"]` holds `epochs`, `learning_rate`, `clipnorm`,
     `patience`, `seed`, `jit_compile` and optionally `strategy` (one of
     `STRATEGIES`, default `"default"`), `schedule` (`"constant"` or
-    `"cosine"`; a cosine needs `total_steps`, the optimizer steps of the run)
-    and `ema` (`ema_momentum`).
+    `"cosine"`; a cosine needs `total_steps`, the optimizer steps of the run),
+    `ema` (`ema_momentum`) and `max_steps_per_epoch` (`capped`).
     """
     t = config["train"]
+    train_batches, valid_batches, steps_per_epoch, total_steps = capped(
+        train_batches, valid_batches, steps_per_epoch, total_steps,
+        t.get("max_steps_per_epoch", 0), t["epochs"])
     strategy = strategy_named(t.get("strategy", "default"))
     run_dir = writer_dir(strategy, run_dir)
     atomic.write_json(os.path.join(run_dir, "config.json"), config)
