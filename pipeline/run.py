@@ -15,6 +15,7 @@ from pipeline.core import cli, export, lock, rundir
 def main(argv=None):
     args = cli.parser("run", __doc__.split("\n\n")[0], strategy=True).parse_args(argv)
     config = cli.resolve(args)
+    cli.check_memory(args, config)
     with lock.run_lock(args.run_dir, "pipeline.run"):
         return run(cli.task_of(args), config, args)
 

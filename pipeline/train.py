@@ -12,6 +12,7 @@ from pipeline.core import cli, lock
 def main(argv=None):
     args = cli.parser("train", __doc__.split("\n\n")[0], strategy=True).parse_args(argv)
     config = cli.resolve(args)
+    cli.check_memory(args, config)
     with lock.run_lock(args.run_dir, "pipeline.train"):
         history = cli.task_of(args).train(config, args.run_dir, data=args.data,
                                           data_dir=args.data_dir)
