@@ -10,7 +10,8 @@ configuration, the metrics and the run it came from.
 Two exports at once each claim their version by the rename itself (the
 loser takes the next number), and each holds a lock on its staging folder
 while it writes, so a later export removes the folders of exports that
-were killed (`remove_stale`).
+were killed (`remove_stale`). `chunked` wraps a serving function so a
+very large request is answered in slices of bounded size.
 """
 
 import errno
@@ -42,6 +43,56 @@ def write_archive(directory, tracked, endpoints):
     for name, function in endpoints.items():
         archive.add_endpoint(name, function)
     archive.write_out(directory, verbose=False)
+
+
+def chunked(function, size, batched):
+    """`function` (a tf.function of batch-first tensors returning a dict of
+    batch-first tensors) run on slices of at most `size` rows of the
+    inputs named in `batched`, the answers concatenated, so one request of
+    many rows costs the memory of `size` rows. The other inputs (scalars
+    such as the lm's `length`) are passed whole; a batch of at most `size`
+    rows, the empty batch included, is one call.
+
+    Args:
+        function: `(inputs...) -> {name: [B, ...] tensor}`, its inputs named.
+        size: the most rows a call answers at once.
+        batched: names of the inputs whose first dimension is the batch.
+    """
+    import inspect
+
+    import tensorflow as tf
+
+    signature = inspect.signature(function)
+
+    def run(*args):
+        inputs = dict(zip(signature.parameters, args, strict=True))
+        rows = tf.shape(inputs[batched[0]])[0]
+
+        def whole():
+            return function(**inputs)
+
+        def sliced():
+            first = function(**{name: (value[:size] if name in batched else value)
+                                for name, value in inputs.items()})
+            arrays = {name: tf.TensorArray(value.dtype, size=0, dynamic_size=True,
+                                           infer_shape=False).write(0, value)
+                      for name, value in first.items()}
+
+            def body(start, index, arrays):
+                stop = tf.minimum(start + size, rows)
+                answer = function(**{name: (value[start:stop] if name in batched else value)
+                                     for name, value in inputs.items()})
+                return stop, index + 1, {name: arrays[name].write(index, answer[name])
+                                         for name in arrays}
+
+            _, _, arrays = tf.while_loop(lambda start, index, arrays: start < rows, body,
+                                         (tf.constant(size), tf.constant(1), arrays))
+            return {name: array.concat() for name, array in arrays.items()}
+
+        return tf.cond(rows <= size, whole, sliced)
+
+    run.__signature__ = signature  # the inputs keep their names in a tf.function's signature
+    return run
 
 
 def next_version(task_dir):

@@ -117,9 +117,14 @@ class Resume(keras.callbacks.Callback):
             if getattr(callback, "restore_best_weights", False) and self.best_weights \
                     and os.path.exists(self.best_weights) and state.get("best") is not None:
                 current = self.model.get_weights()
-                self.model.load_weights(self.best_weights)
+                optimizer = self.model.optimizer
+                moments = [v.numpy() for v in optimizer.variables] if optimizer else []
+                self.model.load_weights(self.best_weights)  # holds the optimizer's state too
                 callback.best_weights = self.model.get_weights()
                 self.model.set_weights(current)
+                for variable, value in zip(optimizer.variables if optimizer else [], moments,
+                                           strict=True):
+                    variable.assign(value)
         self._carried_state = None
 
     # -- back up ---------------------------------------------------------------------------
