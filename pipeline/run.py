@@ -9,14 +9,14 @@ from the SavedModel as a TF Serving client would get them.
 
 import time
 
-from pipeline.core import cli, export, lock, rundir
+from pipeline.core import cli, export, rundir
 
 
 def main(argv=None):
     args = cli.parser("run", __doc__.split("\n\n")[0], strategy=True).parse_args(argv)
     config = cli.resolve(args)
     cli.check_memory(args, config)
-    with lock.run_lock(args.run_dir, "pipeline.run"):
+    with cli.writing(args, config, "pipeline.run"):
         return run(cli.task_of(args), config, args)
 
 

@@ -6,14 +6,14 @@ gradient clipping, and saves `<run-dir>/model.keras`. Rerunning the same
 command after an interruption continues from the last finished epoch.
 """
 
-from pipeline.core import cli, lock
+from pipeline.core import cli
 
 
 def main(argv=None):
     args = cli.parser("train", __doc__.split("\n\n")[0], strategy=True).parse_args(argv)
     config = cli.resolve(args)
     cli.check_memory(args, config)
-    with lock.run_lock(args.run_dir, "pipeline.train"):
+    with cli.writing(args, config, "pipeline.train"):
         history = cli.task_of(args).train(config, args.run_dir, data=args.data,
                                           data_dir=args.data_dir)
     print(f"trained {len(history['loss'])} epochs; last loss {history['loss'][-1]:.4f}; "

@@ -157,6 +157,21 @@ def check_memory(args, config):
     memory.check(task_of(args), config, allow_large=args.allow_large)
 
 
+def writing(args, config, stage):
+    """The exclusive lock of the run directory this process writes
+    (`pipeline.core.lock`): `args.run_dir`, or a multi-worker strategy's
+    non-chief worker's own folder in it (`distribution.writer_dir`)."""
+    from pipeline.core import lock
+
+    directory = args.run_dir
+    if config.get("train", {}).get("strategy") == "multiworker":
+        from pipeline.core import distribution
+
+        directory = distribution.writer_dir(distribution.strategy_named("multiworker"),
+                                            directory)
+    return lock.run_lock(directory, stage)
+
+
 def task_of(args):
     """The `Task` named by `args.task`."""
     return registry.get(args.task)

@@ -33,21 +33,13 @@ def try_flock(path):
     return fd
 
 
-def _holder(path):
-    """What the lock file says about its holder ("pid 123, pipeline.train"), or ""."""
-    try:
-        with open(path, encoding="utf-8") as handle:
-            return handle.read().strip()
-    except OSError:
-        return ""
-
-
 @contextlib.contextmanager
 def run_lock(run_dir, stage, flag="--run-dir"):
     """Holds the exclusive lock of `run_dir` for the block of `stage` (the
-    command's name, recorded in the lock file for the refusal; creating the
-    directory; a directory this call created and left holding only the lock
-    file is removed again, so a refused command writes nothing).
+    command's name, for the refusal), creating the directory. The lock file
+    is never written, and is removed again (with the directory, if this
+    call made it) when it is all the directory holds, so a command refused
+    or failed before writing leaves nothing.
 
     Raises:
         UsageError: another process holds the lock, naming `flag`, the
@@ -64,20 +56,18 @@ def run_lock(run_dir, stage, flag="--run-dir"):
         return
     created = not os.path.isdir(run_dir)
     os.makedirs(run_dir, exist_ok=True)
+    existed = os.path.exists(path)
     fd = try_flock(path)
     if fd is None:
-        holder = _holder(path)
-        raise UsageError(f"{flag} {run_dir}: another process is writing this run"
-                         f"{f' ({holder})' if holder else ''}; wait for it to finish or "
-                         "use another --run-dir")
-    os.ftruncate(fd, 0)
-    os.write(fd, f"pid {os.getpid()}, {stage}\n".encode())
+        raise UsageError(f"{flag} {run_dir}: another process is writing this run; wait for "
+                         f"it to finish or use another --run-dir ({stage} refused)")
     _held[path] = (fd, 1)
     try:
         yield
     finally:
         del _held[path]
-        if created and os.listdir(run_dir) == [LOCK_NAME]:
+        if not existed and os.listdir(run_dir) == [LOCK_NAME]:
             os.unlink(path)
-            os.rmdir(run_dir)
+            if created:
+                os.rmdir(run_dir)
         os.close(fd)
