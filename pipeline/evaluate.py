@@ -6,7 +6,7 @@ the metrics. `--split validation` scores the validation split instead, into
 decode.beam_width=8`) without looking at the test split.
 """
 
-from pipeline.core import cli, evaluation, rundir
+from pipeline.core import cli, evaluation, lock, rundir
 
 
 def show(metrics):
@@ -25,8 +25,9 @@ def main(argv=None):
     config = cli.resolve(args)
     task = cli.task_of(args)
     rundir.check_run(task, config, args.run_dir)  # a run of this task, made so
-    show(task.evaluate(config, args.run_dir, data=args.data, data_dir=args.data_dir,
-                       split=args.split))
+    with lock.run_lock(args.run_dir, "pipeline.evaluate"):
+        show(task.evaluate(config, args.run_dir, data=args.data, data_dir=args.data_dir,
+                           split=args.split))
     return 0
 
 

@@ -14,7 +14,7 @@ prepare options (docs/configuration.md).
 
 import os
 
-from pipeline.core import cli, rundir
+from pipeline.core import cli, lock, rundir
 
 
 def main(argv=None):
@@ -23,8 +23,9 @@ def main(argv=None):
     args = parser.parse_args(argv)
     config = cli.resolve(args)
     task = cli.task_of(args)
-    task_data, prepared = rundir.prepare(task, args.run_dir, config, data=args.data,
-                                         data_dir=args.data_dir)
+    with lock.run_lock(args.run_dir, "pipeline.prepare"):
+        task_data, prepared = rundir.prepare(task, args.run_dir, config, data=args.data,
+                                             data_dir=args.data_dir)
     rundir.show(task, task_data, prepared)
     print(f"wrote {os.path.join(args.run_dir, 'data')}")
     return 0

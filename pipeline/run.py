@@ -13,11 +13,16 @@ from pipeline.core import cli, export, rundir
 
 
 def main(argv=None):
-    from pipeline.evaluate import show
-
     args = cli.parser("run", __doc__.split("\n\n")[0], strategy=True).parse_args(argv)
     config = cli.resolve(args)
-    task = cli.task_of(args)
+    cli.check_memory(args, config)
+    with cli.writing(args, config, "pipeline.run"):
+        return run(cli.task_of(args), config, args)
+
+
+def run(task, config, args):
+    from pipeline.evaluate import show
+
     start = time.perf_counter()
     print(f"== prepare ({args.task}, preset {args.preset}, run {args.run_dir})", flush=True)
     task_data, prepared = rundir.prepare(task, args.run_dir, config, data=args.data,

@@ -12,8 +12,10 @@ from pipeline.core import cli
 def main(argv=None):
     args = cli.parser("train", __doc__.split("\n\n")[0], strategy=True).parse_args(argv)
     config = cli.resolve(args)
-    history = cli.task_of(args).train(config, args.run_dir, data=args.data,
-                                      data_dir=args.data_dir)
+    cli.check_memory(args, config)
+    with cli.writing(args, config, "pipeline.train"):
+        history = cli.task_of(args).train(config, args.run_dir, data=args.data,
+                                          data_dir=args.data_dir)
     print(f"trained {len(history['loss'])} epochs; last loss {history['loss'][-1]:.4f}; "
           f"model in {args.run_dir}/model.keras")
     return 0

@@ -99,7 +99,7 @@ def task_keys(argv=None):
 def parser(stage, description, strategy=False, epilog=None,
            run_dir_help="run directory (default: runs/<task>/<preset>)"):
     """The common flags of `python -m pipeline.<stage>`; `strategy` adds
-    `--strategy` (the stages that train). With `--task T` given, `--help`
+    `--strategy` and `--allow-large` (the stages that train). With `--task T` given, `--help`
     also lists T's configuration keys (`task_keys`)."""
     keys = task_keys()
     epilog = "\n\n".join(part for part in (epilog, keys) if part) or None
@@ -120,6 +120,9 @@ def parser(stage, description, strategy=False, epilog=None,
     p.add_argument("--run-dir", help=run_dir_help)
     p.add_argument("--export-dir", default="saved", help="where exports go")
     if strategy:
+        p.add_argument("--allow-large", action="store_true",
+                       help="train even when the memory estimate of the run is above half "
+                            "the machine's physical memory (pipeline.core.memory)")
         p.add_argument("--strategy", choices=STRATEGIES,
                        help="tf.distribute strategy of the training (sets train.strategy): "
                             "mirrored = every local GPU or logical CPU; multiworker = the "
@@ -144,6 +147,29 @@ def resolve(args):
     if strategy:
         resolved["train"]["strategy"] = strategy
     return resolved
+
+
+def check_memory(args, config):
+    """Refuses, naming the flag, a training run whose memory estimate does
+    not fit the machine unless `--allow-large` (`pipeline.core.memory.check`)."""
+    from pipeline.core import memory
+
+    memory.check(task_of(args), config, allow_large=args.allow_large)
+
+
+def writing(args, config, stage):
+    """The exclusive lock of the run directory this process writes
+    (`pipeline.core.lock`): `args.run_dir`, or a multi-worker strategy's
+    non-chief worker's own folder in it (`distribution.writer_dir`)."""
+    from pipeline.core import lock
+
+    directory = args.run_dir
+    if config.get("train", {}).get("strategy") == "multiworker":
+        from pipeline.core import distribution
+
+        directory = distribution.writer_dir(distribution.strategy_named("multiworker"),
+                                            directory)
+    return lock.run_lock(directory, stage)
 
 
 def task_of(args):

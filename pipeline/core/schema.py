@@ -122,6 +122,9 @@ COMMON = {
     "model.dropout": (fraction(), "dropout rate on the recurrent layers' inputs"),
     "model.recurrent_dropout": (fraction(), "dropout rate on the recurrent state"),
     "train.epochs": (at_least(1), "passes over the training data (early stopping may end sooner)"),
+    "train.max_steps_per_epoch": (at_least(0), "at most this many training batches an epoch, "
+                                               "continuing through the data from epoch to "
+                                               "epoch, and validation batches (0 = all)"),
     "train.learning_rate": (above(0), "Adam's learning rate"),
     "train.schedule": (one_of("constant", "cosine"),
                        "learning-rate schedule: constant, or a cosine to zero over the run"),

@@ -14,8 +14,9 @@ directory they share):
 - prepare: `load_data` (the split examples, a `pipeline.data.builders.TaskData`),
   `prepare_data` (fits vocabularies or normalisers on the training split and
   writes them into the run's `data/`), `describe_data` (lines prepare prints);
-- train: `recipe` (model builder, tf.data batches, loss, metrics, callbacks)
-  and `train`, which by default fits the recipe with `pipeline.core.training`;
+- train: `memory_estimate` (checked before anything is built), `recipe`
+  (model builder, tf.data batches, loss, metrics, callbacks) and `train`,
+  which by default fits the recipe with `pipeline.core.training`;
 - evaluate: `evaluate`, which writes `metrics.json` and plots;
 - export: `exportable`, `export` (the serving `tf.Module`'s SavedModel),
   `show_export` (a few answers read back from it) and `serving_request` (a
@@ -123,6 +124,13 @@ class Task:
         return []
 
     # -- train, evaluate ---------------------------------------------------------------------
+
+    def memory_estimate(self, config):
+        """The `pipeline.core.memory.Estimate` of training `config`'s model,
+        from the configuration alone (before any data or model), or None
+        for no estimate; the train stage refuses a run above a share of
+        the machine's memory (`pipeline.core.memory.check`)."""
+        return None
 
     def recipe(self, config, run_dir, data=None, data_dir=None):
         """The `Recipe` of training `config`'s model on the prepared data of

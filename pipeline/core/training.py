@@ -4,8 +4,9 @@ the callbacks, the fit and the atomic save.
 Training uses Adam with gradient clipping by global norm (Beigy, "Deep learning: Recurrent neural
 networks", slide 54), a Keras progress bar, TensorBoard logs (`<run-dir>/logs`), a CSV history,
 the best weights by the monitored validation value, early stopping, and
-`keras.callbacks.BackupAndRestore`, so rerunning a killed train command
-continues from the last finished epoch. Optionally (`train.ema`) the model
+an atomic backup after every epoch (`pipeline.core.resume`), so rerunning a
+train command killed at any moment continues from the last finished epoch
+with the run's whole history and its early-stopping state. Optionally (`train.ema`) the model
 that is validated, checkpointed and kept is an exponential moving average
 of the weights along the training trajectory (Polyak averaging).
 """
@@ -65,26 +66,28 @@ def ema_callbacks(train_config):
 
 
 def callbacks(run_dir, train_config, monitor="val_loss", mode="min"):
-    """Backup-and-restore, best checkpoint, early stopping, TensorBoard and
-    CSV logging, all under `run_dir`.
+    """The resumable backup, best checkpoint, early stopping, TensorBoard and
+    the CSV history (`<run_dir>/history.csv`, the whole run's, rewritten by
+    the backup), all under `run_dir`; the first is the `resume.Resume`.
 
     The backup comes before `ema_callbacks`, so it saves the training
     weights (and their average in the optimizer) that resuming continues
     from; the checkpoint and early stopping come after, so with averaging
-    they keep the best averaged weights."""
+    they keep the best averaged weights. The backup carries the best value
+    of both and the wait of early stopping over a resume."""
+    from pipeline.core.resume import Resume
+
     checkpoints = os.path.join(run_dir, "checkpoints")
-    return [
-        keras.callbacks.BackupAndRestore(os.path.join(checkpoints, "backup")),
-        *ema_callbacks(train_config),
-        keras.callbacks.ModelCheckpoint(os.path.join(checkpoints, "best.weights.h5"),
-                                        monitor=monitor, mode=mode, save_best_only=True,
-                                        save_weights_only=True),
-        keras.callbacks.EarlyStopping(monitor=monitor, mode=mode,
-                                      patience=train_config["patience"],
-                                      restore_best_weights=True),
-        keras.callbacks.TensorBoard(os.path.join(run_dir, "logs")),
-        keras.callbacks.CSVLogger(os.path.join(run_dir, "history.csv"), append=True),
-    ]
+    best = os.path.join(checkpoints, "best.weights.h5")
+    checkpoint = keras.callbacks.ModelCheckpoint(best, monitor=monitor, mode=mode,
+                                                 save_best_only=True, save_weights_only=True)
+    stopping = keras.callbacks.EarlyStopping(monitor=monitor, mode=mode,
+                                             patience=train_config["patience"],
+                                             restore_best_weights=True)
+    resume = Resume(os.path.join(checkpoints, "backup"), carried=(checkpoint, stopping),
+                    best_weights=best, history_csv=os.path.join(run_dir, "history.csv"))
+    return [resume, *ema_callbacks(train_config), checkpoint, stopping,
+            keras.callbacks.TensorBoard(os.path.join(run_dir, "logs")), resume.commit()]
 
 
 def save_model(model, run_dir):
@@ -94,21 +97,49 @@ def save_model(model, run_dir):
     os.replace(staging, os.path.join(run_dir, "model.keras"))
 
 
+def capped(train_batches, valid_batches, steps_per_epoch, total_steps, cap, epochs):
+    """`(train_batches, valid_batches, steps_per_epoch, total_steps)` with
+    an epoch of at most `cap` training batches (0 = no cap) and at most
+    `cap` validation batches, so the time of an epoch stops growing with the
+    data. The cap binds only where the data hold more: training then
+    repeats its batches and each epoch continues where the last one ended;
+    a training dataset of unknown length is left whole."""
+    if not cap:
+        return train_batches, valid_batches, steps_per_epoch, total_steps
+    import tensorflow as tf
+
+    steps = steps_per_epoch or int(train_batches.cardinality())
+    if steps > cap:  # unknown (-2) and infinite (-1) lengths are left alone
+        if steps_per_epoch is None:
+            train_batches = train_batches.repeat()
+        steps_per_epoch = cap
+        total_steps = min(total_steps, cap * epochs) if total_steps else total_steps
+    if valid_batches is not None:
+        valid_length = int(valid_batches.cardinality())
+        if valid_length == tf.data.UNKNOWN_CARDINALITY or valid_length > cap:
+            valid_batches = valid_batches.take(cap)
+    return train_batches, valid_batches, steps_per_epoch, total_steps
+
+
 def fit(build_model, train_batches, valid_batches, config, run_dir, *, loss, metrics=None,
         monitor="val_loss", mode="min", extra_callbacks=(), steps_per_epoch=None,
         total_steps=None):
     """Builds the model with `build_model()` inside the configured
     distribution strategy, compiles and fits it with the callbacks above,
     saves it, writes `config.json`, `train_history.json` and
-    `plots/learning_curves.png`, and returns the Keras history dict.
+    `plots/learning_curves.png`, and returns the Keras history dict of the
+    whole run (a resumed run's earlier epochs included).
 
     `config["train"]` holds `epochs`, `learning_rate`, `clipnorm`,
     `patience`, `seed`, `jit_compile` and optionally `strategy` (one of
     `STRATEGIES`, default `"default"`), `schedule` (`"constant"` or
-    `"cosine"`; a cosine needs `total_steps`, the optimizer steps of the run)
-    and `ema` (`ema_momentum`).
+    `"cosine"`; a cosine needs `total_steps`, the optimizer steps of the run),
+    `ema` (`ema_momentum`) and `max_steps_per_epoch` (`capped`).
     """
     t = config["train"]
+    train_batches, valid_batches, steps_per_epoch, total_steps = capped(
+        train_batches, valid_batches, steps_per_epoch, total_steps,
+        t.get("max_steps_per_epoch", 0), t["epochs"])
     strategy = strategy_named(t.get("strategy", "default"))
     run_dir = writer_dir(strategy, run_dir)
     atomic.write_json(os.path.join(run_dir, "config.json"), config)
@@ -117,14 +148,15 @@ def fit(build_model, train_batches, valid_batches, config, run_dir, *, loss, met
         model.compile(optimizer=optimizer(t, total_steps), loss=loss, metrics=metrics,
                       jit_compile=t["jit_compile"])
     adapt_for_strategy(model, strategy, train_batches)
-    history = model.fit(train_batches, validation_data=valid_batches, epochs=t["epochs"],
-                        steps_per_epoch=steps_per_epoch,
-                        callbacks=callbacks(run_dir, t, monitor, mode) + list(extra_callbacks),
-                        verbose="auto")
+    stage_callbacks = callbacks(run_dir, t, monitor, mode)
+    model.fit(train_batches, validation_data=valid_batches, epochs=t["epochs"],
+              steps_per_epoch=steps_per_epoch,
+              callbacks=stage_callbacks + list(extra_callbacks), verbose="auto")
+    history = stage_callbacks[0].history
     save_model(model, run_dir)
-    atomic.write_json(os.path.join(run_dir, "train_history.json"), history.history)
-    plot_history(history.history, os.path.join(run_dir, "plots", "learning_curves.png"))
-    return history.history
+    atomic.write_json(os.path.join(run_dir, "train_history.json"), history)
+    plot_history(history, os.path.join(run_dir, "plots", "learning_curves.png"))
+    return history
 
 
 def train(task, config, run_dir, data=None, data_dir=None):

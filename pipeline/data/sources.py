@@ -14,16 +14,25 @@ by line, so a file that is not UTF-8 is reported at the line that fails. A
 UTF-8 byte-order mark at the start (as Excel writes) is dropped.
 """
 
+import array
 import csv
+import itertools
 import math
-import re
 from pathlib import Path
 
 import numpy as np
 
 from pipeline.core.errors import DataError
 
-PHONEME = re.compile(r"[A-Z]+[0-2]?")
+#: The ARPAbet phonemes of the CMU Pronouncing Dictionary: 15 vowels, each
+#: with an optional stress digit 0-2, and 24 consonants
+#: (http://www.speech.cs.cmu.edu/cgi-bin/cmudict, "Phoneme Set").
+ARPABET_VOWELS = ("AA", "AE", "AH", "AO", "AW", "AY", "EH", "ER", "EY", "IH", "IY", "OW",
+                  "OY", "UH", "UW")
+ARPABET_CONSONANTS = ("B", "CH", "D", "DH", "F", "G", "HH", "JH", "K", "L", "M", "N", "NG",
+                      "P", "R", "S", "SH", "T", "TH", "V", "W", "Y", "Z", "ZH")
+ARPABET = frozenset((*ARPABET_VOWELS, *ARPABET_CONSONANTS,
+                     *(f"{vowel}{stress}" for vowel in ARPABET_VOWELS for stress in "012")))
 G2P_EXPECTED = "expected lines 'word<TAB>phonemes', e.g. 'hello<TAB>HH AH0 L OW1'"
 MIN_SERIES_VALUES = 3
 
@@ -33,15 +42,16 @@ def _count(number, noun):
     return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
-def _read_lines(path, expected):
-    """The decoded lines of a file, line endings kept, BOM dropped.
+def _iter_lines(path, expected):
+    """Yields the decoded lines of a file one at a time, line endings kept,
+    BOM dropped, so a large file is never held in memory as Python strings.
 
     Args:
         path: The file to read.
         expected: What the file should hold, for the empty-file message.
 
-    Returns:
-        A non-empty list of `str` lines; line `i` of the file is item `i - 1`.
+    Yields:
+        `str` lines; line `i` of the file is the `i`-th.
 
     Raises:
         DataError: The path is missing, a directory or unreadable, the file
@@ -53,31 +63,51 @@ def _read_lines(path, expected):
     if not file.exists():
         raise DataError(path, "no such file")
     try:
-        data = file.read_bytes()
+        handle = file.open("rb")
     except OSError as error:
         raise DataError(path, f"cannot read: {error.strerror or error}") from None
-    if not data:
-        raise DataError(path, f"empty file; {expected}")
-    lines = []
-    for number, raw in enumerate(data.splitlines(keepends=True), start=1):
-        try:
-            lines.append(raw.decode("utf-8"))
-        except UnicodeDecodeError as error:
-            message = (
-                f"not valid UTF-8 (byte 0x{raw[error.start]:02x} at column {error.start + 1}); "
-                "expected a UTF-8 text file"
-            )
-            raise DataError(path, message, line=number) from None
-    lines[0] = lines[0].removeprefix("\ufeff")
-    return lines
+    with handle:
+        number = 0
+        for number, raw in enumerate(_split_lines(handle), start=1):
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError as error:
+                message = (
+                    f"not valid UTF-8 (byte 0x{raw[error.start]:02x} at column "
+                    f"{error.start + 1}); expected a UTF-8 text file"
+                )
+                raise DataError(path, message, line=number) from None
+            yield line.removeprefix("\ufeff") if number == 1 else line
+        if number == 0:
+            raise DataError(path, f"empty file; {expected}")
 
 
-def _parse_g2p_line(path, number, line):
+def _split_lines(handle, chunk=1 << 16):
+    """The lines of a binary file as `bytes.splitlines(keepends=True)` cuts
+    them (at \\n, \\r\\n and \\r), read in chunks of `chunk` bytes."""
+    rest = b""
+    while True:
+        data = handle.read(chunk)
+        if not data:
+            break
+        lines = (rest + data).splitlines(keepends=True)
+        rest = lines.pop() if lines and not lines[-1].endswith(b"\n") else b""
+        yield from lines
+    if rest:
+        yield rest
+
+
+def _read_lines(path, expected):
+    """The decoded lines of a file (`_iter_lines`) as a non-empty list."""
+    return list(_iter_lines(path, expected))
+
+
+def _parse_g2p_line(path, number, line, phones=ARPABET):
     """`(word, pronunciation)` from one `word<TAB>phonemes` line.
 
     Raises:
         DataError: Wrong column count, empty word or phonemes, or a token
-            that is not ARPAbet.
+            outside `phones` (None: any token).
     """
     columns = line.rstrip("\r\n").split("\t")
     if len(columns) == 1:
@@ -91,24 +121,27 @@ def _parse_g2p_line(path, number, line):
     if not tokens:
         raise DataError(path, f"no phonemes for {word!r}; {G2P_EXPECTED}", line=number)
     for token in tokens:
-        if not PHONEME.fullmatch(token):
+        if phones is not None and token not in phones:
             message = (
-                f"bad phoneme {token!r} for {word!r}; expected ARPAbet tokens, "
-                "upper-case letters with an optional stress digit 0-2, e.g. 'AH0'"
+                f"bad phoneme {token!r} for {word!r}; expected ARPAbet, the 39 phonemes "
+                "of CMUdict with an optional stress digit 0-2 on vowels, e.g. 'AH0' "
+                "(--set g2p.phones=any for another phone set)"
             )
             raise DataError(path, message, line=number)
     return word, " ".join(tokens)
 
 
-def read_g2p_tsv(path):
+def read_g2p_tsv(path, phones=ARPABET):
     """Reads a pronunciation dictionary of `word<TAB>phonemes` lines.
 
-    Words are stripped and lower-cased; phonemes are space-separated ARPAbet
-    tokens (`[A-Z]+[0-2]?`). A word may appear on several lines, one per
-    pronunciation. Blank lines and lines starting with `#` are skipped.
+    Words are stripped and lower-cased; phonemes are space-separated tokens
+    of `phones`, by default ARPAbet (`ARPABET`). A word may appear on
+    several lines, one per pronunciation. Blank lines and lines starting
+    with `#` are skipped.
 
     Args:
         path: The TSV file.
+        phones: The phone set, a set of tokens, or None for any token.
 
     Returns:
         `{word: [pronunciation, ...]}` in first-seen order, each
@@ -123,7 +156,7 @@ def read_g2p_tsv(path):
     for number, line in enumerate(_read_lines(path, G2P_EXPECTED), start=1):
         if not line.strip() or line.lstrip().startswith("#"):
             continue
-        word, pronunciation = _parse_g2p_line(path, number, line)
+        word, pronunciation = _parse_g2p_line(path, number, line, phones)
         prons = entries.setdefault(word, [])
         if pronunciation not in prons:
             prons.append(pronunciation)
@@ -280,6 +313,10 @@ def _parse_value(path, number, name, cell):
 def read_series_csv(path, column=None):
     """Reads a time series: one column of a CSV file with a header row.
 
+    The file is read a line at a time into a float64 buffer, so memory
+    holds the values (8 bytes each) and never a Python object a value: a
+    10-million-row file takes about its own size.
+
     The value column is `column` if given, else the column named `value`
     (names compare stripped and case-insensitively), else the last column
     (the only one, if there is one). Empty cells are missing values, NaN,
@@ -300,14 +337,19 @@ def read_series_csv(path, column=None):
             differs from the header's or a non-numeric value (with its line
             number), or fewer than 3 values.
     """
-    lines = _read_lines(path, "expected CSV with a header row and a value column")
-    rows = _csv_rows(path, lines, _delimiter(path, lines))
+    lines = _iter_lines(path, "expected CSV with a header row and a value column")
+    leading = []  # the blank lines up to the first non-blank one, which chooses the delimiter
+    for line in lines:
+        leading.append(line)
+        if line.strip():
+            break
+    rows = _csv_rows(path, itertools.chain(leading, lines), _delimiter(path, leading))
     header_line, header = next(rows, (None, None))
     if header is None:
         raise DataError(path, "no header row; expected CSV with a header row and a value column")
     index = _value_column(path, header_line, header, column)
     name = header[index].strip()
-    values = []
+    values = array.array("d")  # 8 bytes a value, no Python object each
     for number, fields in rows:
         if len(fields) != len(header):
             message = (
@@ -316,7 +358,7 @@ def read_series_csv(path, column=None):
             )
             raise DataError(path, message, line=number)
         values.append(_parse_value(path, number, name, fields[index]))
-    series = np.array(values, dtype=np.float64)
+    series = np.frombuffer(values, dtype=np.float64)  # a view of the buffer, no copy
     present = int(np.count_nonzero(~np.isnan(series)))
     if present < MIN_SERIES_VALUES:
         message = (

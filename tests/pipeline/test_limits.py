@@ -144,3 +144,13 @@ def test_every_task_takes_train_strategy_as_the_strategy_flag_sets_it(task):
     there although `--strategy mirrored` sets it."""
     config = config_lib.resolve(task, "smoke", sets=["train.strategy=mirrored"])
     assert config["train"]["strategy"] == "mirrored"
+
+
+def test_an_unknown_set_key_names_it_and_the_nearest_keys_in_one_short_line():
+    """Issue 33 item 6: not the list of every key."""
+    with pytest.raises(UsageError) as caught:
+        config_lib.resolve("g2p", "smoke", sets=["model.unitz=3"])
+    message = str(caught.value)
+    assert message.startswith("--set model.unitz=3: unknown key model.unitz; did you mean "
+                              "model.units")
+    assert len(message) < 200 and "\n" not in message

@@ -71,10 +71,10 @@ def test_not_utf8_names_the_line(tmp_path, reader, name, content, line):
 def test_unreadable_file(tmp_path, monkeypatch):
     path = write(tmp_path, "d.tsv", "a\tAH0\n")
 
-    def refuse(self):
+    def refuse(self, *args, **kwargs):
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(type(path), "read_bytes", refuse)
+    monkeypatch.setattr(type(path), "open", refuse)
     with raises_at(path, None, "cannot read: Permission denied"):
         read_g2p_tsv(path)
 

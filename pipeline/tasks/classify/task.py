@@ -31,6 +31,16 @@ class ClassifyTask(Task):
 
         return classify_data.describe(task_data, count)
 
+    def memory_estimate(self, config):
+        """The encoder over `data.max_length` tokens (256 characters or
+        20,000 words), one label read out a text."""
+        from pipeline.core import memory
+
+        vocabulary = 256 if config["classify"]["unit"] == "char" else 20_000
+        directions = 2 if config["model"]["bidirectional"] else 1
+        return memory.recurrent(config, steps=config["data"]["max_length"],
+                                vocabulary=vocabulary, outputs=0, directions=directions)
+
     def recipe(self, config, run_dir, data=None, data_dir=None):
         from pipeline.tasks.classify import model
 

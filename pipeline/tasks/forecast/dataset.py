@@ -31,16 +31,20 @@ def fill_missing(values):
     """Linear interpolation over NaN gaps; returns `(filled, count)`.
 
     Leading or trailing gaps take the nearest observed value. A series with
-    no observed value at all raises ValueError.
+    no gap is returned as it is. A series with no observed value at all
+    raises ValueError.
     """
     values = np.asarray(values, "float64")
     missing = np.isnan(values)
-    if missing.all():
+    gaps = np.flatnonzero(missing)
+    if not len(gaps):
+        return values, 0  # no copy: a long user series costs its size once
+    if len(gaps) == len(values):
         raise ValueError("the series has no observed value")
-    positions = np.arange(len(values))
+    observed = np.flatnonzero(~missing)
     filled = values.copy()
-    filled[missing] = np.interp(positions[missing], positions[~missing], values[~missing])
-    return filled, int(missing.sum())
+    filled[gaps] = np.interp(gaps, observed, values[observed])
+    return filled, len(gaps)
 
 
 class StatsmodelsSeriesConfig(tfds.core.BuilderConfig):

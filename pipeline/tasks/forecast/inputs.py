@@ -3,6 +3,7 @@ normaliser fitted on the training split."""
 
 import numpy as np
 import tensorflow as tf
+from numpy.lib.stride_tricks import sliding_window_view
 
 from pipeline.data import transforms
 
@@ -19,7 +20,10 @@ def windows(series, start, stop, *, history, horizon):
 
     The history of a window may reach back before `start` (into earlier
     splits): the model sees the past as it would in use, and no target is
-    ever seen in a window of an earlier split's targets.
+    ever seen in a window of an earlier split's targets. The windows are
+    read-only views of one float32 copy of the series
+    (`numpy.lib.stride_tricks.sliding_window_view`), so a long series costs
+    its own size, not `history + horizon` times it.
 
     Returns:
         `(histories [N, history], targets [N, horizon])` float32.
@@ -32,16 +36,32 @@ def windows(series, start, stop, *, history, horizon):
             f"the split [{start}, {stop}) is too short for history {history} and "
             f"horizon {horizon}"
         )
-    origins = np.arange(first, last + 1)
-    histories = np.stack([series[o - history : o] for o in origins])
-    targets = np.stack([series[o : o + horizon] for o in origins])
+    views = sliding_window_view(series, history)  # [len - history + 1, history]
+    histories = views[first - history : last - history + 1]  # window o reads [o - history, o)
+    targets = sliding_window_view(series, horizon)[first : last + 1]  # [o, o + horizon)
     return histories, targets
 
 
 def batches(histories, targets, *, batch_size=32, training=False, seed=0):
-    """`(history [B, W, 1], targets [B, H])` batches."""
-    dataset = tf.data.Dataset.from_tensor_slices((histories[..., None], targets))
-    dataset = dataset.cache()
+    """`(history [B, W, 1], targets [B, H])` batches.
+
+    The dataset holds the windows' indices and gathers each batch from the
+    arrays (`tf.numpy_function`), so the windows are never copied whole
+    into the pipeline: memory stays that of the arrays whatever their
+    length."""
+    count, window = histories.shape
+    horizon = targets.shape[1]
+
+    def gather(indices):
+        return histories[indices][..., None], np.asarray(targets[indices])
+
+    def load(indices):
+        inputs, outputs = tf.numpy_function(gather, [indices], (tf.float32, tf.float32))
+        return tf.ensure_shape(inputs, [None, window, 1]), tf.ensure_shape(outputs,
+                                                                           [None, horizon])
+
+    dataset = tf.data.Dataset.range(count)
     dataset = transforms.shuffle_batch(dataset, batch_size=batch_size, shuffle=training,
                                        seed=seed)
-    return transforms.finish(dataset)
+    return transforms.finish(dataset.map(load, num_parallel_calls=transforms.AUTOTUNE,
+                                         deterministic=True))

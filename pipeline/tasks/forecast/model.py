@@ -12,6 +12,11 @@ from pipeline.core.task import Recipe
 from pipeline.tasks.forecast import data as series_data
 from pipeline.tasks.forecast import inputs, settings
 
+#: The least-squares start reads at most the last this many training
+#: windows (a copy of them in float64 is made), so a long user series does
+#: not cost `window` times its size; the embedded series have fewer.
+LEAST_SQUARES_WINDOWS = 100_000
+
 
 def build_model(config, horizon, windows=None):
     """The `Forecaster` the configuration describes, built; with the
@@ -26,7 +31,7 @@ def build_model(config, horizon, windows=None):
                        relative=m["level"] == "last", members=m["members"], name="forecast")
     model(np.zeros((1, config["data"]["window"], 1), "float32"))
     if windows is not None and m["linear_init"] == "least_squares":
-        model.fit_linear(*windows)
+        model.fit_linear(*(part[-LEAST_SQUARES_WINDOWS:] for part in windows))
     return model
 
 

@@ -39,6 +39,14 @@ class ForecastTask(Task):
 
         return series_data.describe(task_data, count)
 
+    def memory_estimate(self, config):
+        """`model.members` networks over a window (0: the longest series
+        default, 104 steps) of one value, one forecast read out a window."""
+        from pipeline.core import memory
+
+        return memory.recurrent(config, steps=config["data"]["window"] or 104, vocabulary=1,
+                                outputs=0, copies=config["model"]["members"])
+
     def recipe(self, config, run_dir, data=None, data_dir=None):
         from pipeline.tasks.forecast import model
 

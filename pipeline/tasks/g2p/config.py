@@ -11,11 +11,17 @@ from pipeline.core.schema import Limit, Option, Schema, at_least, common, fracti
 STRESS = ("keep", "strip")
 #: `g2p.direction`: the order the decoder emits the phonemes in.
 DIRECTIONS = ("l2r", "r2l")
+#: `g2p.phones`: the phone set a --data file's pronunciations are checked
+#: against: CMUdict's ARPAbet, or any whitespace-free token (another set).
+PHONE_SETS = ("arpabet", "any")
 
 SCHEMA = Schema(
     common("data.batch_size", 64),
     Option("data.max_train_words", 0, "a seeded random subset of the training words (0 = all)",
            at_least(0)),
+    Option("data.max_word_length", 48, "words are cut to this many characters at prepare, "
+           "and pronunciations to as many phonemes (the export's decode.max_input_length)",
+           at_least(1), prepare=True),
     Option("data.max_eval_words", 0, "a seeded random subset of the validation and test words "
            "(0 = all)", at_least(0)),
     common("data.seed", 0),
@@ -70,6 +76,9 @@ SCHEMA = Schema(
            "(comma-separated run directories; pipeline.core.ensemble)"),
     Option("g2p.stress", "keep", "keep: train on the pronunciations as given; strip: with the "
            "stress digits removed (no stress-kept scores then)", one_of(*STRESS), prepare=True),
+    Option("g2p.phones", "arpabet", "the phone set of a --data file's pronunciations: arpabet "
+           "(CMUdict's 39 phonemes, stress 0-2 on vowels) or any (another set, any "
+           "whitespace-free token)", one_of(*PHONE_SETS), prepare=True),
     Option("g2p.direction", "l2r", "the order the decoder emits the phonemes in: l2r first to "
            "last, r2l last to first (the answers are turned back around)",
            one_of(*DIRECTIONS)),

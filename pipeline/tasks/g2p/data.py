@@ -37,26 +37,49 @@ def text(value):
 
 
 @functools.lru_cache(maxsize=4)
-def load(data=None, data_dir=None):
+def load(data=None, data_dir=None, phones="arpabet", max_length=48):
     """The `TaskData` of CMUdict (`data` None) or of the TSV file `data`
-    (cached in the process: the stages of one `pipeline.run` share it;
+    whose pronunciations use the phone set `phones` (`config.PHONE_SETS`),
+    with words and pronunciations longer than `max_length` cut (`cut`;
+    cached in the process: the stages of one `pipeline.run` share it;
     treat it as read-only)."""
     if data is None:
         builder = builders.prepare_builder("cmudict_g2p", data_dir)
         out = {split: read_entries(builder, split) for split in SPLITS}
-        return builders.TaskData("g2p", "cmudict_g2p", out,
-                                 metadata=dict(builder.info.metadata))
-    kind, value = parse_data_flag(data)
-    if kind == "tfds":
-        raise UsageError(f"--data tfds:{value}: g2p reads a TSV file 'word<TAB>phonemes'; "
-                         "no TFDS catalog entry has that form")
-    entries = sources.read_g2p_tsv(value)
-    return builders.TaskData("g2p", value, {split: dict(items) for split, items in
-                                            builders.split_keyed(entries.items()).items()})
+        metadata = dict(builder.info.metadata)
+        source = "cmudict_g2p"
+    else:
+        kind, source = parse_data_flag(data)
+        if kind == "tfds":
+            raise UsageError(f"--data tfds:{source}: g2p reads a TSV file "
+                             "'word<TAB>phonemes'; no TFDS catalog entry has that form")
+        entries = sources.read_g2p_tsv(source, sources.ARPABET if phones == "arpabet" else None)
+        out = {split: dict(items) for split, items in builders.split_keyed(entries.items()).items()}
+        metadata = {}
+    out, count = cut(out, max_length)
+    return builders.TaskData("g2p", source, out, metadata={**metadata, "cut_words": count})
+
+
+def cut(splits, max_length):
+    """`(splits, count)`: every word cut to `max_length` characters and
+    every pronunciation to `max_length` phonemes, and the number of
+    entries cut, so one huge line of a file cannot blow up training
+    (the export cuts what it reads at `decode.max_input_length` too)."""
+    count = 0
+    out = {}
+    for split, entries in splits.items():
+        out[split] = {}
+        for word, prons in entries.items():
+            short = [" ".join(p.split()[:max_length]) for p in prons]
+            if len(word) > max_length or short != prons:
+                count += 1
+            kept = out[split].setdefault(word[:max_length], [])
+            kept.extend(p for p in short if p not in kept)
+    return out, count
 
 
 def load_data(config, data=None, data_dir=None):
-    return load(data, data_dir)
+    return load(data, data_dir, config["g2p"]["phones"], config["data"]["max_word_length"])
 
 
 def subset(entries, limit, seed):
@@ -84,7 +107,7 @@ def splits(task_data, config):
 
 def load_splits(config, data=None, data_dir=None):
     """`splits` of the data `--data` names."""
-    return splits(load(data, data_dir), config)
+    return splits(load_data(config, data, data_dir), config)
 
 
 def check_prepared(config, run_dir):

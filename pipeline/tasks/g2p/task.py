@@ -39,6 +39,15 @@ class G2PTask(Task):
 
         return g2p_data.describe(task_data, count)
 
+    def memory_estimate(self, config):
+        """A recurrent encoder and decoder over words and pronunciations of
+        `data.max_word_length`, into about 100 graphemes or phonemes."""
+        from pipeline.core import memory
+
+        directions = 2 if config["model"]["bidirectional"] else 1
+        return memory.recurrent(config, steps=2 * config["data"]["max_word_length"],
+                                vocabulary=100, directions=directions)
+
     def recipe(self, config, run_dir, data=None, data_dir=None):
         from pipeline.tasks.g2p import model
 

@@ -38,6 +38,14 @@ class LMTask(Task):
 
         return lm_data.describe(task_data, count)
 
+    def memory_estimate(self, config):
+        """The character network over `data.sequence_length` steps (256
+        characters, an upper bound of most texts' alphabets)."""
+        from pipeline.core import memory
+
+        return memory.recurrent(config, steps=config["data"]["sequence_length"],
+                                vocabulary=256)
+
     def recipe(self, config, run_dir, data=None, data_dir=None):
         from pipeline.tasks.lm import model
 

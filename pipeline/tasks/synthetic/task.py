@@ -31,6 +31,12 @@ class SyntheticTask(Task):
 
         return problem_data.describe(task_data, count)
 
+    def memory_estimate(self, config):
+        """The network over `synthetic.length` steps of a few input values."""
+        from pipeline.core import memory
+
+        return memory.recurrent(config, steps=config["synthetic"]["length"], vocabulary=10)
+
     def recipe(self, config, run_dir, data=None, data_dir=None):
         from pipeline.tasks.synthetic import model
 
