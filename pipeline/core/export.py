@@ -87,7 +87,10 @@ def chunked(function, size, batched):
 
             _, _, arrays = tf.while_loop(lambda start, index, arrays: start < rows, body,
                                          (tf.constant(size), tf.constant(1), arrays))
-            return {name: array.concat() for name, array in arrays.items()}
+            # [B, ...]: the rank and inner sizes of a slice's answer (a
+            # signature's outputs need a known rank)
+            return {name: tf.ensure_shape(array.concat(), [None, *first[name].shape[1:]])
+                    for name, array in arrays.items()}
 
         return tf.cond(rows <= size, whole, sliced)
 

@@ -14,16 +14,22 @@ from pipeline.tasks.g2p.decoding import make_served
 SAMPLE_WORDS = ["hello", "world", "pronunciation", "tensorflow", "keras", "recurrent"]
 
 
-def serving_endpoint(server):
-    """The `serving_default` function: `words [B]` -> `{"phonemes", "score"}`."""
+#: The most words the export decodes at once: a larger request is answered
+#: in slices of this many words, so its memory does not grow with its size.
+SERVING_CHUNK = 256
 
-    @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name="words")],
-                 autograph=False)
-    def serve(words):
+
+def serving_endpoint(server, chunk=SERVING_CHUNK):
+    """The `serving_default` function: `words [B]` -> `{"phonemes", "score"}`,
+    decoded `chunk` words at a time (`pipeline.core.export.chunked`)."""
+
+    def answer(words):
         phonemes, score = server(words)
         return {"phonemes": phonemes, "score": score}
 
-    return serve
+    return tf.function(export_lib.chunked(answer, chunk, batched=("words",)),
+                       input_signature=[tf.TensorSpec([None], tf.string, name="words")],
+                       autograph=False)
 
 
 def export(config, run_dir, directory):

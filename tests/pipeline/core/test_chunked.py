@@ -31,3 +31,10 @@ def test_a_small_and_an_empty_batch_are_one_call():
         history = np.ones((rows, 2), "float32")
         answer = SERVE(history=tf.constant(history), scale=tf.constant(1.0))
         assert answer["forecast"].shape == (rows, 2) and answer["label"].shape == (rows,)
+
+
+def test_the_answers_keep_their_rank_and_inner_sizes():
+    """A signature's outputs need a known shape: `[None, 2]` and `[None]`."""
+    outputs = SERVE.get_concrete_function().structured_outputs
+    assert outputs["forecast"].shape.as_list() == [None, 2]
+    assert outputs["label"].shape.as_list() == [None]

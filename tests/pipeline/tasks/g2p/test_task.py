@@ -87,6 +87,19 @@ def test_export_loads_without_the_project_and_matches_in_process(smoke_run):
     assert served["score"][-2] == served["score"][-1] != 0.0
 
 
+def test_a_large_request_is_decoded_in_slices_with_the_same_answers(smoke_run):
+    """The export decodes `SERVING_CHUNK` words at a time; slices of 3 words
+    answer as one whole batch does."""
+    from pipeline.tasks.g2p.export import serving_endpoint
+
+    server = decoding.make_served(resolve("g2p", "smoke"), smoke_run[0])
+    words = tf.constant(ODD)
+    whole = serving_endpoint(server, chunk=len(ODD))(words)
+    sliced = serving_endpoint(server, chunk=3)(words)
+    assert sliced["phonemes"].numpy().tolist() == whole["phonemes"].numpy().tolist()
+    np.testing.assert_allclose(sliced["score"].numpy(), whole["score"].numpy(), atol=1e-4)
+
+
 def test_export_answers_batches_of_empty_words_and_of_none(smoke_run):
     """A batch whose every word is empty encodes to zero time steps: empty
     answers, score 0; a batch of no words, no answers. (A NUL character is
