@@ -115,8 +115,9 @@ def report(rows, args, seconds):
     """The markdown of `reports/forecast.md`."""
     import numpy as np
 
-    methods = ["network", "combination"] + [m for m in rows[0]["mase"]
-                                            if m not in ("network", "combination")]
+    from models.classical.peers import LABELS
+
+    methods = ["network", "combination"] + [m for m in LABELS.values() if m in rows[0]["mase"]]
     lines = ["# Forecast suite: rolling-origin MASE on the test origins", "",
              f"`python -m bench.forecast_suite --preset {args.preset}"
              + "".join(f" --set {s}" for s in args.set) + "`"
@@ -138,17 +139,18 @@ def report(rows, args, seconds):
             cells.append(f"**{text}**" if m == r["best_peer"] else text)
         lines.append(f"| {r['series']} | {freq} | {r['horizon']} | {r['season']} | "
                      + " | ".join(cells)
-                     + f" | {r['choice']} {r['final']:.3f} | {r['ratio']:.3f} | "
+                     + f" | {r['choice']}{' with ' + r['peer'] if r['choice'] != 'network' else ''}"
+                     f" {r['final']:.3f} | {r['ratio']:.3f} | "
                      f"{r['covered'] / r['values']:.3f} |")
     geo = float(np.exp(np.mean([np.log(r["ratio"]) for r in rows])))
     covered = sum(r["covered"] for r in rows) / sum(r["values"] for r in rows)
+    transformed = [f"{r['series']} {DESCRIPTION[r['series']][1]}" for r in rows
+                   if DESCRIPTION[r["series"]][1] != "none"]
     lines += ["", f"Geometric mean over {len(rows)} series of final / best peer MASE: "
               f"**{geo:.3f}**. Pooled coverage of the {rows[0]['level']:.0%} split-conformal "
               f"intervals: **{covered:.3f}** over {sum(r['values'] for r in rows)} test values.",
               "", "Bold: the best statistical peer of the row. Transforms: "
-              + "; ".join(f"{name} {DESCRIPTION[name][1]}" for name in
-                          (r["series"] for r in rows) if DESCRIPTION[name][1] != "none")
-              + ". Wall time per series: "
+              + ("; ".join(transformed) or "none") + ". Wall time per series: "
               + ", ".join(f"{r['series']} {r['seconds']:.0f} s" for r in rows) + ".", ""]
     return "\n".join(lines), geo, covered
 
