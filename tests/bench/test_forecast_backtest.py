@@ -60,18 +60,18 @@ def test_smoke_backtest_scores_each_block_without_reading_past_it(tmp_path, caps
     assert forecast_backtest.main(["--preset", "smoke", "--blocks", "2",
                                    "--work-dir", str(work)]) == 0
     summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
-    assert summary["blocks"] == [279, 264]  # the validation split, then 15 years back
+    assert summary["blocks"] == [241, 207]  # the validation block, then 34 years back
     assert summary["rmse_ratio"]["baseline"] == 1.0
     assert set(summary["rmse_ratio"]) == {"network", "baseline", "direct linear",
                                           "+ kernel ridge", "SETAR"}
     for k, start in enumerate(summary["blocks"]):
         fold = work / f"block_{k}"
         with open(fold / "data" / "prepared.json", encoding="utf-8") as handle:
-            assert json.load(handle)["bounds"]["test"] == [start, start + 15]
-        assert len(np.load(fold / "data" / "series.npy")) == start + 15
+            assert json.load(handle)["bounds"]["test"] == [start, start + 34]
+        assert len(np.load(fold / "data" / "series.npy")) == start + 34
         with open(fold / "metrics.json", encoding="utf-8") as handle:
             metrics = json.load(handle)
-        assert metrics["windows"] == 11 and metrics["baseline"]["train_values"] == start - 15
+        assert metrics["windows"] == 30 and metrics["origins"] == [start, start + 29]
 
 
 def test_non_empty_work_dir_is_refused(tmp_path):

@@ -51,7 +51,8 @@ def test_prepare_forecast_fits_normalizer_on_train_only(tmp_path):
     values = list(range(100)) + [10_000] * 10  # a jump only in the held-out part
     data = write(tmp_path / "s.csv", "value\n" + "".join(f"{v}\n" for v in values))
     _, prepared = prepare("forecast", tmp_path / "run", data)
-    assert prepared["normalizer"]["mean"] == pytest.approx(48.5)  # train = the first 98 values
+    # two blocks of 30 origins at the CSV horizon 6 hold out 2 x 35 values: train = the first 40
+    assert prepared["normalizer"]["mean"] == pytest.approx(19.5)
 
 
 @pytest.mark.parametrize("task,pairs", [("forecast", ["nope"]), ("forecast", ["forecast.series"]),

@@ -1,7 +1,9 @@
 """The forecast task's series: the embedded `statsmodels_series` (`dataset`)
-or a user's CSV, split by position (docs/architecture.md section 3: the
-last 5% test, the 5% before it validation), and the prepared run's series
-cut into windows."""
+or a user's CSV, split by position into blocks of forecast origins
+(docs/architecture.md section 3: the last block holding 30 origins at the
+series' horizon is test, the block before it validation;
+`pipeline.data.splits.origin_bounds`), and the prepared run's series cut
+into windows."""
 
 import functools
 import json
@@ -13,26 +15,29 @@ from pipeline.core.errors import UsageError
 from pipeline.data import builders, sources, splits
 from pipeline.data.catalog import parse_data_flag
 from pipeline.tasks.forecast import dataset, inputs
+from pipeline.tasks.forecast.config import EMBEDDED, SERIES
 
-#: The embedded series, `statsmodels_series` configs.
-EMBEDDED = ("sunspots", "co2")
+#: Forecast origins in each held-out block, one step apart.
+ORIGINS, STRIDE = 30, 1
 
 
 @functools.lru_cache(maxsize=4)
-def load(data=None, data_dir=None, series="sunspots", column=""):
+def load(data=None, data_dir=None, series="sunspots", column="", horizon=0):
     """The `TaskData` of the embedded `series` (`data` None) or of the
     `column` of a CSV (`data` its path; "" = "value", else the last column),
-    its splits `(start, stop)` bounds into `TaskData.series`. Cached in the
+    its splits `(start, stop)` bounds into `TaskData.series`: blocks of
+    `ORIGINS` origins at `horizon` (0 = the series' default). Cached in the
     process (the stages of one `pipeline.run` share it; treat it as read-only)."""
     if data is None:
         if series not in EMBEDDED:
-            raise UsageError(f"--set forecast.series={series}: use sunspots or co2 (or --data "
-                             "FILE.csv for your own series)")
+            raise UsageError(f"--set forecast.series={series}: use one of "
+                             f"{', '.join(EMBEDDED)} (or --data FILE.csv for your own series)")
         builder = builders.prepare_builder("statsmodels_series", data_dir, config=series)
         values = np.concatenate([
             next(builder.as_dataset(split=split, shuffle_files=False).as_numpy_iterator())["value"]
             for split in splits.SPLITS]).astype("float64")
         source, metadata = f"statsmodels_series/{series}", dict(builder.info.metadata)
+        metadata.pop("bounds", None)  # the builder's storage pieces, not the splits
     else:
         kind, value = parse_data_flag(data)
         if kind == "tfds":
@@ -41,13 +46,17 @@ def load(data=None, data_dir=None, series="sunspots", column=""):
         values, filled = dataset.fill_missing(sources.read_series_csv(value,
                                                                       column=column or None))
         source, metadata = value, {"interpolated": filled}
-    bounds = splits.positional_bounds(len(values))
+    horizon = horizon or SERIES[series if data is None else "file"]["horizon"]
+    try:
+        bounds = splits.origin_bounds(len(values), horizon, ORIGINS, STRIDE)
+    except ValueError as error:
+        raise UsageError(f"{source}: {error}") from None
     return builders.TaskData("forecast", source, bounds, series=values, metadata=metadata)
 
 
 def load_data(config, data=None, data_dir=None):
     f = config["forecast"]
-    return load(data, data_dir, f["series"], f["column"])
+    return load(data, data_dir, f["series"], f["column"], config["data"]["horizon"])
 
 
 def prepare_data(task_data, directory):

@@ -1,7 +1,8 @@
-"""The forecast task's scores: every test window forecast by the model and
-by the ARIMA baseline (`models.classical.arima`, fitted on the training
-segment in the same evaluate call, forecasting from exactly the same
-origins with exactly the same history), in the series' own units."""
+"""The forecast task's scores: rolling-origin evaluation. Every origin of
+the test block is forecast by the model and by the statistical peers
+(`models.classical.peers`, refitted at every origin on exactly the history
+before it), scored per origin and pooled (`scores`) in the series' own
+units, with split-conformal intervals (`intervals`)."""
 
 import os
 import re
@@ -12,16 +13,10 @@ import tensorflow as tf
 from pipeline.core import atomic, evaluation
 from pipeline.core.errors import UsageError
 from pipeline.tasks.forecast import data as series_data
-from pipeline.tasks.forecast import settings
-from pipeline.tasks.forecast.plots import plot_forecasts
+from pipeline.tasks.forecast import intervals, scores, settings
+from pipeline.tasks.forecast.config import PEER_NAMES
+from pipeline.tasks.forecast.plots import plot_error_by_step, plot_forecasts
 from pipeline.tasks.forecast.server import load_trained
-
-
-def errors(forecasts, targets):
-    """RMSE and MAE over every forecast value, and the RMSE of each step."""
-    e = np.asarray(forecasts, "float64") - np.asarray(targets, "float64")
-    return {"rmse": float(np.sqrt(np.mean(e**2))), "mae": float(np.mean(np.abs(e))),
-            "rmse_by_step": np.sqrt(np.mean(e**2, axis=0)).round(4).tolist()}
 
 
 def fit_baseline(train, s):
@@ -33,51 +28,105 @@ def fit_baseline(train, s):
         return Baseline(train, s["order"], s["seasonal_order"], s["trend"], period=s["period"],
                         harmonics=s["harmonics"])
     except ValueError as error:  # "<reason>. Received: <key>=<value>"
-        found = re.fullmatch(r"(.*)\. Received: (\w+)=(.*)", str(error), re.DOTALL)
-        if not found:
-            raise
-        reason, key, value = found.groups()
-        raise UsageError(f"--set baseline.{key}={value}: {reason}") from None
+        raise flag_error(error, "baseline") from None
+
+
+def flag_error(error, section):
+    """The UsageError naming `--set <section>.<key>` of a ValueError whose
+    message ends `Received: <key>=<value>` (re-raised as it is otherwise)."""
+    found = re.fullmatch(r"(.*)\. Received: (\w+)=(.*)", str(error), re.DOTALL)
+    if not found:
+        raise error
+    reason, key, value = found.groups()
+    return UsageError(f"--set {section}.{key}={value}: {reason}")
 
 
 def evaluate(config, run_dir, split="test"):
-    """Forecasts the test windows (or those of `split`) with the model and
-    the ARIMA baseline (fitted here, on the training segment), writes
-    `metrics.json` and `plots/forecast.png` (`pipeline.core.evaluation.output_dir`),
+    """Forecasts from every origin of the test block (or that of `split`)
+    with the model and every peer of `evaluate.peers`
+    (`models.classical.peers`, each refitted at every origin on the history
+    before it), writes `metrics.json` and `plots/` (`pipeline.core.evaluation.output_dir`),
     and returns the metrics.
 
-    Metrics, in the series' units over all test windows and steps: `rmse`,
-    `mae`, the baseline's `baseline_rmse` and `baseline_mae`, `rmse_ratio`
-    and `mae_ratio` (model / baseline: below 1 the model wins), and the
-    persistence forecast's `naive_rmse` (the last value repeated).
+    The model is the one the train stage fitted on the training segment
+    (before both blocks); it is not refitted, and reads at each origin the
+    `window` values before it (NeuralForecast's `cross_validation(refit=False)`).
+
+    Metrics (`scores`), in the series' units: `rmse`, `mae` and `mase` of the
+    model pooled over the origins, by step and `per_origin`; `peers` the
+    same for each peer and `ratios` the model's over each peer's;
+    `rmse_ratio` and `mae_ratio` against the ARIMA baseline (`baseline_*`);
+    `interval_level` and `coverage` of the split-conformal intervals
+    (`intervals`: half-widths from the validation origins). Every method's
+    forecasts, the targets and the MASE scales go to `forecasts.json`
+    beside `metrics.json` (what `bench.forecast_suite` combines).
     """
+    from models.classical.peers import peer_forecasts
+
     server, series, prepared = load_trained(run_dir)
     window, horizon = server.window, server.model.horizon
     s = settings.settings(config, prepared)
     histories, targets, origins = series_data.split_windows(series, prepared, split, window,
                                                             horizon)
     predicted = server(histories).numpy().astype("float64")  # [N, H]
-    _, stop = prepared["bounds"]["train"]  # the training segment starts at 0
-    arima = fit_baseline(series[:stop], s)
-    baseline = arima.forecasts(series, origins, horizon)  # [N, H], the same origins
-    model_errors, base_errors = errors(predicted, targets), errors(baseline, targets)
+    names = parse_peers(config["evaluate"]["peers"])
+    try:
+        peer_values, info = peer_forecasts(names, series, origins, horizon, s["season"], s,
+                                           trend="ct" if s["level"] == "last" else "c")
+    except ValueError as error:  # "<reason>. Received: <key>=<value>"
+        raise flag_error(error, "baseline") from None
+    scales = scores.origin_scales(series, origins, s["season"])
+    model = scores.scores(predicted, targets, scales)
+    peers = {name: scores.scores(values, targets, scales) for name, values in peer_values.items()}
+    level = config["evaluate"]["interval_level"]
+    widths = intervals.run_half_widths(server, series, prepared, level)
     naive = np.repeat(histories[:, -1:], horizon, axis=1)
     metrics = {
-        "rmse": model_errors["rmse"], "mae": model_errors["mae"],
-        "baseline_rmse": base_errors["rmse"], "baseline_mae": base_errors["mae"],
-        "rmse_ratio": model_errors["rmse"] / base_errors["rmse"],
-        "mae_ratio": model_errors["mae"] / base_errors["mae"],
-        "naive_rmse": errors(naive, targets)["rmse"],
-        "windows": int(len(targets)), "window": int(window), "horizon": int(horizon),
-        "series": prepared["source"],
-        "rmse_by_step": model_errors["rmse_by_step"],
-        "baseline_rmse_by_step": base_errors["rmse_by_step"],
-        "baseline": arima.info, "split": split,
+        "rmse": model["rmse"], "mae": model["mae"], "mase": model["mase"],
+        "naive_rmse": scores.scores(naive, targets, scales)["rmse"],
+        "windows": int(len(targets)), "origins": [int(origins[0]), int(origins[-1])],
+        "stride": series_data.STRIDE, "window": int(window), "horizon": int(horizon),
+        "season": int(s["season"]), "series": prepared["source"], "split": split,
+        "rmse_by_step": model["rmse_by_step"], "mase_by_step": model["mase_by_step"],
+        "per_origin": model["per_origin"], "peers": peers, "peer_info": info,
+        "ratios": scores.ratios(model, peers),
+        "interval_level": level, "interval_half_widths": widths.round(4).tolist(),
+        "coverage": intervals.coverage(predicted, widths, targets),
     }
+    if "ARIMA" in peers:
+        base = peers["ARIMA"]
+        metrics.update(baseline_rmse=base["rmse"], baseline_mae=base["mae"],
+                       rmse_ratio=model["rmse"] / base["rmse"],
+                       mae_ratio=model["mae"] / base["mae"],
+                       baseline_rmse_by_step=base["rmse_by_step"],
+                       baseline={"model": arima_name(s)})
     atomic.write_json(evaluation.metrics_path(run_dir, split), metrics)
-    plot_forecasts(series, origins, predicted, baseline, metrics,
-                   os.path.join(evaluation.plots_dir(run_dir, split), "forecast.png"))
+    atomic.write_json(os.path.join(evaluation.output_dir(run_dir, split), "forecasts.json"),
+                      {"origins": origins.tolist(), "targets": targets.tolist(),
+                       "scales": scales.tolist(), "half_widths": widths.tolist(),
+                       "forecasts": {"network": predicted.tolist(),
+                                     **{name: v.tolist() for name, v in peer_values.items()}}})
+    plots_dir = evaluation.plots_dir(run_dir, split)
+    plot_forecasts(series, origins, predicted, widths, peer_values, metrics,
+                   os.path.join(plots_dir, "forecast.png"))
+    plot_error_by_step(metrics, os.path.join(plots_dir, "error_by_step.png"))
     return metrics
+
+
+def parse_peers(text):
+    """`evaluate.peers` as a tuple of names, each checked."""
+    names = tuple(name.strip() for name in text.split(",") if name.strip())
+    unknown = [name for name in names if name not in PEER_NAMES]
+    if unknown:
+        raise UsageError(f"--set evaluate.peers={text}: unknown peer {unknown[0]}; use "
+                         + ", ".join(PEER_NAMES))
+    return names
+
+
+def arima_name(s):
+    from models.classical.arima import describe
+
+    return describe(s["order"], s["seasonal_order"], s["trend"], s["period"], s["harmonics"])
 
 
 def inference_batch(run_dir, count=256):

@@ -1,42 +1,65 @@
-"""The forecast task's plot: the forecasts against the truth."""
+"""The forecast task's plots: the forecasts with their intervals against the
+truth, and the pooled error by step ahead of every method."""
 
 import numpy as np
 
 from pipeline.core import atomic
 
 
-def plot_forecasts(series, origins, predicted, baseline, metrics, path):
-    """Two panels: the end of the series with the model's and the baseline's
-    forecast from every test origin; the RMSE of each forecast step."""
+def pyplot():
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    return plt
+
+
+def plot_forecasts(series, origins, predicted, widths, peers, metrics, path, every=None):
+    """The end of the series with the model's forecasts and split-conformal
+    intervals from every `every`-th origin of the block (default: about six
+    forecasts), and the best peer's (lowest pooled MASE) dashed."""
+    plt = pyplot()
     horizon = predicted.shape[1]
+    every = every or max(1, len(origins) // 6)
     first = max(0, int(origins[0]) - 3 * metrics["window"])
-    fig, (top, bottom) = plt.subplots(2, 1, figsize=(10, 7), height_ratios=(2, 1))
-    steps = np.arange(first, len(series))
-    top.plot(steps, series[first:], color="black", lw=1.5, label="truth")
-    for i, o in enumerate(origins):
-        span = np.arange(o, o + horizon)
-        top.plot(span, predicted[i], color="tab:blue", lw=1, alpha=0.7,
-                 label="model" if i == 0 else None)
-        top.plot(span, baseline[i], color="tab:orange", lw=1, alpha=0.7, ls="--",
-                 label="ARIMA baseline" if i == 0 else None)
-    top.axvline(origins[0], color="grey", ls=":", lw=1)
-    top.set_title(f"{metrics['series']}: {horizon}-step forecasts from each "
-                  f"{metrics['split']} origin (RMSE ratio to baseline "
-                  f"{metrics['rmse_ratio']:.3f})")
-    top.set_xlabel("step")
-    top.legend()
-    k = np.arange(1, horizon + 1)
-    bottom.plot(k, metrics["rmse_by_step"], marker="o", label="model")
-    bottom.plot(k, metrics["baseline_rmse_by_step"], marker="o", ls="--",
-                label=metrics["baseline"]["model"])
-    bottom.set_xticks(k)
-    bottom.set_xlabel("steps ahead")
-    bottom.set_ylabel("RMSE")
-    bottom.legend()
+    fig, ax = plt.subplots(figsize=(10, 5))
+    ax.plot(np.arange(first, len(series)), series[first:], color="black", lw=1.5,
+            label="truth")
+    best = min(metrics["peers"], key=lambda name: metrics["peers"][name]["mase"], default=None)
+    for i in range(0, len(origins), every):
+        span = np.arange(origins[i], origins[i] + horizon)
+        first_one = i == 0
+        ax.plot(span, predicted[i], color="tab:blue", lw=1,
+                label="network" if first_one else None)
+        ax.fill_between(span, predicted[i] - widths, predicted[i] + widths, color="tab:blue",
+                        alpha=0.15, label=f"{metrics['interval_level']:.0%} interval"
+                        if first_one else None)
+        if best:
+            ax.plot(span, peers[best][i], color="tab:orange", lw=1, ls="--",
+                    label=best if first_one else None)
+    ax.axvline(origins[0], color="grey", ls=":", lw=1)
+    ax.set_title(f"{metrics['series']}: {horizon}-step forecasts from every {every}th "
+                 f"{metrics['split']} origin (coverage {metrics['coverage']:.2f})")
+    ax.set_xlabel("step")
+    ax.legend()
+    fig.tight_layout()
+    return atomic.save_figure(fig, path)
+
+
+def plot_error_by_step(metrics, path):
+    """MASE by step ahead, pooled over the origins, of the model and every
+    peer."""
+    plt = pyplot()
+    fig, ax = plt.subplots(figsize=(8, 4.5))
+    k = np.arange(1, metrics["horizon"] + 1)
+    ax.plot(k, metrics["mase_by_step"], marker="o", lw=2, label="network")
+    for name, peer in metrics["peers"].items():
+        ax.plot(k, peer["mase_by_step"], marker=".", ls="--", label=name)
+    ax.set_xlabel("steps ahead")
+    ax.set_ylabel("MASE")
+    ax.set_title(f"{metrics['series']}: pooled MASE by step, {metrics['windows']} "
+                 f"{metrics['split']} origins")
+    ax.legend(fontsize="small")
     fig.tight_layout()
     return atomic.save_figure(fig, path)

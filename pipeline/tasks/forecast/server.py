@@ -23,14 +23,18 @@ class ForecastServer(tf.Module):
         model: a trained `Forecaster`.
         mean, std: the normaliser of the training segment.
         window: the history length the model was trained on.
+        half_widths: `[H]` half-widths of the prediction intervals in the
+            series' units (`intervals`); None: zero.
     """
 
-    def __init__(self, model, mean, std, window):
+    def __init__(self, model, mean, std, window, half_widths=None):
         super().__init__()
         self.model = model
         self.window = int(window)
         self.mean = tf.constant(mean, tf.float32)
         self.std = tf.constant(std, tf.float32)
+        self.half_widths = tf.constant(0.0 if half_widths is None else list(half_widths),
+                                       tf.float32)  # [H], or a scalar 0
 
     def __call__(self, history):
         """`[B, H]` float32 forecasts of raw histories `[B, T]`, T >= window."""
@@ -42,6 +46,12 @@ class ForecastServer(tf.Module):
         scaled = (recent - self.mean) / self.std
         forecast = self.model(scaled[..., None], training=False)  # [B, H]
         return tf.cast(forecast, tf.float32) * self.std + self.mean
+
+    def with_intervals(self, history):
+        """`{"forecast", "lower", "upper"}`, each float32 `[B, H]`."""
+        forecast = self(history)
+        return {"forecast": forecast, "lower": forecast - self.half_widths,
+                "upper": forecast + self.half_widths}
 
 
 def trained_window(run_dir):
@@ -65,19 +75,26 @@ def load_trained(run_dir):
 
 
 def serving_endpoint(server):
-    """The `serving_default` function: `history [B, T]` -> `{"forecast"}`."""
+    """The `serving_default` function: `history [B, T]` ->
+    `{"forecast", "lower", "upper"}`."""
 
     @tf.function(input_signature=[tf.TensorSpec([None, None], tf.float32, name="history")])
     def serve(history):
-        return {"forecast": server(history)}
+        return server.with_intervals(history)
 
     return serve
 
 
-def export(run_dir, directory):
-    """Writes the SavedModel of a trained run into `directory`; returns the
-    metadata dict."""
-    server, _, prepared = load_trained(run_dir)
+def export(run_dir, directory, level):
+    """Writes the SavedModel of a trained run into `directory`, with
+    prediction intervals at nominal `level` calibrated on the validation
+    origins; returns the metadata dict."""
+    from pipeline.tasks.forecast import intervals
+
+    server, series, prepared = load_trained(run_dir)
+    widths = intervals.run_half_widths(server, series, prepared, level)
+    n = prepared["normalizer"]
+    server = ForecastServer(server.model, n["mean"], n["std"], server.window, widths)
     window = server.window
     export_lib.write_archive(directory, [server.model],
                              {"serving_default": serving_endpoint(server)})
@@ -85,7 +102,11 @@ def export(run_dir, directory):
     return {"model": server.model.get_config(), "window": window, "horizon": horizon,
             "normalizer": prepared["normalizer"], "series": prepared["source"],
             "inputs": {"history": f"float32 [B, T], raw values oldest first, T >= {window}"},
-            "outputs": {"forecast": f"float32 [B, {horizon}], the next {horizon} values"}}
+            "outputs": {"forecast": f"float32 [B, {horizon}], the next {horizon} values",
+                        "lower": f"float32 [B, {horizon}], the lower bounds of the {level:.0%} "
+                                 "split-conformal intervals",
+                        "upper": f"float32 [B, {horizon}], their upper bounds"},
+            "interval_level": level, "interval_half_widths": widths.round(4).tolist()}
 
 
 def show_export(path, run_dir):

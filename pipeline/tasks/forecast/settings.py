@@ -14,8 +14,8 @@ def series_name(prepared):
 
 
 def settings(config, prepared):
-    """Window, horizon, model level and linear window, and baseline of a
-    run, the series' defaults filled in where the configuration leaves them
+    """Window, horizon, peers' season, model level and linear window, and
+    baseline of a run, the series' defaults filled in where the configuration leaves them
     0, -1 or ""."""
     defaults = SERIES.get(series_name(prepared), SERIES["file"])
     d, m, b = config["data"], config["model"], config["baseline"]
@@ -23,7 +23,8 @@ def settings(config, prepared):
            "horizon": d["horizon"] or defaults["horizon"],
            "linear_window": defaults["linear_window"] if m["linear_window"] == -1
            else m["linear_window"],
-           "level": m["level"] or defaults["level"]}
+           "level": m["level"] or defaults["level"],
+           "season": d["season"] or defaults["season"]}
     for key in ("window", "horizon"):
         if out[key] < 1:
             raise UsageError(f"--set data.{key}={out[key]}: must be a positive integer")

@@ -79,7 +79,7 @@ class ForecastTask(Task):
     def export(self, config, run_dir, directory):
         from pipeline.tasks.forecast import server
 
-        return server.export(run_dir, directory)
+        return server.export(run_dir, directory, config["evaluate"]["interval_level"])
 
     def show_export(self, path, config, run_dir):
         from pipeline.tasks.forecast import server

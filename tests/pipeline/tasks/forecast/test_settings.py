@@ -14,9 +14,9 @@ from pipeline.tasks.forecast import evaluation, settings
 def test_series_option_reaches_every_stage_and_its_defaults():
     config = resolve("forecast", "smoke", sets=["forecast.series=co2"])
     assert rundir.prepare_options(registry.get("forecast"), config) == {
-        "forecast.series": "co2", "forecast.column": ""}
+        "forecast.series": "co2", "forecast.column": "", "data.horizon": 0}
     co2 = settings.settings(config, {"source": "statsmodels_series/co2"})
-    assert (co2["window"], co2["horizon"], co2["level"]) == (104, 26, "last")
+    assert (co2["window"], co2["horizon"], co2["level"], co2["season"]) == (104, 26, "last", 52)
     assert (co2["period"], co2["harmonics"], co2["trend"]) == (pytest.approx(52.18, abs=0.01),
                                                                3, "t")
     mine = resolve("forecast", "smoke", sets=["data.window=7", "model.linear_window=0",

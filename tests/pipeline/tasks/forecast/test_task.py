@@ -50,13 +50,21 @@ def test_run_writes_metrics_against_the_same_run_baseline(smoke_run):
     metrics = read_json(run_dir, "metrics.json")
     window, horizon = SERIES["sunspots"]["window"], SERIES["sunspots"]["horizon"]
     assert (metrics["window"], metrics["horizon"]) == (window, horizon)
-    assert metrics["windows"] == 15 - horizon + 1  # every test origin, targets inside test
-    assert metrics["rmse"] >= metrics["mae"] > 0
+    assert metrics["windows"] == 30  # every test origin, targets inside test
+    assert metrics["origins"] == [275, 304] and len(metrics["per_origin"]["mase"]) == 30
+    assert metrics["rmse"] >= metrics["mae"] > 0 and metrics["mase"] > 0
+    assert set(metrics["peers"]) == set(metrics["ratios"]) == {"SeasonalNaive", "ARIMA",
+                                                                "AR(AIC)"}  # the smoke peers
+    assert metrics["ratios"]["AR(AIC)"]["mase"] == pytest.approx(
+        metrics["mase"] / metrics["peers"]["AR(AIC)"]["mase"])
+    assert metrics["peer_info"]["ar_orders"] == [9]  # AIC picks AR(9) at every origin
+    assert 0 <= metrics["coverage"] <= 1 and metrics["interval_level"] == 0.9
     assert metrics["rmse_ratio"] == pytest.approx(metrics["rmse"] / metrics["baseline_rmse"])
     assert metrics["baseline"]["model"] == "ARIMA(9,0,0) trend c"
     assert metrics["baseline_rmse"] < metrics["naive_rmse"]  # AR(9) beats persistence
     assert len(metrics["rmse_by_step"]) == horizon
-    assert os.path.getsize(os.path.join(run_dir, "plots", "forecast.png")) > 0
+    for plot in ("forecast.png", "error_by_step.png"):
+        assert os.path.getsize(os.path.join(run_dir, "plots", plot)) > 0
     trained = read_json(run_dir, "config.json")  # the series' defaults written in
     assert trained["data"]["window"] == window and trained["model"]["level"] == "absolute"
     assert read_json(export, "assets.extra", "metadata.json")["metrics"]["rmse_ratio"] \
@@ -68,7 +76,8 @@ def test_evaluate_validation_split_scores_the_validation_windows(smoke_run):
     test_metrics = read_json(run_dir, "metrics.json")
     metrics = evaluate_validation("forecast", run_dir)
     horizon = SERIES["sunspots"]["horizon"]
-    assert metrics["split"] == "validation" and metrics["windows"] == 15 - horizon + 1
+    assert metrics["split"] == "validation" and metrics["windows"] == 30
+    assert metrics["origins"] == [241, 270] and metrics["horizon"] == horizon
     assert metrics["baseline_rmse"] != test_metrics["baseline_rmse"]  # other years
     assert os.path.getsize(os.path.join(run_dir, "validation", "plots", "forecast.png")) > 0
     assert read_json(run_dir, "metrics.json") == test_metrics
@@ -87,10 +96,16 @@ def test_export_signature_and_answers_without_the_project(smoke_run):
     served = serve_blocked(export, {"history": histories})
     horizon = SERIES["sunspots"]["horizon"]
     assert served["inputs"] == {"history": ["float32", [None, None]]}
-    assert served["outputs"] == {"forecast": ["float32", [None, horizon]]}
+    assert served["outputs"] == {name: ["float32", [None, horizon]]
+                                 for name in ("forecast", "lower", "upper")}
     local = predict_values(run_dir, histories)
     (answer,) = served["answers"]
     np.testing.assert_allclose(answer["forecast"], local, rtol=1e-5, atol=1e-4)
+    widths = read_json(run_dir, "metrics.json")["interval_half_widths"]  # the same calibration
+    np.testing.assert_allclose(np.subtract(answer["upper"], answer["forecast"]),
+                               [widths] * 2, rtol=1e-4, atol=1e-3)
+    np.testing.assert_allclose(np.subtract(answer["forecast"], answer["lower"]),
+                               [widths] * 2, rtol=1e-4, atol=1e-3)
 
 
 def test_export_has_no_device_specific_ops(smoke_run):

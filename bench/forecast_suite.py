@@ -1,0 +1,207 @@
+"""Rolling-origin benchmark of the forecast task over a suite of series,
+against the statistical forecasters in the same run; writes
+`reports/forecast.md` (series by method).
+
+Each series of `SUITE` (`pipeline.tasks.forecast.config.SERIES` gives its
+frequency, horizon, season and transform) is a run of the forecast task in
+`<work-dir>/<series>/`: prepare, train (the network on the training
+segment, early-stopped on the validation origins), then evaluate on the
+validation block and on the test block, 30 origins each, one step apart
+(`pipeline.tasks.forecast.evaluation`: every peer refitted at every
+origin; the network fitted once, before both blocks).
+
+rnnlab's final forecaster on a series is chosen on the validation origins
+only, by this rule, fixed before any test origin was scored: of the network
+and the equal-weight combination of the network with the peer of lowest
+validation MASE (Bates and Granger, "The combination of forecasts",
+Operational Research Quarterly 20(4), 1969), the one with the lower pooled
+validation MASE; a tie keeps the network. The test origins are then scored
+once. The summary is the geometric mean over the series of the final
+forecaster's test MASE over the best peer's test MASE on that series, and
+the interval coverage pooled over every test forecast value.
+
+    python -m bench.forecast_suite                         # quick preset, every series
+    python -m bench.forecast_suite --series sunspots,nile --work-dir runs/suite-try
+"""
+
+import argparse
+import json
+import os
+import sys
+import time
+import warnings
+
+#: The series, cheapest first.
+SUITE = ("nile", "gdp", "cpi", "unemployment", "inflation", "interest_rate", "sunspots",
+         "elnino", "co2")
+
+#: What the report says of each series: frequency and transform.
+DESCRIPTION = {
+    "nile": ("yearly", "none"), "gdp": ("quarterly", "log"), "cpi": ("quarterly", "log"),
+    "unemployment": ("quarterly", "none"), "inflation": ("quarterly", "none"),
+    "interest_rate": ("quarterly", "none"), "sunspots": ("yearly", "none"),
+    "elnino": ("monthly", "none"), "co2": ("weekly", "none (59 weeks interpolated)"),
+}
+
+
+def pooled_mase(forecasts, targets, scales):
+    import numpy as np
+
+    e = np.abs(np.asarray(forecasts) - np.asarray(targets)) / np.asarray(scales)[:, None]
+    return float(np.mean(e))
+
+
+def select(validation):
+    """`(name, peer)`: the rule of the module docstring on the validation
+    block's `forecasts.json`; `peer` the validation-best peer."""
+    import numpy as np
+
+    f, y, s = validation["forecasts"], validation["targets"], validation["scales"]
+    peers = {name: pooled_mase(v, y, s) for name, v in f.items() if name != "network"}
+    peer = min(peers, key=peers.get)
+    combined = (np.asarray(f["network"]) + np.asarray(f[peer])) / 2
+    if pooled_mase(combined, y, s) < pooled_mase(f["network"], y, s):
+        return "combination", peer
+    return "network", peer
+
+
+def final_forecasts(choice, peer, block):
+    import numpy as np
+
+    network = np.asarray(block["forecasts"]["network"])
+    return network if choice == "network" else (network + np.asarray(block["forecasts"][peer])) / 2
+
+
+def run_series(name, args):
+    """One row of the table: every method's test MASE, the choice, the
+    coverage and the wall time."""
+    import numpy as np
+
+    from pipeline.core import config as config_lib
+    from pipeline.core import registry, rundir
+
+    task = registry.get("forecast")
+    config = config_lib.resolve("forecast", args.preset, sets=args.set + [
+        f"forecast.series={name}"])
+    run_dir = os.path.join(args.work_dir, name)
+    start = time.perf_counter()
+    rundir.ensure_prepared(task, config, run_dir)
+    task.train(config, run_dir)
+    blocks = {}
+    for split in ("validation", "test"):
+        metrics = task.evaluate(config, run_dir, split=split)
+        with open(os.path.join(run_dir, "validation" if split == "validation" else "",
+                               "forecasts.json"), encoding="utf-8") as handle:
+            blocks[split] = json.load(handle)
+    choice, peer = select(blocks["validation"])  # before the test block is read
+    test = blocks["test"]
+    mase = {method: pooled_mase(values, test["targets"], test["scales"])
+            for method, values in test["forecasts"].items()}
+    mase["combination"] = pooled_mase(final_forecasts("combination", peer, test),
+                                      test["targets"], test["scales"])
+    final = mase[choice]
+    best_peer = min((m for m in mase if m not in ("network", "combination")), key=mase.get)
+    widths = np.asarray(test["half_widths"])
+    inside = np.abs(np.asarray(test["targets"]) - np.asarray(test["forecasts"]["network"])) \
+        <= widths[None, :]
+    return {"series": name, "horizon": metrics["horizon"], "season": metrics["season"],
+            "window": metrics["window"], "mase": mase, "choice": choice, "peer": peer,
+            "final": final, "best_peer": best_peer, "ratio": final / mase[best_peer],
+            "covered": int(inside.sum()), "values": int(inside.size),
+            "level": metrics["interval_level"], "seconds": time.perf_counter() - start}
+
+
+def report(rows, args, seconds):
+    """The markdown of `reports/forecast.md`."""
+    import numpy as np
+
+    from models.classical.peers import LABELS
+
+    methods = ["network", "combination"] + [m for m in LABELS.values() if m in rows[0]["mase"]]
+    lines = ["# Forecast suite: rolling-origin MASE on the test origins", "",
+             f"`python -m bench.forecast_suite --preset {args.preset}"
+             + "".join(f" --set {s}" for s in args.set) + "`"
+             + f" ({seconds / 60:.1f} min wall, 2 CPU cores shared with other jobs).", "",
+             "30 test origins a series, one step apart, each forecast H steps ahead; MASE "
+             "scaled by the in-sample seasonal naive error before each origin. Peers refitted "
+             "at every origin (ARIMA once per block); the network fitted once on the training "
+             "segment. `final` is rnnlab's forecaster, chosen on the validation origins "
+             "(network, or its mean with the validation-best peer); `ratio` is final over the "
+             "best peer on the test origins.", "",
+             "| series | freq | H | season | " + " | ".join(methods)
+             + " | final | ratio | coverage |",
+             "|---" * (len(methods) + 7) + "|"]
+    for r in rows:
+        freq, _ = DESCRIPTION[r["series"]]
+        cells = []
+        for m in methods:
+            text = f"{r['mase'][m]:.3f}"
+            cells.append(f"**{text}**" if m == r["best_peer"] else text)
+        lines.append(f"| {r['series']} | {freq} | {r['horizon']} | {r['season']} | "
+                     + " | ".join(cells)
+                     + f" | {r['choice']}{' with ' + r['peer'] if r['choice'] != 'network' else ''}"
+                     f" {r['final']:.3f} | {r['ratio']:.3f} | "
+                     f"{r['covered'] / r['values']:.3f} |")
+    geo = float(np.exp(np.mean([np.log(r["ratio"]) for r in rows])))
+    covered = sum(r["covered"] for r in rows) / sum(r["values"] for r in rows)
+    transformed = [f"{r['series']} {DESCRIPTION[r['series']][1]}" for r in rows
+                   if DESCRIPTION[r["series"]][1] != "none"]
+    lines += ["", f"Geometric mean over {len(rows)} series of final / best peer MASE: "
+              f"**{geo:.3f}**. Pooled coverage of the {rows[0]['level']:.0%} split-conformal "
+              f"intervals: **{covered:.3f}** over {sum(r['values'] for r in rows)} test values.",
+              "", "Bold: the best statistical peer of the row. Transforms: "
+              + ("; ".join(transformed) or "none") + ". Wall time per series: "
+              + ", ".join(f"{r['series']} {r['seconds']:.0f} s" for r in rows) + ".", ""]
+    return "\n".join(lines), geo, covered
+
+
+def main(argv=None):
+    from pipeline.core import cli
+
+    parser = argparse.ArgumentParser(prog="python -m bench.forecast_suite",
+                                     description=__doc__.split("\n\n")[0],
+                                     formatter_class=cli.HelpFormatter)
+    parser.add_argument("--preset", default="quick", help="configuration preset")
+    parser.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=VALUE",
+                        help="configuration override for every series")
+    parser.add_argument("--series", default=",".join(SUITE),
+                        help="comma-separated series of the suite")
+    parser.add_argument("--work-dir", default="runs/forecast_suite",
+                        help="where the series' runs go (a new directory)")
+    parser.add_argument("--report", default="reports/forecast.md", help="the markdown table")
+    args = parser.parse_args(argv)
+    names = [name.strip() for name in args.series.split(",") if name.strip()]
+    unknown = [name for name in names if name not in SUITE]
+    if unknown or not names:
+        parser.error(f"--series {args.series}: use names of {', '.join(SUITE)}")
+    if os.path.isdir(args.work_dir) and os.listdir(args.work_dir):
+        parser.error(f"--work-dir {args.work_dir}: not empty; give a new directory")
+    import keras
+
+    from pipeline.core import atomic
+    from pipeline.core.errors import UsageError
+
+    keras.utils.disable_interactive_logging()
+    warnings.filterwarnings("ignore")
+    rows, start = [], time.perf_counter()
+    for name in names:
+        try:
+            rows.append(run_series(name, args))
+        except UsageError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 2
+        r = rows[-1]
+        print(f"{name:<14} final {r['choice']} MASE {r['final']:.3f}, best peer {r['best_peer']} "
+              f"{r['mase'][r['best_peer']]:.3f}, ratio {r['ratio']:.3f} ({r['seconds']:.0f} s)",
+              flush=True)
+        text, geo, covered = report(rows, args, time.perf_counter() - start)
+        os.makedirs(os.path.dirname(args.report) or ".", exist_ok=True)
+        atomic.write_text(args.report, text)
+    print(f"geometric mean ratio {geo:.3f}, pooled coverage {covered:.3f}; wrote {args.report}")
+    return 0
+
+
+if __name__ == "__main__":
+    from pipeline.core import cli
+
+    cli.run_command(main)
