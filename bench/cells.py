@@ -118,6 +118,24 @@ def torch_device(torch):
     return "cuda" if torch.cuda.is_available() else "cpu"
 
 
+def torch_regressor(torch, kind, features, units):
+    """`nn.LSTM` (or `nn.GRU`, `kind`) over `[B, T, features]` and
+    `nn.Linear` on its last output: the PyTorch peer of every bench."""
+    nn = torch.nn
+
+    class Regressor(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.rnn = getattr(nn, kind)(features, units, batch_first=True)
+            self.head = nn.Linear(units, 1)
+
+        def forward(self, inputs):
+            outputs, _ = self.rnn(inputs)  # [B, T, units]
+            return self.head(outputs[:, -1])
+
+    return Regressor()
+
+
 def torch_variant(torch, data, units, kind="LSTM"):
     """`nn.LSTM` (or `nn.GRU`) + `nn.Linear` on the last output, one full Adam
     step, on PyTorch's device (synchronised, so that the time is the step's)."""
@@ -125,18 +143,7 @@ def torch_variant(torch, data, units, kind="LSTM"):
     device = torch_device(torch)
     x_np, y_np = data
     x, y = torch.from_numpy(x_np).to(device), torch.from_numpy(y_np).to(device)
-
-    class Regressor(nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.rnn = getattr(nn, kind)(x_np.shape[-1], units, batch_first=True)
-            self.head = nn.Linear(units, 1)
-
-        def forward(self, inputs):
-            outputs, _ = self.rnn(inputs)  # [B, T, units]
-            return self.head(outputs[:, -1])
-
-    model = Regressor().to(device)
+    model = torch_regressor(torch, kind, x_np.shape[-1], units).to(device)
     optimizer = torch.optim.Adam(model.parameters())
     loss_fn = nn.MSELoss()
 

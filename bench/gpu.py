@@ -45,6 +45,7 @@ from bench.cells import (
     import_torch,
     log,
     measure,
+    torch_regressor,
     warm_up,
 )
 
@@ -79,17 +80,7 @@ def torch_variant(torch, data, units, mixed):
     x_np, y_np = data
     x, y = torch.from_numpy(x_np).to(device), torch.from_numpy(y_np).to(device)
 
-    class Regressor(nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.rnn = nn.LSTM(x_np.shape[-1], units, batch_first=True)
-            self.head = nn.Linear(units, 1)
-
-        def forward(self, inputs):
-            outputs, _ = self.rnn(inputs)  # [B, T, units]
-            return self.head(outputs[:, -1])
-
-    model = Regressor().to(device)
+    model = torch_regressor(torch, "LSTM", x_np.shape[-1], units).to(device)
     optimizer = torch.optim.Adam(model.parameters())
     loss_fn = nn.MSELoss()
     mixed = mixed and device == "cuda"
