@@ -70,6 +70,9 @@ SCHEMA = Schema(
            at_least(1)),
     Option("decode.xla", False, "pad words to decode.max_input_length and compile the model "
            "and the decoding with XLA (static shapes, the TPU route)"),
+    Option("decode.xla_batch", 0, "batches of at most this many words decode through an "
+           "XLA-compiled search, words padded to a multiple of 8 characters (CPU latency of "
+           "small requests; 0 = never)", at_least(0)),
     Option("decode.stress_marginal", False, "search over phonemes without stress, each scored "
            "by the summed probability of its stress variants (models.decoding.group_marginal)"),
     Option("ensemble.runs", "", "other runs whose models decode with this one's "
@@ -90,6 +93,11 @@ SCHEMA = Schema(
            "search, and both n-best lists are rescored"),
     Option("rerank.learned", False, "rank the candidates by a log-linear model of every "
            "model's score that evaluate fits on the validation split (reranker.py)"),
+    Option("distill.teacher", "", "a G2P export (saved/g2p/N) whose answers for the training "
+           "words the model learns instead of the references: sequence-level knowledge "
+           "distillation (distill.py; \"\" = none)"),
+    Option("distill.references", False, "with distill.teacher: train on the references and "
+           "the teacher's answers together"),
     Option("rerank.joint_order", 5, "order of the joint-sequence model whose score the learned "
            "reranker adds (0 = none)",
            Limit(lambda order: 0 <= order <= 8, "0 (no joint-sequence model) to 8")),

@@ -10,8 +10,9 @@ from pipeline.tasks.g2p import inputs
 
 
 def check_config(config):
-    """Raises a UsageError naming the flags for `rerank` settings that
-    contradict the decoding (`pipeline.core.cli.resolve` calls it before any
+    """Raises a UsageError naming the flags for a `distill.teacher` that is
+    no fitting G2P export and for `rerank` settings that contradict the
+    decoding (`pipeline.core.cli.resolve` calls it before any
     work; the single values are the schema's limits)."""
     if config["rerank"]["runs"] and config["decode"]["beam_width"] < 2:
         raise UsageError("--set rerank.runs: reranking needs a beam; set "
@@ -25,6 +26,13 @@ def check_config(config):
     if config["rerank"]["learned"] and config["decode"]["xla"]:
         raise UsageError("--set rerank.learned=true: the learned reranker's hash tables do "
                          "not compile under XLA; drop decode.xla (or the export's fixed length)")
+    if config["rerank"]["learned"] and config["decode"]["xla_batch"]:
+        raise UsageError("--set rerank.learned=true: the learned reranker's hash tables do "
+                         "not compile under XLA; set decode.xla_batch=0")
+    if config["distill"]["teacher"]:
+        from pipeline.tasks.g2p.distill import check_teacher
+
+        check_teacher(config["distill"]["teacher"], config)
 
 
 def build_model(config, vocabularies):
@@ -116,13 +124,22 @@ def validation_metrics(config, vocabularies, references):
 
 def recipe(config, run_dir, data=None, data_dir=None):
     """The training `Recipe` on the prepared data of `run_dir`: the
-    vocabularies prepare fitted, the chosen words (their pronunciations
-    reversed with `g2p.direction=r2l`), the `Seq2Seq`, its loss and
-    callbacks, and the validation WER that a search optimises."""
+    vocabularies prepare fitted, the chosen words (the training words with
+    the teacher's answers with `distill.teacher`, `distill.py`; their
+    pronunciations reversed with `g2p.direction=r2l`), the `Seq2Seq`, its
+    loss and callbacks, and the validation WER that a search optimises."""
     check_config(config)
     g2p_data.check_prepared(config, run_dir)
     vocabularies = g2p_data.load_vocabularies(run_dir)
     chosen = g2p_data.load_splits(config, data, data_dir)
+    if config["rerank"]["learned"] and config["decode"]["xla_batch"]:
+        raise UsageError("--set rerank.learned=true: the learned reranker's hash tables do "
+                         "not compile under XLA; set decode.xla_batch=0")
+    if config["distill"]["teacher"]:
+        from pipeline.tasks.g2p.distill import distilled
+
+        chosen["train"] = distilled(config, run_dir, chosen["train"],
+                                    vocabularies["phonemes"])
     entries = chosen
     if config["g2p"]["direction"] == "r2l":
         entries = {name: inputs.reversed_phonemes(split) for name, split in chosen.items()}

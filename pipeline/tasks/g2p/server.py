@@ -43,6 +43,13 @@ class G2PServer(Rescoring, tf.Module):
             and the decoding see static shapes, and compile them with XLA
             (`tf.function(jit_compile=True)`); the string handling around
             them stays outside XLA. The batch dimension stays dynamic.
+        xla_batch: batches of at most this many words (0: none) decode
+            through an XLA-compiled copy of the search, their words padded
+            to a multiple of 8 characters (so each batch size and width
+            compiles once and is reused): on CPU a compiled step saves the
+            per-op cost of the plain graph's loop, which dominates small
+            batches, while oneDNN runs the large products of large batches
+            faster than XLA's CPU backend (`python -m bench.g2p_serving`).
         stress_marginal: choose each phoneme by the summed probability of
             its stress variants (`AH0`, `AH1`, `AH2` as one `AH`) and emit
             its most probable variant (`models.decoding.group_marginal`).
@@ -69,7 +76,7 @@ class G2PServer(Rescoring, tf.Module):
 
     def __init__(self, model, vocabularies, beam_width=4, length_penalty=0.6, max_length=32,
                  max_input_length=48, xla=False, stress_marginal=False, reverse=False,
-                 rerankers=(), rerank_weight=0.5, propose=False, learned=None):
+                 rerankers=(), rerank_weight=0.5, propose=False, learned=None, xla_batch=0):
         super().__init__()
         if rerankers and beam_width < 2:
             raise ValueError("`rerankers` need a beam search (beam_width > 1). "
@@ -96,8 +103,8 @@ class G2PServer(Rescoring, tf.Module):
             self.joint = JointSequenceScorer(joint) if joint is not None else None
         self.max_input_length = max_input_length
         self.xla = xla
-        self.decode_ids = tf.function(self._decode_ids, jit_compile=True, autograph=False) \
-            if xla else self._decode_ids
+        self.decode_compiled = tf.function(self._decode_ids, jit_compile=True, autograph=False)
+        self.xla_batch = 0 if xla else xla_batch
         self.chars = vocab_lib.lookup(vocabularies["graphemes"])
         self.phones = vocab_lib.lookup(vocabularies["phonemes"])
         self.phone_names = vocab_lib.lookup(vocabularies["phonemes"], invert=True)
@@ -129,6 +136,27 @@ class G2PServer(Rescoring, tf.Module):
             ids = self.chars(chars).to_tensor()  # [B, S]
             ids = tf.concat([ids, tf.zeros_like(ids[:, :1])], axis=1)  # S >= 1, empty batches
         return ids, chars.row_lengths()
+
+    def decode_any(self, ids):
+        """`_decode_ids`, through its compiled copy with `xla`, or for
+        batches of 1 to `xla_batch` words (their ids then padded to a
+        multiple of 8 columns). A batch without a character runs the plain
+        graph: XLA compiles both branches of the encoder's zero-step
+        `tf.cond`, and the branch that reads step 0 cannot compile."""
+        batch = tf.shape(ids)[0]
+        compilable = (batch > 0) & tf.reduce_any(ids > 0)
+        if self.xla:
+            return tf.cond(compilable, lambda: self.decode_compiled(ids),
+                           lambda: self._decode_ids(ids))
+        if not self.xla_batch:
+            return self._decode_ids(ids)
+
+        def compiled():
+            width = (tf.shape(ids)[1] + 7) // 8 * 8
+            return self.decode_compiled(tf.pad(ids, [[0, 0], [0, width - tf.shape(ids)[1]]]))
+
+        return tf.cond(compilable & (batch <= self.xla_batch), compiled,
+                       lambda: self._decode_ids(ids))
 
     def step(self, ids, state, t):
         """The decoders' `step_fn`: the models' mean log-probabilities
@@ -200,7 +228,7 @@ class G2PServer(Rescoring, tf.Module):
         if self.theta is not None:
             phonemes, score = self.learned_best(words)
         else:
-            best, score, best_len = self.decode_ids(ids)
+            best, score, best_len = self.decode_any(ids)
             mask = tf.sequence_mask(best_len, tf.shape(best)[1])
             tokens = tf.ragged.boolean_mask(self.phone_names(best), mask)
             phonemes = tf.strings.reduce_join(tokens, axis=1, separator=" ")

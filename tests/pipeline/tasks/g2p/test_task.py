@@ -189,6 +189,29 @@ def test_fixed_length_export_compiles_with_xla_and_answers_the_same(smoke_run, t
     local = decoding.predict_words(resolve("g2p", "smoke"), run_dir, words)
     assert [p.decode() for p in out["phonemes"].numpy()] == [p for _, p, _ in local]
     assert out["score"].numpy().tolist() == pytest.approx([s for _, _, s in local], abs=1e-4)
+    # a batch without a character (the encoder's zero-step branch) answers too
+    empty = loaded.signatures["serving_default"](words=tf.constant(["", ""]))
+    assert empty["phonemes"].numpy().tolist() == [b"", b""]
+
+
+def test_small_batches_decode_compiled_and_answer_as_the_plain_graph(smoke_run, tmp_path):
+    """`decode.xla_batch=4`: a request of at most 4 words runs the XLA copy
+    of the search, a larger one the plain graph; both answer as the plain
+    export does, served without the project."""
+    run_dir, _ = smoke_run
+    config = resolve("g2p", "smoke", sets=["decode.xla_batch=4"])
+    path = export_lib.export("g2p", config, run_dir, str(tmp_path))
+    graph = tf.saved_model.load(path).signatures["serving_default"].graph.as_graph_def()
+    assert any(fn.attr["_XlaMustCompile"].b for fn in graph.library.function)
+    requests = [{"words": ODD}, *({"words": ODD[i : i + 3]} for i in range(0, len(ODD), 3))]
+    *answers, empty, none = serve_blocked(path, *requests, {"words": [""]},
+                                          {"words": [], "__batch__": 0})["answers"]
+    assert empty == {"phonemes": [""], "score": [0.0]}
+    assert none == {"phonemes": [], "score": []}
+    local = decoding.predict_words(resolve("g2p", "smoke"), run_dir, ODD)
+    for answer in (answers[0], {k: sum((a[k] for a in answers[1:]), []) for k in answers[0]}):
+        assert answer["phonemes"] == [p for _, p, _ in local]
+        assert answer["score"] == pytest.approx([s for _, _, s in local], abs=1e-4)
 
 
 def test_ensemble_step_is_the_mean_of_the_models_log_probabilities(smoke_run, other_run):
@@ -319,6 +342,8 @@ def test_stress_strip_trains_and_scores_without_stress(lexicon, tmp_path):
     (["rerank.propose=true"], "rerank.propose"),
     (["rerank.joint_order=9"], "rerank.joint_order=9"),
     (["rerank.learned=true", "decode.xla=true"], "rerank.learned=true"),
+    (["rerank.learned=true", "decode.xla_batch=8"], "decode.xla_batch=0"),
+    (["distill.teacher=nowhere"], "distill.teacher=nowhere"),
 ])
 def test_bad_g2p_option_exits_2_before_writing(flags, named, tmp_path, capsys):
     run_dir = tmp_path / "run"

@@ -1,0 +1,168 @@
+"""Sequence-level distillation (`--set distill.teacher=EXPORT`) at the smoke
+preset: the teacher export's answers for the training words written into
+the run directory, resumably; the student trained on them, exported, and
+loaded where the project cannot be imported."""
+
+import json
+import os
+
+import pytest
+import tensorflow as tf
+
+from pipeline import export as export_stage
+from pipeline import run as run_stage
+from pipeline import train as train_stage
+from pipeline.core.config import resolve
+from pipeline.core.errors import UsageError, run_cli
+from pipeline.tasks.g2p import data as g2p_data
+from pipeline.tasks.g2p import distill
+from tests.pipeline.tasks.serving import serve_blocked
+
+
+@pytest.fixture(scope="module")
+def teacher(lexicon, tmp_path_factory):
+    """The export of a smoke run: the teacher."""
+    base = tmp_path_factory.mktemp("teacher")
+    args = ["--task", "g2p", "--preset", "smoke", "--data", lexicon,
+            "--run-dir", str(base / "run"), "--export-dir", str(base / "saved")]
+    assert run_stage.main(args) == 0
+    return str(base / "saved" / "g2p" / "1")
+
+
+#: the rule of `spelling_teacher`: a letter's phoneme (others are K)
+LETTERS = {"a": "AE1", "e": "EH1", "i": "IH1", "o": "AA1", "u": "AH1", "b": "B", "d": "D",
+           "f": "F", "g": "G", "l": "L", "m": "M", "n": "N", "p": "P", "r": "R", "s": "S",
+           "t": "T", "v": "V", "z": "Z"}
+
+
+def spell(word):
+    return " ".join(LETTERS.get(c, "K") for c in word)
+
+
+@pytest.fixture(scope="module")
+def spelling_teacher(tmp_path_factory):
+    """A stand-in teacher export that answers every word letter by letter
+    (`spell`), so its answers differ from the references and are known."""
+    path = str(tmp_path_factory.mktemp("spelling") / "1")
+    keys, values = zip(*LETTERS.items(), strict=True)
+    module = tf.Module()
+    module.table = tf.lookup.StaticHashTable(
+        tf.lookup.KeyValueTensorInitializer(list(keys), list(values)), "K")
+
+    @tf.function(input_signature=[tf.TensorSpec([None], tf.string)])
+    def serve(words):
+        letters = tf.strings.unicode_split(words, "UTF-8")
+        phonemes = tf.ragged.map_flat_values(module.table.lookup, letters)
+        return {"phonemes": tf.strings.reduce_join(phonemes, axis=1, separator=" "),
+                "score": tf.zeros(tf.shape(words), tf.float32)}
+
+    tf.saved_model.save(module, path, signatures={"serving_default": serve})
+    os.makedirs(os.path.join(path, "assets.extra"))
+    with open(os.path.join(path, "assets.extra", "metadata.json"), "w",
+              encoding="utf-8") as handle:
+        json.dump({"task": "g2p", "stress": "keep"}, handle)
+    return path
+
+
+def teacher_answers(export, words):
+    serve = tf.saved_model.load(export).signatures["serving_default"]
+    answers = serve(words=tf.constant(words))["phonemes"].numpy()
+    return {w: a.decode() for w, a in zip(words, answers, strict=True)}
+
+
+def test_student_learns_the_teachers_answers_and_its_export_serves(teacher, lexicon, tmp_path):
+    run_dir, export_dir = str(tmp_path / "student"), str(tmp_path / "saved")
+    common = ["--task", "g2p", "--preset", "smoke", "--data", lexicon, "--run-dir", run_dir]
+    assert train_stage.main([*common, "--set", f"distill.teacher={teacher}"]) == 0
+    config = resolve("g2p", "smoke")
+    splits = g2p_data.load_splits(config, data=lexicon)
+    targets = distill.read_targets(os.path.join(run_dir, "distill", distill.TARGETS))
+    # every training word, and no validation or test word, went to the teacher
+    assert sorted(targets) == sorted(splits["train"])
+    assert targets == teacher_answers(teacher, sorted(targets))
+    assert not os.path.exists(os.path.join(run_dir, "distill", distill.TARGETS + ".partial"))
+    assert export_stage.main([*common, "--export-dir", export_dir,
+                              "--set", f"distill.teacher={teacher}"]) == 0
+    (answer,) = serve_blocked(os.path.join(export_dir, "g2p", "1"),
+                              {"words": ["hello", ""]})["answers"]
+    assert answer["phonemes"][1] == "" and len(answer["phonemes"]) == 2
+
+
+def test_the_training_entries_are_the_teachers_answers(spelling_teacher, lexicon, tmp_path):
+    config = resolve("g2p", "smoke", sets=[f"distill.teacher={spelling_teacher}"])
+    train = g2p_data.load_splits(config, data=lexicon)["train"]
+    phonemes = sorted({*LETTERS.values(), "K"})
+    alone = distill.distilled(config, str(tmp_path), train, phonemes)
+    assert alone == {w: [spell(w)] for w in train}
+    config["distill"]["references"] = True
+    both = distill.distilled(config, str(tmp_path), train, phonemes)
+    assert both == {w: list(dict.fromkeys([*train[w], spell(w)])) for w in train}
+    config["g2p"]["stress"] = "strip"  # the teacher's stress digits go too
+    assert distill.distilled(config, str(tmp_path), {"ape": ["EY P"]}, ["AE", "P", "EH"]) == \
+        {"ape": ["EY P", "AE P EH"]}
+
+
+def test_a_phoneme_outside_the_vocabulary_is_a_usage_error(spelling_teacher, tmp_path):
+    config = resolve("g2p", "smoke", sets=[f"distill.teacher={spelling_teacher}"])
+    with pytest.raises(UsageError, match="AE1"):
+        distill.distilled(config, str(tmp_path), {"bat": ["B AE1 T"]}, ["B", "T"])
+
+
+def test_a_killed_run_resumes_the_teacher_targets(spelling_teacher, lexicon, tmp_path):
+    """A kill that cut a line leaves the `.partial` file; the next run keeps
+    the whole lines, asks again for the rest, and gets the same targets."""
+    config = resolve("g2p", "smoke", sets=[f"distill.teacher={spelling_teacher}"])
+    words = sorted(g2p_data.load_splits(config, data=lexicon)["train"])
+    expected = {w: spell(w) for w in words}
+    directory = tmp_path / distill.DIRECTORY
+    directory.mkdir()
+    identity = distill.teacher_identity(spelling_teacher)
+    (directory / "teacher.json").write_text(json.dumps(identity), encoding="utf-8")
+    done = "".join(f"{w}\t{expected[w]}\n" for w in words[:5])
+    cut = f"{words[5]}\tXX"  # a line a kill cut short, no newline
+    (directory / (distill.TARGETS + ".partial")).write_text(done + cut, encoding="utf-8")
+    assert distill.teacher_targets(config, str(tmp_path), words) == expected
+    lines = (directory / distill.TARGETS).read_text(encoding="utf-8").splitlines()
+    assert len(lines) == len(words) and "XX" not in lines[5]
+
+
+def test_another_teacher_starts_the_targets_over(spelling_teacher, lexicon, tmp_path):
+    config = resolve("g2p", "smoke", sets=[f"distill.teacher={spelling_teacher}"])
+    words = sorted(g2p_data.load_splits(config, data=lexicon)["train"])[:3]
+    directory = tmp_path / distill.DIRECTORY
+    directory.mkdir()
+    (directory / "teacher.json").write_text('{"export": "elsewhere"}', encoding="utf-8")
+    (directory / distill.TARGETS).write_text("".join(f"{w}\tXX\n" for w in words),
+                                              encoding="utf-8")
+    assert distill.teacher_targets(config, str(tmp_path), words) == {w: spell(w) for w in words}
+
+
+@pytest.mark.parametrize("case", ["missing", "strip"])
+def test_a_teacher_that_does_not_fit_exits_2(case, teacher, lexicon, tmp_path, capsys):
+    flags = ["--set", f"distill.teacher={tmp_path / 'nowhere'}"]
+    if case == "strip":  # an export that answers without stress, a student that keeps it
+        metadata = os.path.join(teacher, "assets.extra", "metadata.json")
+        text = open(metadata, encoding="utf-8").read()
+        fake = tmp_path / "fake"
+        (fake / "assets.extra").mkdir(parents=True)
+        (fake / "saved_model.pb").write_bytes(b"")
+        (fake / "assets.extra" / "metadata.json").write_text(
+            text.replace('"stress": "keep"', '"stress": "strip"'), encoding="utf-8")
+        flags = ["--set", f"distill.teacher={fake}"]
+    run_dir = tmp_path / "student"
+    code = run_cli(train_stage.main, ["--task", "g2p", "--preset", "smoke", "--data", lexicon,
+                                      "--run-dir", str(run_dir), *flags])
+    assert code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "distill.teacher" in err[0]
+    assert ("g2p.stress=strip" in err[0]) == (case == "strip")
+    assert not run_dir.exists()
+
+
+def test_check_teacher_rejects_an_export_of_another_task(teacher, tmp_path):
+    fake = tmp_path / "lm"
+    (fake / "assets.extra").mkdir(parents=True)
+    (fake / "saved_model.pb").write_bytes(b"")
+    (fake / "assets.extra" / "metadata.json").write_text('{"task": "lm"}', encoding="utf-8")
+    with pytest.raises(UsageError, match="lm task"):
+        distill.check_teacher(str(fake), resolve("g2p", "smoke"))
