@@ -131,6 +131,34 @@ def test_export_wer_bench_scores_the_served_answers(smoke_run, lexicon, capsys):
     assert json.loads(capsys.readouterr().out)["wer"] == local["wer"]
 
 
+def test_serving_bench_times_the_export_beside_the_trivial_call(smoke_run, lexicon, tmp_path,
+                                                                 capsys):
+    """`bench.g2p_serving` times each export and a trivial signature in one
+    process without the project, and reports the export's size."""
+    from bench import g2p_serving
+
+    export = os.path.join(smoke_run[1], "g2p", "1")
+    out = tmp_path / "serving.json"
+    report = g2p_serving.main([export, export, "--data", lexicon, "--latency-words", "3",
+                               "--json", str(out)])
+    assert [row["export"] for row in report][1:] == [export, export]
+    assert report[0]["size_mb"] == "-"
+    size = g2p_serving.size_mb(export)
+    assert size > 0 and float(report[1]["size_mb"]) == pytest.approx(size, abs=0.051)
+    for row in report:
+        assert 0 < row["p50_ms"] <= row["p99_ms"] and row["words_per_second"] > 0
+    assert json.loads(out.read_text(encoding="utf-8")) == report
+    assert "| trivial signature" in capsys.readouterr().out
+
+
+def test_serving_bench_rejects_a_directory_without_a_savedmodel(tmp_path, capsys):
+    from bench import g2p_serving
+
+    with pytest.raises(SystemExit) as exit_info:
+        g2p_serving.main([str(tmp_path)])
+    assert exit_info.value.code == 2 and "saved_model.pb" in capsys.readouterr().err
+
+
 def test_export_has_no_device_specific_ops(smoke_run):
     _, export_dir = smoke_run
     loaded = tf.saved_model.load(os.path.join(export_dir, "g2p", "1"))
