@@ -174,6 +174,27 @@ class Resume(keras.callbacks.Callback):
         shutil.rmtree(self.backup_dir, ignore_errors=True)
 
 
+class AtomicCheckpoint(keras.callbacks.ModelCheckpoint):
+    """`keras.callbacks.ModelCheckpoint` whose file is written under a
+    staging name and renamed into place, so a kill during the write leaves
+    the previous checkpoint whole (Keras writes it in place; a truncated
+    best checkpoint would fail the resume that reads its weights back)."""
+
+    def _save_model(self, epoch, batch, logs):
+        final = self.filepath
+        directory, name = os.path.split(final)
+        staging = os.path.join(directory, f".staging-{name}")  # the same extension
+        if os.path.exists(staging):
+            os.remove(staging)  # left by a kill; never renamed into place
+        self.filepath = staging
+        try:
+            super()._save_model(epoch, batch, logs)
+        finally:
+            self.filepath = final
+        if os.path.exists(staging):
+            os.replace(staging, final)
+
+
 class _Commit(keras.callbacks.Callback):
     """Completes the backup `Resume` staged, after the carried callbacks."""
 

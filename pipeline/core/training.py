@@ -75,12 +75,12 @@ def callbacks(run_dir, train_config, monitor="val_loss", mode="min"):
     from; the checkpoint and early stopping come after, so with averaging
     they keep the best averaged weights. The backup carries the best value
     of both and the wait of early stopping over a resume."""
-    from pipeline.core.resume import Resume
+    from pipeline.core.resume import AtomicCheckpoint, Resume
 
     checkpoints = os.path.join(run_dir, "checkpoints")
     best = os.path.join(checkpoints, "best.weights.h5")
-    checkpoint = keras.callbacks.ModelCheckpoint(best, monitor=monitor, mode=mode,
-                                                 save_best_only=True, save_weights_only=True)
+    checkpoint = AtomicCheckpoint(best, monitor=monitor, mode=mode, save_best_only=True,
+                                  save_weights_only=True)
     stopping = keras.callbacks.EarlyStopping(monitor=monitor, mode=mode,
                                              patience=train_config["patience"],
                                              restore_best_weights=True)

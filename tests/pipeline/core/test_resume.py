@@ -113,3 +113,33 @@ def test_early_stopping_and_the_best_checkpoint_carry_over(tmp_path, monkeypatch
     assert seen["best"] == pytest.approx(before.best)
     assert seen["wait"] == before.wait
     assert seen["checkpoint_best"] == pytest.approx(checkpoint(made[0]).best)
+
+
+def test_a_checkpoint_write_cut_short_leaves_the_previous_checkpoint_whole(tmp_path,
+                                                                          monkeypatch):
+    """The best checkpoint is written under a staging name and renamed: a
+    write that dies half-way (a kill) leaves the last whole checkpoint,
+    which the resume reads back."""
+    from pipeline.core.resume import AtomicCheckpoint
+
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+    path = str(tmp_path / "best.weights.h5")
+    checkpoint = AtomicCheckpoint(path, monitor="loss", save_best_only=True,
+                                  save_weights_only=True)
+    checkpoint.set_model(model)
+    checkpoint.on_epoch_end(0, {"loss": 2.0})
+    whole = open(path, "rb").read()
+
+    def killed(filepath, overwrite=True):
+        with open(filepath, "wb") as handle:
+            handle.write(b"\x89HDF")  # the first bytes, then the process dies
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(model, "save_weights", killed)
+    with pytest.raises(KeyboardInterrupt):
+        checkpoint.on_epoch_end(1, {"loss": 1.0})
+    assert open(path, "rb").read() == whole
+    monkeypatch.undo()
+    model.load_weights(path)  # readable
+    checkpoint.on_epoch_end(2, {"loss": 0.5})  # the next write replaces it, staging gone
+    assert os.listdir(tmp_path) == ["best.weights.h5"]
