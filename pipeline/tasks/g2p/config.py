@@ -98,6 +98,11 @@ SCHEMA = Schema(
            "distillation (distill.py; \"\" = none)"),
     Option("distill.references", False, "with distill.teacher: train on the references and "
            "the teacher's answers together"),
+    Option("distill.soft_runs", "", "trained runs (the same direction and data) whose mean "
+           "per-step distribution is a soft target beside the hard one: word-level "
+           "distillation (comma-separated run directories; \"\" = none)"),
+    Option("distill.soft_weight", 0.5, "with distill.soft_runs: the soft targets' share of the "
+           "loss", fraction(closed=True)),
     Option("rerank.joint_order", 5, "order of the joint-sequence model whose score the learned "
            "reranker adds (0 = none)",
            Limit(lambda order: 0 <= order <= 8, "0 (no joint-sequence model) to 8")),

@@ -21,6 +21,13 @@ back; another teacher starts them over.
 `distill.references=true` trains on the references and the teacher's
 answer together (a word keeps its dictionary pronunciations, and the
 teacher's joins them when it differs).
+
+`--set distill.soft_runs=RUN[,RUN...]` adds word-level distillation: the
+trained models of those runs (the student's direction, the same prepared
+data) read every training batch, teacher-forced, and the mean of their
+per-step distributions becomes a soft target beside the hard one
+(`models.losses.DistillationCrossentropy`, weight `distill.soft_weight`;
+Kim and Rush 2016 eq. (4); Sun et al. 2019 average several teachers).
 """
 
 import hashlib
@@ -164,3 +171,33 @@ def distilled(config, run_dir, train, phonemes):
         else:
             out[word] = [answer]
     return out
+
+
+def with_soft_targets(config, run_dir, vocabularies, train_batches):
+    """`train_batches` whose targets `[B, T]` become `[B, T, 1 + V]`: the
+    target id, then the mean distribution of the models of
+    `distill.soft_runs` (teacher-forced on the same batch, in inference
+    mode), what `DistillationCrossentropy` reads."""
+    import tensorflow as tf
+
+    from pipeline.core import ensemble as ensemble_lib
+    from pipeline.tasks.g2p import decoding
+
+    runs = ensemble_lib.parse_runs(config["distill"]["soft_runs"])
+    teachers = ensemble_lib.load_others(runs, run_dir, vocabularies, decoding.load_trained,
+                                        flag="distill.soft_runs", task="g2p")
+    for run in runs:
+        if decoding.trained_direction(run) != config["g2p"]["direction"]:
+            raise UsageError(f"--set distill.soft_runs: {run} was trained with g2p.direction="
+                             f"{decoding.trained_direction(run)}, this run reads "
+                             f"{config['g2p']['direction']}; give runs of the same direction")
+    for teacher in teachers:
+        teacher.trainable = False
+
+    def add(features, targets):
+        probs = [tf.nn.softmax(tf.cast(t(features, training=False), tf.float32))
+                 for t in teachers]  # each [B, T, V]
+        mean = tf.add_n(probs) / len(probs)
+        return features, tf.concat([tf.cast(targets, tf.float32)[..., None], mean], axis=-1)
+
+    return train_batches.map(add)

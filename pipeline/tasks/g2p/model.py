@@ -51,9 +51,14 @@ def build_model(config, vocabularies):
     return model
 
 
-def loss(label_smoothing=0.0):
+def loss(label_smoothing=0.0, soft_weight=None):
     """Cross-entropy of the next phoneme, label-smoothed by `label_smoothing`
-    (`models.losses`); padding (id 0) is ignored."""
+    (`models.losses`), mixed with soft targets' with a `soft_weight`
+    (word-level distillation); padding (id 0) is ignored."""
+    if soft_weight is not None:
+        from models.losses import DistillationCrossentropy
+
+        return DistillationCrossentropy(soft_weight, label_smoothing, ignore_class=0)
     if label_smoothing:
         from models.losses import SmoothedSparseCrossentropy
 
@@ -127,7 +132,8 @@ def recipe(config, run_dir, data=None, data_dir=None):
     vocabularies prepare fitted, the chosen words (the training words with
     the teacher's answers with `distill.teacher`, `distill.py`; their
     pronunciations reversed with `g2p.direction=r2l`), the `Seq2Seq`, its
-    loss and callbacks, and the validation WER that a search optimises."""
+    loss (with the soft targets of `distill.soft_runs`) and callbacks, and
+    the validation WER that a search optimises."""
     check_config(config)
     g2p_data.check_prepared(config, run_dir)
     vocabularies = g2p_data.load_vocabularies(run_dir)
@@ -144,10 +150,16 @@ def recipe(config, run_dir, data=None, data_dir=None):
     if config["g2p"]["direction"] == "r2l":
         entries = {name: inputs.reversed_phonemes(split) for name, split in chosen.items()}
     train_batches, valid_batches = training_batches(config, vocabularies, entries)
+    soft_weight = None
+    if config["distill"]["soft_runs"]:
+        from pipeline.tasks.g2p.distill import with_soft_targets
+
+        train_batches = with_soft_targets(config, run_dir, vocabularies, train_batches)
+        soft_weight = config["distill"]["soft_weight"]
     return Recipe(
         build_model=lambda: build_model(config, vocabularies),
         train_batches=train_batches, valid_batches=valid_batches,
-        loss=loss(config["train"]["label_smoothing"]),
+        loss=loss(config["train"]["label_smoothing"], soft_weight),
         callbacks=training_callbacks(config),
         total_steps=total_steps(config, entries),
         validation_metrics=validation_metrics(config, vocabularies, chosen["validation"]))

@@ -6,6 +6,7 @@ loaded where the project cannot be imported."""
 import json
 import os
 
+import numpy as np
 import pytest
 import tensorflow as tf
 
@@ -166,3 +167,54 @@ def test_check_teacher_rejects_an_export_of_another_task(teacher, tmp_path):
     (fake / "assets.extra" / "metadata.json").write_text('{"task": "lm"}', encoding="utf-8")
     with pytest.raises(UsageError, match="lm task"):
         distill.check_teacher(str(fake), resolve("g2p", "smoke"))
+
+
+def teacher_run(teacher):
+    """The run directory of the `teacher` fixture's export."""
+    return os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(teacher))), "run")
+
+
+def test_soft_targets_are_the_teachers_mean_distribution_on_each_batch(teacher, lexicon):
+    from pipeline.tasks.g2p import decoding, inputs
+
+    run = teacher_run(teacher)
+    config = resolve("g2p", "smoke", sets=[f"distill.soft_runs={run},{run}"])
+    vocabularies = g2p_data.load_vocabularies(run)
+    train = g2p_data.load_splits(config, data=lexicon)["train"]
+    batches = inputs.batches(inputs.as_dataset(train), vocabularies, batch_size=8)  # in order
+    features, packed = next(iter(distill.with_soft_targets(config, run, vocabularies,
+                                                           batches)))
+    _, targets = next(iter(batches))
+    model, _ = decoding.load_trained(run)
+    probs = tf.nn.softmax(model(features, training=False)).numpy()
+    assert packed.shape == (*targets.shape, 1 + probs.shape[-1])
+    assert (packed[..., 0].numpy() == targets.numpy()).all()
+    np.testing.assert_allclose(packed[..., 1:].numpy(), probs, atol=1e-6)
+
+
+def test_a_student_trains_with_soft_targets_and_saves_a_plain_model(teacher, lexicon, tmp_path):
+    from pipeline.core import training
+
+    run_dir = str(tmp_path / "student")
+    flags = ["--task", "g2p", "--preset", "smoke", "--data", lexicon, "--run-dir", run_dir,
+             "--set", f"distill.soft_runs={teacher_run(teacher)}",
+             "--set", "distill.soft_weight=0.7", "--set", f"distill.teacher={teacher}"]
+    assert train_stage.main(flags) == 0
+    model = training.load_trained(run_dir)
+    assert type(model).__name__ == "Seq2Seq"
+    with open(os.path.join(run_dir, "train_history.json"), encoding="utf-8") as handle:
+        assert np.isfinite(json.load(handle)["loss"]).all()
+
+
+def test_soft_runs_of_the_other_direction_or_missing_exit_2(teacher, lexicon, tmp_path,
+                                                            capsys):
+    cases = [(["g2p.direction=r2l"], "g2p.direction"), ([], "holds no trained model")]
+    for extra, named in cases:
+        run = teacher_run(teacher) if extra else str(tmp_path / "nowhere")
+        sets = [f"distill.soft_runs={run}", *extra]
+        flags = ["--task", "g2p", "--preset", "smoke", "--data", lexicon,
+                 "--run-dir", str(tmp_path / named[:4]),
+                 *[arg for s in sets for arg in ("--set", s)]]
+        assert run_cli(train_stage.main, flags) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and "distill.soft_runs" in err[0] and named in err[0]
