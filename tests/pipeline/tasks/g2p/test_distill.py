@@ -19,6 +19,8 @@ from pipeline.tasks.g2p import data as g2p_data
 from pipeline.tasks.g2p import distill
 from tests.pipeline.tasks.serving import serve_blocked
 
+STUDENT = os.path.join(os.path.dirname(distill.__file__), "student.json")
+
 
 @pytest.fixture(scope="module")
 def teacher(lexicon, tmp_path_factory):
@@ -72,8 +74,11 @@ def teacher_answers(export, words):
 
 
 def test_student_learns_the_teachers_answers_and_its_export_serves(teacher, lexicon, tmp_path):
+    """The student's recipe (`student.json`, one epoch here) from the smoke
+    teacher's export; its export decodes a small request compiled."""
     run_dir, export_dir = str(tmp_path / "student"), str(tmp_path / "saved")
-    common = ["--task", "g2p", "--preset", "smoke", "--data", lexicon, "--run-dir", run_dir]
+    common = ["--task", "g2p", "--preset", "smoke", "--data", lexicon, "--run-dir", run_dir,
+              "--config", STUDENT, "--set", "train.epochs=1"]
     assert train_stage.main([*common, "--set", f"distill.teacher={teacher}"]) == 0
     config = resolve("g2p", "smoke")
     splits = g2p_data.load_splits(config, data=lexicon)
@@ -84,6 +89,7 @@ def test_student_learns_the_teachers_answers_and_its_export_serves(teacher, lexi
     assert not os.path.exists(os.path.join(run_dir, "distill", distill.TARGETS + ".partial"))
     assert export_stage.main([*common, "--export-dir", export_dir,
                               "--set", f"distill.teacher={teacher}"]) == 0
+    assert resolve("g2p", "smoke", config_file=STUDENT)["decode"]["xla_batch"] == 16
     (answer,) = serve_blocked(os.path.join(export_dir, "g2p", "1"),
                               {"words": ["hello", ""]})["answers"]
     assert answer["phonemes"][1] == "" and len(answer["phonemes"]) == 2
