@@ -149,6 +149,11 @@ def test_serving_bench_times_the_export_beside_the_trivial_call(smoke_run, lexic
         assert 0 < row["p50_ms"] <= row["p99_ms"] and row["words_per_second"] > 0
     assert json.loads(out.read_text(encoding="utf-8")) == report
     assert "| trivial signature" in capsys.readouterr().out
+    # as a command: the table on stdout, nothing on stderr, exit 0
+    done = subprocess.run([sys.executable, "-m", "bench.g2p_serving", export, "--data", lexicon,
+                           "--latency-words", "2"], cwd=ROOT, capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0 and done.stderr == "" and "| trivial" in done.stdout
 
 
 def test_serving_bench_rejects_a_directory_without_a_savedmodel(tmp_path, capsys):
