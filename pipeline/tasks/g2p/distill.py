@@ -4,9 +4,9 @@ A student network learns the pronunciations a teacher system gives the
 training words instead of (or beside) the dictionary's: sequence-level
 knowledge distillation (Kim and Rush 2016, "Sequence-Level Knowledge
 Distillation", section 3.2: train on the teacher's beam-search output).
-The teacher's answers are easier to learn than the references (one
-consistent pronunciation a word, in the teacher's own style), so one
-small network comes close to an ensemble of many.
+The teacher's answers are one consistent pronunciation a word, which a
+single network learns more easily than the dictionary's variants (the
+figures: the G2P README, "Distillation").
 
 The teacher is any G2P export of `pipeline.export`: one run, an ensemble,
 rescoring runs, the learned reranker with its joint-sequence model. The

@@ -138,9 +138,6 @@ def recipe(config, run_dir, data=None, data_dir=None):
     g2p_data.check_prepared(config, run_dir)
     vocabularies = g2p_data.load_vocabularies(run_dir)
     chosen = g2p_data.load_splits(config, data, data_dir)
-    if config["rerank"]["learned"] and config["decode"]["xla_batch"]:
-        raise UsageError("--set rerank.learned=true: the learned reranker's hash tables do "
-                         "not compile under XLA; set decode.xla_batch=0")
     if config["distill"]["teacher"]:
         from pipeline.tasks.g2p.distill import distilled
 
