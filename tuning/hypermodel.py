@@ -13,7 +13,7 @@ global-norm `clipnorm` and the `schedule`).
 The objective is the task's `objective`: a Keras validation metric, or a
 value the recipe's `validation_metrics` computes after every epoch (G2P's
 word error rate, the LM's bits per character), added to the epoch logs by
-`EpochMetrics` so that keras-tuner's best-epoch checkpoint, early stopping
+`pipeline.core.training.EpochMetrics` so that keras-tuner's best-epoch checkpoint, early stopping
 and Hyperband read it there.
 """
 
@@ -25,22 +25,6 @@ import keras_tuner
 
 from pipeline.core import distribution, training
 from pipeline.core.errors import UsageError
-
-
-class EpochMetrics(keras.callbacks.Callback):
-    """Adds `compute()`'s `{name: value}` to the logs at the end of each epoch.
-
-    It must run before the callbacks that read those logs (keras-tuner's
-    checkpoint, `EarlyStopping`, `History`): pass it first.
-    """
-
-    def __init__(self, compute):
-        super().__init__()
-        self.compute = compute
-
-    def on_epoch_end(self, epoch, logs=None):
-        if logs is not None:
-            logs.update(self.compute())
 
 
 def choice(hp, name, values, default, **kwargs):
@@ -148,7 +132,7 @@ class TaskHyperModel(keras_tuner.HyperModel):
         distribution.adapt_for_strategy(model, model.distribute_strategy, recipe.train_batches)
         compute = recipe.validation_metrics or (lambda model: {})
         first = [*training.ema_callbacks(config["train"]),  # the averaged weights, if any
-                 EpochMetrics(lambda: compute(model)),
+                 training.EpochMetrics(lambda: compute(model)),
                  keras.callbacks.EarlyStopping(monitor=self.objective.name,
                                                mode=self.objective.direction,
                                                patience=config["train"]["patience"]),

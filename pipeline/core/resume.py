@@ -130,10 +130,9 @@ class Resume(keras.callbacks.Callback):
     # -- back up ---------------------------------------------------------------------------
 
     def on_epoch_end(self, epoch, logs=None):
-        """Records the epoch's logs and stages the weights; `commit` (a later
-        callback) completes the backup."""
-        for key, value in (logs or {}).items():
-            self.history.setdefault(key, []).append(float(value))
+        """Stages the weights; `commit` (a later callback) records the
+        epoch's logs, with what the callbacks between added, and completes
+        the backup."""
         os.makedirs(self.backup_dir, exist_ok=True)
         self._discard()
         self._staging = tempfile.mkdtemp(prefix=".staging-", dir=self.backup_dir)
@@ -146,9 +145,11 @@ class Resume(keras.callbacks.Callback):
         backup to `latest/` and the one before to `previous/`."""
         return _Commit(self)
 
-    def _commit(self):
+    def _commit(self, logs):
         if self._staging is None:
             return
+        for key, value in (logs or {}).items():
+            self.history.setdefault(key, []).append(float(value))
         carried = [{name: _plain(getattr(callback, name)) for name in CARRIED
                     if hasattr(callback, name)} for callback in self.carried]
         atomic.write_json(os.path.join(self._staging, STATE),
@@ -203,7 +204,7 @@ class _Commit(keras.callbacks.Callback):
         self.resume = resume
 
     def on_epoch_end(self, epoch, logs=None):
-        self.resume._commit()
+        self.resume._commit(logs)
 
 
 def _plain(value):

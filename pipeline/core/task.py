@@ -47,7 +47,9 @@ class Recipe:
             targets)` batches.
         loss: the Keras loss; metrics: Keras metrics to compile with.
         monitor, mode: the validation value that early stopping and the
-            best checkpoint follow.
+            best checkpoint follow: a value Keras logs (`val_loss`, a
+            metric's `val_` name) or a key of `validation_metrics`, which
+            the train stage then computes after every epoch.
         callbacks: the task's own training callbacks.
         steps_per_epoch: None to run each epoch to the end of its data.
         total_steps: optimizer steps of the run, for a cosine schedule.

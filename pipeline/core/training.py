@@ -65,7 +65,23 @@ def ema_callbacks(train_config):
     return [keras.callbacks.SwapEMAWeights(swap_on_epoch=True)]
 
 
-def callbacks(run_dir, train_config, monitor="val_loss", mode="min"):
+class EpochMetrics(keras.callbacks.Callback):
+    """Adds `compute()`'s `{name: value}` to the logs at the end of each epoch.
+
+    It must run before the callbacks that read those logs (checkpoints,
+    `EarlyStopping`, `History`, keras-tuner's): pass it before them.
+    """
+
+    def __init__(self, compute):
+        super().__init__()
+        self.compute = compute
+
+    def on_epoch_end(self, epoch, logs=None):
+        if logs is not None:
+            logs.update(self.compute())
+
+
+def callbacks(run_dir, train_config, monitor="val_loss", mode="min", epoch_metrics=None):
     """The resumable backup, best checkpoint, early stopping, TensorBoard and
     the CSV history (`<run_dir>/history.csv`, the whole run's, rewritten by
     the backup), all under `run_dir`; the first is the `resume.Resume`.
@@ -74,7 +90,10 @@ def callbacks(run_dir, train_config, monitor="val_loss", mode="min"):
     weights (and their average in the optimizer) that resuming continues
     from; the checkpoint and early stopping come after, so with averaging
     they keep the best averaged weights. The backup carries the best value
-    of both and the wait of early stopping over a resume."""
+    of both and the wait of early stopping over a resume.
+
+    `epoch_metrics`, `model -> {"val_...": value}`, adds values to every
+    epoch's logs (before the checkpoint, so `monitor` can name one of them)."""
     from pipeline.core.resume import AtomicCheckpoint, Resume
 
     checkpoints = os.path.join(run_dir, "checkpoints")
@@ -86,7 +105,8 @@ def callbacks(run_dir, train_config, monitor="val_loss", mode="min"):
                                              restore_best_weights=True)
     resume = Resume(os.path.join(checkpoints, "backup"), carried=(checkpoint, stopping),
                     best_weights=best, history_csv=os.path.join(run_dir, "history.csv"))
-    return [resume, *ema_callbacks(train_config), checkpoint, stopping,
+    computed = [EpochMetrics(lambda: epoch_metrics(resume.model))] if epoch_metrics else []
+    return [resume, *ema_callbacks(train_config), *computed, checkpoint, stopping,
             keras.callbacks.TensorBoard(os.path.join(run_dir, "logs")), resume.commit()]
 
 
@@ -123,7 +143,7 @@ def capped(train_batches, valid_batches, steps_per_epoch, total_steps, cap, epoc
 
 def fit(build_model, train_batches, valid_batches, config, run_dir, *, loss, metrics=None,
         monitor="val_loss", mode="min", extra_callbacks=(), steps_per_epoch=None,
-        total_steps=None):
+        total_steps=None, epoch_metrics=None):
     """Builds the model with `build_model()` inside the configured
     distribution strategy, compiles and fits it with the callbacks above,
     saves it, writes `config.json`, `train_history.json` and
@@ -135,6 +155,8 @@ def fit(build_model, train_batches, valid_batches, config, run_dir, *, loss, met
     `STRATEGIES`, default `"default"`), `schedule` (`"constant"` or
     `"cosine"`; a cosine needs `total_steps`, the optimizer steps of the run),
     `ema` (`ema_momentum`) and `max_steps_per_epoch` (`capped`).
+    `epoch_metrics` (`callbacks`) computes validation values after every
+    epoch for `monitor` to follow.
     """
     t = config["train"]
     train_batches, valid_batches, steps_per_epoch, total_steps = capped(
@@ -148,7 +170,7 @@ def fit(build_model, train_batches, valid_batches, config, run_dir, *, loss, met
         model.compile(optimizer=optimizer(t, total_steps), loss=loss, metrics=metrics,
                       jit_compile=t["jit_compile"])
     adapt_for_strategy(model, strategy, train_batches)
-    stage_callbacks = callbacks(run_dir, t, monitor, mode)
+    stage_callbacks = callbacks(run_dir, t, monitor, mode, epoch_metrics)
     model.fit(train_batches, validation_data=valid_batches, epochs=t["epochs"],
               steps_per_epoch=steps_per_epoch,
               callbacks=stage_callbacks + list(extra_callbacks), verbose="auto")
@@ -171,11 +193,16 @@ def train(task, config, run_dir, data=None, data_dir=None):
 
 
 def fit_recipe(recipe, config, run_dir):
-    """`fit` of a `pipeline.core.task.Recipe`."""
+    """`fit` of a `pipeline.core.task.Recipe`; its `validation_metrics` run
+    after every epoch only when `monitor` is not a value Keras logs."""
+    logged = {"val_loss", *(f"val_{getattr(metric, 'name', metric)}"
+                            for metric in recipe.metrics or ())}
+    computed = recipe.validation_metrics if recipe.monitor not in logged else None
     return fit(recipe.build_model, recipe.train_batches, recipe.valid_batches, config, run_dir,
                loss=recipe.loss, metrics=recipe.metrics, monitor=recipe.monitor,
                mode=recipe.mode, extra_callbacks=recipe.callbacks,
-               steps_per_epoch=recipe.steps_per_epoch, total_steps=recipe.total_steps)
+               steps_per_epoch=recipe.steps_per_epoch, total_steps=recipe.total_steps,
+               epoch_metrics=computed)
 
 
 def load_trained(run_dir):

@@ -14,6 +14,8 @@ DIRECTIONS = ("l2r", "r2l")
 #: `g2p.phones`: the phone set a --data file's pronunciations are checked
 #: against: CMUdict's ARPAbet, or any whitespace-free token (another set).
 PHONE_SETS = ("arpabet", "any")
+#: `train.monitor`: what the best checkpoint and early stopping follow.
+MONITORS = ("auto", "val_loss", "val_wer")
 
 SCHEMA = Schema(
     common("data.batch_size", 64),
@@ -59,6 +61,10 @@ SCHEMA = Schema(
            "(0 = teacher forcing only)", fraction(closed=True)),
     common("train.strategy", "default"),
     common("train.ema", 0.0),
+    Option("train.monitor", "auto", "what the best checkpoint and early stopping follow: "
+           "val_loss, or val_wer (the validation words decoded after every epoch); auto = "
+           "val_wer with distill.teacher (its loss is against other targets), else val_loss",
+           one_of(*MONITORS)),
     Option("train.label_smoothing", 0.0, "epsilon of the label-smoothed targets "
            "(models.losses; 0 = none)", fraction()),
     Option("decode.beam_width", 4, "beam width of the search (1 = greedy decoding)",

@@ -107,6 +107,17 @@ class ScheduledSampling(keras.callbacks.Callback):
         self.model.decoder.sampling_probability.assign(value)
 
 
+def monitor(config):
+    """`train.monitor`, with `auto` resolved: a model trained on a teacher's
+    answers follows the validation WER, since its loss against the
+    dictionary's pronunciations measures another target; other models
+    follow the validation loss, which costs no decoding."""
+    chosen = config["train"]["monitor"]
+    if chosen == "auto":
+        return "val_wer" if config["distill"]["teacher"] else "val_loss"
+    return chosen
+
+
 def validation_metrics(config, vocabularies, references):
     """`model -> {"val_wer", "val_per"}` (stress kept) of the validation
     words `references`, decoded with the configured decoding (traced once
@@ -156,7 +167,7 @@ def recipe(config, run_dir, data=None, data_dir=None):
     return Recipe(
         build_model=lambda: build_model(config, vocabularies),
         train_batches=train_batches, valid_batches=valid_batches,
-        loss=loss(config["train"]["label_smoothing"], soft_weight),
+        loss=loss(config["train"]["label_smoothing"], soft_weight), monitor=monitor(config),
         callbacks=training_callbacks(config),
         total_steps=total_steps(config, entries),
         validation_metrics=validation_metrics(config, vocabularies, chosen["validation"]))

@@ -143,3 +143,25 @@ def test_a_checkpoint_write_cut_short_leaves_the_previous_checkpoint_whole(tmp_p
     model.load_weights(path)  # readable
     checkpoint.on_epoch_end(2, {"loss": 0.5})  # the next write replaces it, staging gone
     assert os.listdir(tmp_path) == ["best.weights.h5"]
+
+
+def test_a_computed_value_is_monitored_and_recorded(tmp_path):
+    """`epoch_metrics` values reach the logs before the best checkpoint and
+    early stopping read them, and the run's history (resumed ones too)."""
+    scores = iter([3.0, 1.0, 2.0, 5.0, 6.0, 7.0])  # best after the second epoch
+    kept = {}
+
+    def computed(model):
+        kept[len(kept)] = model.get_weights()[0].copy()
+        return {"val_score": next(scores)}
+
+    config = {"train": {**CONFIG["train"], "patience": 2}}
+    history = training.fit(build_model, batches(0), batches(1), config, str(tmp_path),
+                           loss="mse", monitor="val_score", epoch_metrics=computed)
+    assert history["val_score"] == [3.0, 1.0, 2.0, 5.0]  # stopped after 2 epochs without gain
+    with open(tmp_path / "history.csv", encoding="utf-8") as handle:
+        assert [float(row["val_score"]) for row in csv.DictReader(handle)] == [3.0, 1.0, 2.0,
+                                                                                5.0]
+    best = build_model()
+    best.load_weights(tmp_path / "checkpoints" / "best.weights.h5")
+    np.testing.assert_allclose(best.get_weights()[0], kept[1])

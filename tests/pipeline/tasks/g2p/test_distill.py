@@ -86,6 +86,8 @@ def test_student_learns_the_teachers_answers_and_its_export_serves(teacher, lexi
     # every training word, and no validation or test word, went to the teacher
     assert sorted(targets) == sorted(splits["train"])
     assert targets == teacher_answers(teacher, sorted(targets))
+    with open(os.path.join(run_dir, "train_history.json"), encoding="utf-8") as handle:
+        assert "val_wer" in json.load(handle)  # train.monitor=auto follows the WER
     assert not os.path.exists(os.path.join(run_dir, "distill", distill.TARGETS + ".partial"))
     assert export_stage.main([*common, "--export-dir", export_dir,
                               "--set", f"distill.teacher={teacher}"]) == 0
