@@ -15,6 +15,10 @@ from pipeline.tasks.g2p import inputs as g2p_inputs
 from pipeline.tasks.g2p.rescoring import Rescoring, reverse_hypotheses
 from pipeline.tasks.g2p.scoring import strip_stress
 
+#: Requests of more words than this decode in chunks of this many words of
+#: similar length (`G2PServer.in_length_chunks`).
+LENGTH_CHUNK = 64
+
 
 class G2PServer(Rescoring, tf.Module):
     """Words in, pronunciations out: preprocessing, model and decoding in one
@@ -50,6 +54,8 @@ class G2PServer(Rescoring, tf.Module):
             per-op cost of the plain graph's loop, which dominates small
             batches, while oneDNN runs the large products of large batches
             faster than XLA's CPU backend (`python -m bench.g2p_serving`).
+            Batches of more than `LENGTH_CHUNK` words decode in chunks of
+            words of similar length (`in_length_chunks`).
         stress_marginal: choose each phoneme by the summed probability of
             its stress variants (`AH0`, `AH1`, `AH2` as one `AH`) and emit
             its most probable variant (`models.decoding.group_marginal`).
@@ -148,15 +154,53 @@ class G2PServer(Rescoring, tf.Module):
         if self.xla:
             return tf.cond(compilable, lambda: self.decode_compiled(ids),
                            lambda: self._decode_ids(ids))
+
+        def plain():
+            return tf.cond(batch > LENGTH_CHUNK, lambda: self.in_length_chunks(ids),
+                           lambda: self._decode_ids(ids))
+
         if not self.xla_batch:
-            return self._decode_ids(ids)
+            return plain()
 
         def compiled():
             width = (tf.shape(ids)[1] + 7) // 8 * 8
             return self.decode_compiled(tf.pad(ids, [[0, 0], [0, width - tf.shape(ids)[1]]]))
 
-        return tf.cond(compilable & (batch <= self.xla_batch), compiled,
-                       lambda: self._decode_ids(ids))
+        return tf.cond(compilable & (batch <= self.xla_batch), compiled, plain)
+
+    def in_length_chunks(self, ids):
+        """`_decode_ids` of the words sorted by length, `LENGTH_CHUNK` at a
+        time, each chunk cut to its longest word, the answers put back in
+        the request's order (ids padded to `max_length` columns).
+
+        The encoder's work grows with the batch's longest word and the
+        search's steps with its longest answer, so a request of mixed
+        lengths padded to its longest word spends much of its time on
+        padding; in chunks of similar length the padding mostly goes (the
+        bucketing of Sutskever et al. 2014, section 3.3, at serving time).
+        """
+        lengths = tf.reduce_sum(tf.cast(ids > 0, tf.int32), axis=1)  # [B]
+        order = tf.argsort(lengths, stable=True)
+        ids, lengths = tf.gather(ids, order), tf.gather(lengths, order)
+        batch = tf.shape(ids)[0]
+        width = self.decoder.max_length
+        answers = [tf.TensorArray(dtype, size=0, dynamic_size=True, infer_shape=False)
+                   for dtype in (tf.int32, tf.float32, tf.int32)]
+
+        def body(start, index, answers):
+            stop = tf.minimum(start + LENGTH_CHUNK, batch)
+            columns = tf.maximum(tf.reduce_max(lengths[start:stop]), 1)
+            best, score, length = self._decode_ids(ids[start:stop, :columns])
+            best = tf.pad(best, [[0, 0], [0, width - tf.shape(best)[1]]])  # [C, max_length]
+            return stop, index + 1, [array.write(index, value) for array, value
+                                     in zip(answers, (best, score, length), strict=True)]
+
+        _, _, answers = tf.while_loop(lambda start, index, answers: start < batch, body,
+                                      (tf.constant(0), tf.constant(0), answers))
+        inverse = tf.math.invert_permutation(order)
+        best, score, length = (tf.gather(array.concat(), inverse) for array in answers)
+        return (tf.ensure_shape(best, [None, width]), tf.ensure_shape(score, [None]),
+                tf.ensure_shape(length, [None]))
 
     def step(self, ids, state, t):
         """The decoders' `step_fn`: the models' mean log-probabilities

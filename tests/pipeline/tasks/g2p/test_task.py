@@ -100,6 +100,26 @@ def test_a_large_request_is_decoded_in_slices_with_the_same_answers(smoke_run):
     np.testing.assert_allclose(sliced["score"].numpy(), whole["score"].numpy(), atol=1e-4)
 
 
+def test_a_large_request_decodes_in_chunks_of_similar_length_with_the_same_answers(
+        smoke_run, lexicon):
+    """More than `LENGTH_CHUNK` words decode sorted by length in chunks cut
+    to their longest word; the answers, in the request's order, are the
+    whole batch's."""
+    from pipeline.tasks.g2p.server import LENGTH_CHUNK
+
+    config = resolve("g2p", "smoke")
+    server = decoding.make_server(config, smoke_run[0])
+    words = sorted(g2p_data.load_splits(config, data=lexicon)["train"])[: 2 * LENGTH_CHUNK + 7]
+    words = list(np.random.default_rng(0).permutation([*words, *ODD]))
+    ids, _ = server.encode_words(tf.constant(words))
+    chunked = tf.function(server.decode_any, autograph=False)(ids)
+    whole = tf.function(server._decode_ids, autograph=False)(ids)
+    assert chunked[0].shape[1] == config["decode"]["max_length"]
+    np.testing.assert_array_equal(chunked[0][:, : whole[0].shape[1]], whole[0])
+    np.testing.assert_array_equal(chunked[2], whole[2])
+    np.testing.assert_allclose(chunked[1], whole[1], atol=1e-4)
+
+
 def test_export_answers_batches_of_empty_words_and_of_none(smoke_run):
     """A batch whose every word is empty encodes to zero time steps: empty
     answers, score 0; a batch of no words, no answers. (A NUL character is
