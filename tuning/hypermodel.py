@@ -13,8 +13,8 @@ global-norm `clipnorm` and the `schedule`).
 The objective is the task's `objective`: a Keras validation metric, or a
 value the recipe's `validation_metrics` computes after every epoch (G2P's
 word error rate, the LM's bits per character), added to the epoch logs by
-`pipeline.core.training.EpochMetrics` so that keras-tuner's best-epoch checkpoint, early stopping
-and Hyperband read it there.
+`pipeline.core.training.EpochMetrics` so that keras-tuner's best-epoch
+checkpoint, early stopping and Hyperband read it there.
 """
 
 import contextlib
