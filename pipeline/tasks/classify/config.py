@@ -1,7 +1,11 @@
 """The classify task's configuration: every key once, its presets, and the
 models `pipeline.compare` trains."""
 
-from pipeline.core.schema import Limit, Option, Schema, above, at_least, common
+from pipeline.core.schema import Limit, Option, Schema, above, at_least, common, one_of
+
+#: `train.monitor`: the validation value that the best checkpoint and early
+#: stopping follow, and whether lower or higher is better.
+MONITORS = {"val_loss": "min", "val_accuracy": "max"}
 
 
 def poolings():
@@ -47,6 +51,8 @@ SCHEMA = Schema(
     common("train.jit_compile", False),
     common("train.strategy", "default"),
     common("train.ema", 0.0),
+    Option("train.monitor", "val_loss", "what the best checkpoint and early stopping follow: "
+           "val_loss or val_accuracy", one_of(*MONITORS)),
     Option("baseline.char_order", 3, "naive Bayes n-gram orders 1..N with classify.unit=char",
            at_least(1)),
     Option("baseline.word_order", 2, "naive Bayes n-gram orders 1..N with classify.unit=word",

@@ -3,8 +3,9 @@
 The model is `models.classifier.TextClassifier`: embedding, a
 (bidirectional) recurrent encoder and pooling to one vector before the
 softmax layer; the loss the cross-entropy of its logits. Early stopping and
-the best checkpoint follow the validation loss; a search follows the
-validation accuracy (`ClassifyTask.objective`).
+the best checkpoint follow `train.monitor` (the validation loss or
+accuracy); a search follows the validation accuracy
+(`ClassifyTask.objective`).
 """
 
 import keras
@@ -14,6 +15,7 @@ from pipeline.core import training
 from pipeline.core.task import Recipe
 from pipeline.tasks.classify import data as classify_data
 from pipeline.tasks.classify import inputs
+from pipeline.tasks.classify.config import MONITORS
 
 
 def build_model(config, prepared):
@@ -65,7 +67,8 @@ def recipe(config, run_dir, data=None, data_dir=None):
     train_batches, valid_batches = training_batches(config, prepared, examples)
     return Recipe(build_model=lambda: build_model(config, prepared),
                   train_batches=train_batches, valid_batches=valid_batches,
-                  loss=loss(), metrics=["accuracy"],
+                  loss=loss(), metrics=["accuracy"], monitor=config["train"]["monitor"],
+                  mode=MONITORS[config["train"]["monitor"]],
                   total_steps=total_steps(config, examples))
 
 

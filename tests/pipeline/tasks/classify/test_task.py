@@ -197,3 +197,25 @@ def test_the_comparison_runs_on_mocked_imdb_reviews_with_words(tmp_path):
     for key in ("macro_f1", "baseline_nb_macro_f1", "baseline_linear_macro_f1",
                 "combined_macro_f1"):
         assert 0.0 <= metrics[key] <= 1.0
+
+
+@pytest.mark.parametrize("monitor, mode", [("val_loss", "min"), ("val_accuracy", "max")])
+def test_train_monitor_sets_what_the_checkpoint_follows(smoke_run, words, monitor, mode):
+    """`train.monitor=val_accuracy` keeps the epoch of the best validation
+    accuracy, the figure the task reports, rather than of the lowest loss."""
+    from pipeline.tasks.classify import model
+
+    run_dir, _ = smoke_run
+    config = resolve("classify", "smoke", sets=[f"train.monitor={monitor}"])
+    recipe = model.recipe(config, run_dir, words)
+    assert (recipe.monitor, recipe.mode) == (monitor, mode)
+
+
+def test_an_unknown_monitor_is_refused(smoke_run, words, capsys):
+    from pipeline import train
+
+    run_dir, _ = smoke_run
+    args = ["--task", "classify", "--preset", "smoke", "--data", words, "--run-dir", run_dir,
+            "--set", "train.monitor=val_wer"]
+    assert run_cli(train.main, args) == 2
+    assert "train.monitor" in capsys.readouterr().err
