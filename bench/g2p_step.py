@@ -11,9 +11,16 @@ the same shapes, so XLA (`--set train.jit_compile=true`) compiles once and
 the figure is the step itself. `--policy` sets a Keras mixed-precision
 policy (e.g. `mixed_bfloat16`, which CPUs with AMX can run natively).
 
+`--parts` instead splits the gradient computation of one batch: the
+encoder and the decoder (on a fixed encoder memory), each forward only and
+forward plus backward, and the whole model, with the encoder's hand-written
+backward pass through time (`models.Recurrent`, the default) and with
+autodiff of its loop, alternated in one process.
+
     python -m bench.g2p_step --set data.batch_size=64
     python -m bench.g2p_step --set data.batch_size=128 --set model.decoder_units=128
     python -m bench.g2p_step --one-batch --set train.jit_compile=true
+    python -m bench.g2p_step --preset full --parts
 """
 
 import argparse
@@ -33,6 +40,9 @@ def main(argv=None):
                         help="configuration override, as in the stage scripts")
     parser.add_argument("--one-batch", action="store_true",
                         help="repeat the first batch (fixed shapes) instead of the data")
+    parser.add_argument("--parts", action="store_true",
+                        help="time the encoder and decoder apart, hand-written backward "
+                             "pass on and off")
     parser.add_argument("--policy", default="float32",
                         help="Keras dtype policy, e.g. mixed_bfloat16 or mixed_float16")
     args = parser.parse_args(argv)
@@ -53,6 +63,8 @@ def main(argv=None):
                                  batch_size=config["data"]["batch_size"], training=True)
     batches = (batches.take(1).cache() if args.one_batch else batches).repeat()
     model = g2p_model.build_model(config, vocabularies)
+    if args.parts:
+        return print_parts(model, next(iter(batches)), g2p_model.loss(), rounds=args.steps)
     model.compile(optimizer=keras.optimizers.Adam(1e-3, clipnorm=1.0),
                   loss=g2p_model.loss(config["train"]["label_smoothing"]),
                   jit_compile=config["train"]["jit_compile"])
@@ -66,6 +78,64 @@ def main(argv=None):
     print(f"{what or 'preset ' + args.preset}: "
           f"{1000 * cpu / args.steps:.1f} ms CPU/step ({1000 * cpu / args.steps / batch:.2f} "
           f"ms/example), {1000 * wall / args.steps:.1f} ms wall/step")
+    return 0
+
+
+def print_parts(model, batch, loss, rounds, calls=10):
+    """Prints the median CPU time per call, over `rounds` rounds of `calls`
+    calls, of each part of the gradient computation of `batch`, with the
+    encoder's hand-written backward pass and with autodiff, alternated."""
+    import statistics
+
+    import tensorflow as tf
+
+    from models.recurrent import Recurrent
+
+    x, y = batch
+    encoder = [v for v in model.trainable_variables if not v.path.startswith("g2p/decoder")]
+    decoder = [v for v in model.trainable_variables if v.path.startswith("g2p/decoder")]
+    memory = model.encode(x["graphemes"])
+
+    def decode(training):
+        return loss(y, model.decoder(x["decoder_inputs"], *memory, training=training)[0])
+
+    def encode(training):
+        outputs, _, summary = model.encode(x["graphemes"], training=training)
+        return tf.reduce_sum(outputs) + tf.reduce_sum(summary)
+
+    def gradient(value, variables):
+        def run():
+            with tf.GradientTape() as tape:
+                result = value(True)
+            return tape.gradient(result, variables)
+        return run
+
+    parts = {"encoder forward": lambda: encode(True),
+             "encoder forward+backward": gradient(encode, encoder),
+             "decoder forward": lambda: decode(True),
+             "decoder forward+backward": gradient(decode, decoder),
+             "whole model forward+backward":
+                 gradient(lambda t: loss(y, model(x, training=t)), model.trainable_variables)}
+    layers = [layer for layer in model._flatten_layers() if isinstance(layer, Recurrent)]
+    times = {}  # (part, hand-written) -> {"run": traced function, "ms": [per round]}
+    for _ in range(rounds):
+        for handwritten in (True, False):
+            for layer in layers:  # read when a function is traced
+                layer.handwritten_gradient = handwritten
+            for name, part in parts.items():
+                entry = times.setdefault((name, handwritten), {"run": tf.function(part),
+                                                               "ms": []})
+                entry["run"]()  # the first call traces; every call warms
+                start = time.process_time()
+                for _ in range(calls):
+                    entry["run"]()
+                entry["ms"].append(1000 * (time.process_time() - start) / calls)
+    print(f"graphemes {tuple(x['graphemes'].shape)}, decoder inputs "
+          f"{tuple(x['decoder_inputs'].shape)}; median ms CPU a call over {rounds} rounds")
+    print(f"  {'':<30} {'hand-written':>12} {'autodiff':>9} {'ratio':>6}")
+    for name in parts:
+        ours, autodiff = (statistics.median(times[name, h]["ms"]) for h in (True, False))
+        print(f"  {name:<30} {ours:12.1f} {autodiff:9.1f} {ours / autodiff:6.2f}")
     return 0
 
 
