@@ -15,7 +15,9 @@ policy (e.g. `mixed_bfloat16`, which CPUs with AMX can run natively).
 encoder and the decoder (on a fixed encoder memory), each forward only and
 forward plus backward, and the whole model, with the encoder's hand-written
 backward pass through time (`models.Recurrent`, the default) and with
-autodiff of its loop, alternated in one process.
+autodiff of its loop, alternated in one process. The decoder runs its own
+loop, not a `Recurrent` layer, so its two columns time the same graph:
+their ratio is the run's noise.
 
     python -m bench.g2p_step --set data.batch_size=64
     python -m bench.g2p_step --set data.batch_size=128 --set model.decoder_units=128
