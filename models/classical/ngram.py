@@ -156,10 +156,11 @@ class CharNGram:
     def _modified_discounts(order):
         """`(D1, D2, D3+)` of Chen and Goodman (1998) eq. (19) from the
         count-of-counts n1..n4; one discount n1/(n1+2 n2) where those are
-        too few for three."""
+        too few for three, and 0.5 where that is 0 (no n-gram seen once: a
+        discount of 0 would leave no mass for the unseen symbols)."""
         n1, n2, n3, n4 = (order.count_of_counts(c) for c in (1, 2, 3, 4))
         if min(n1, n2, n3, n4) == 0:
-            d = n1 / (n1 + 2 * n2) if n1 + n2 else 0.5
+            d = n1 / (n1 + 2 * n2) if n1 else 0.5
             return (min(d, 1.0),) * 3
         y = n1 / (n1 + 2 * n2)
         d1, d2, d3 = 1 - 2 * y * n2 / n1, 2 - 3 * y * n3 / n2, 3 - 4 * y * n4 / n3

@@ -27,7 +27,7 @@ def reference_model(train, order, vocabulary_size, method):
     for k, counts in table.items():
         n = [sum(1 for c in counts.values() if c == i) for i in range(5)]
         if min(n[1:]) == 0:
-            d = n[1] / (n[1] + 2 * n[2]) if n[1] + n[2] else 0.5
+            d = n[1] / (n[1] + 2 * n[2]) if n[1] else 0.5
             discounts[k] = (0.0, min(d, 1.0), min(d, 1.0), min(d, 1.0))
         else:
             y = n[1] / (n[1] + 2 * n[2])
@@ -99,6 +99,20 @@ def test_distributions_sum_to_one(method):
         assert p.shape == (V,) and p[0] == 0.0
         assert p.sum() == pytest.approx(1.0, abs=1e-12)
         assert p[6] > 0  # never seen in training, still possible (OOV-like)
+
+
+def test_a_symbol_never_seen_keeps_some_probability_when_no_count_is_one():
+    """Every symbol of this text follows at least two distinct symbols, so no
+    unigram continuation count is 1 and eq. (19) gives no discount: the
+    fallback discount still leaves mass for symbol 6, which never occurs.
+    (A Kneser-Ney model per language met this: German words never show a
+    letter only Spanish has, and that letter got probability 0.)"""
+    text = np.tile([1, 2, 3, 1, 3, 2, 2, 1, 3, 3], 20)
+    model = CharNGram(V, order=3).fit(text)
+    assert model.orders[1].count_of_counts(1) == 0
+    for history in ([], [1], [1, 2]):
+        p = model.distribution(history)
+        assert p[6] > 0 and p.sum() == pytest.approx(1.0, abs=1e-12)
 
 
 def test_longer_context_learns_a_periodic_text():
