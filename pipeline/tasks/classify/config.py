@@ -86,5 +86,6 @@ VARIANTS = {
 
 #: The metrics `pipeline.compare` tabulates, the first one charted.
 COMPARE_METRICS = ("macro_f1", "accuracy", "baseline_nb_macro_f1", "baseline_nb_accuracy",
-                   "baseline_linear_macro_f1", "baseline_linear_accuracy", "combined_macro_f1",
-                   "combined_accuracy")
+                   "baseline_linear_macro_f1", "baseline_linear_accuracy",
+                   "baseline_ngram_lm_accuracy", "baseline_classical_accuracy",
+                   "combined_macro_f1", "combined_accuracy")

@@ -1,14 +1,17 @@
 """The classify task's scores: accuracy, macro-F1 and the confusion matrix;
-the three baselines fitted on the same training split (the majority class,
-naive Bayes, and the linear TF-IDF model, both over n-grams of the tokens
-the network reads); and the network combined with the linear model."""
+the baselines fitted on the same training split (the majority class, naive
+Bayes and the linear TF-IDF model over n-grams of the tokens the network
+reads, and with characters a Kneser-Ney character model per class); and
+the average of the network's and these models' class probabilities."""
 
 import collections
+import itertools
 
 import numpy as np
 
 from models.classical.linear_ngram import C_GRID, GRIDS, LinearNGram
 from models.classical.naive_bayes import NaiveBayes
+from models.classical.ngram_lm_classifier import ORDERS, NGramLMClassifier
 from pipeline.tasks.classify.inputs import token_lists
 
 
@@ -63,72 +66,111 @@ def fit_linear(examples, labels, unit, max_length):
         progress=bar.update)
 
 
-def baselines(examples, labels, unit, config, split="test", linear=None):
+def fit_ngram_lm(examples, labels, unit, max_length):
+    """`(NGramLMClassifier, grid table)`: the per-class character n-gram
+    models whose order scores the best validation accuracy, fitted on
+    `examples["train"]` only; None when the texts are read as words."""
+    import keras
+
+    if unit != "char":
+        return None
+    bar = keras.utils.Progbar(len(ORDERS), unit_name="n-gram language model fit")
+    return NGramLMClassifier.select(
+        labels, joined(examples["train"], unit, max_length),
+        joined(examples["validation"], unit, max_length),
+        score=lambda true, predicted: scores(true, predicted, labels)["accuracy"],
+        progress=bar.update)
+
+
+def baselines(examples, labels, unit, config, split="test", linear=None, ngram_lm=None):
     """Scores of the majority class, of n-gram naive Bayes (characters
-    1-`baseline.char_order` or words 1-`baseline.word_order`) and of the
+    1-`baseline.char_order` or words 1-`baseline.word_order`), of the
     linear n-gram model (`fit_linear`, or the `(model, table)` given as
-    `linear`), all fitted on `examples["train"]`, reading the same
-    `data.max_length` tokens, and scored on `examples[split]`."""
+    `linear`) and with characters of the n-gram language models
+    (`fit_ngram_lm`, or `ngram_lm`), all fitted on `examples["train"]`,
+    reading the same `data.max_length` tokens, and scored on `examples[split]`."""
     b, max_length = config["baseline"], config["data"]["max_length"]
     train_labels = [label for _, label in examples["train"]]
     scored_labels = [label for _, label in examples[split]]
+    scored_texts = joined(examples[split], unit, max_length)[0]
     majority = collections.Counter(train_labels).most_common(1)[0][0]
     order = b["char_order"] if unit == "char" else b["word_order"]
     nb = NaiveBayes(labels, order, alpha=b["alpha"], markers=unit == "char")
     nb.fit(token_lists([t for t, _ in examples["train"]], unit, max_length), train_labels)
     predicted = nb.predict(token_lists([t for t, _ in examples[split]], unit, max_length))
     linear, table = linear or fit_linear(examples, labels, unit, max_length)
-    return {
+    out = {
         "majority": {"label": majority,
                      **scores(scored_labels, [majority] * len(scored_labels), labels)},
         "naive_bayes": {"order": order, "alpha": b["alpha"],
                         **scores(scored_labels, predicted, labels)},
         "linear_ngram": {"analyzer": linear.analyzer, "ngram_range": list(linear.ngram_range),
                          "C": linear.C, "grid": table,
-                         **scores(scored_labels,
-                                  linear.predict(joined(examples[split], unit, max_length)[0]),
-                                  labels)},
+                         **scores(scored_labels, linear.predict(scored_texts), labels)},
     }
+    ngram_lm = ngram_lm or fit_ngram_lm(examples, labels, unit, max_length)
+    if ngram_lm is not None:
+        model, table = ngram_lm
+        out["ngram_lm"] = {"order": model.order, "method": model.method, "grid": table,
+                           **scores(scored_labels, model.predict(scored_texts), labels)}
+    return out
 
 
-#: The network's weights tried on validation when its probabilities are
-#: averaged with the linear model's (0 = the linear model alone).
-COMBINATION_WEIGHTS = tuple(i / 10 for i in range(11))
+#: The step of the weights tried on validation when class probabilities are
+#: averaged: every weighting of the members on this grid of the simplex.
+COMBINATION_STEP = 0.1
 
 
-def choose_weight(network, linear, true_ids, weights=COMBINATION_WEIGHTS):
-    """`(weight, table)`: the weight w of the average `w network + (1 - w)
-    linear` of two `[N, C]` probability arrays with the best accuracy on
-    the label ids `true_ids` `[N]` (ties go to the smaller w), and the
-    accuracy of every w tried."""
-    table = [{"weight": w, "accuracy": float(np.mean(
-        (w * network + (1 - w) * linear).argmax(1) == true_ids))} for w in weights]
-    best = max(table, key=lambda row: (row["accuracy"], -row["weight"]))
-    return best["weight"], table
+def weight_grid(members, step=COMBINATION_STEP):
+    """Every weight vector of `members` components, multiples of `step`
+    summing to 1, in lexicographic order of the weights."""
+    parts = round(1 / step)
+    return [tuple(k / parts for k in split)
+            for split in itertools.product(range(parts + 1), repeat=members)
+            if sum(split) == parts]
 
 
-def combine(network, linear, examples, labels, unit, max_length, split="test"):
-    """The network's class probabilities averaged with the linear model's,
-    `w network + (1 - w) linear`, the weight w chosen on the validation
-    split (`choose_weight`) and scored on `split`.
+def choose_weights(probabilities, true_ids, step=COMBINATION_STEP):
+    """`(weights, table)`: the weights of the average `sum_k w_k P_k` of the
+    `[K, N, C]` class probabilities with the best accuracy on the label ids
+    `true_ids` `[N]`, and the accuracy of every weighting tried (`weight_grid`).
+    Ties go to the smaller weight of the first member, then of the second,
+    and so on: the last member is the default."""
+    probabilities = np.asarray(probabilities)
+    table = [{"weights": list(w), "accuracy": float(np.mean(
+        np.tensordot(w, probabilities, axes=1).argmax(1) == true_ids))}
+        for w in weight_grid(len(probabilities), step)]
+    best = max(table, key=lambda row: (row["accuracy"], *(-w for w in row["weights"][:-1])))
+    return tuple(best["weights"]), table
+
+
+def combine(members, true, labels, split="test"):
+    """The members' class probabilities averaged, the weights chosen on the
+    validation split (`choose_weights`) and scored on `split`.
 
     Args:
-        network: `{split: probabilities [N, C]}` of the network, for
-            "validation" and `split`, columns in `labels` order.
-        linear: a fitted `LinearNGram`.
+        members: `{name: {split: probabilities [N, C]}}` for "validation"
+            and `split`, columns in `labels` order; ties prefer the later
+            members (see `choose_weights`).
+        true: `{split: [label, ...]}` for "validation" and `split`.
 
     Returns:
-        `{"weight", "validation": [{"weight", "accuracy"}, ...], **scores}`.
+        `{"members": [name, ...], "weights": {name: w}, "validation":
+        [{"weights" (in `members` order), "accuracy"}, ...], **scores}`.
     """
-    def truth_and_linear(name):
-        texts, true = joined(examples[name], unit, max_length)
-        return true, linear.predict_proba(texts)
-
-    valid_true, valid_linear = truth_and_linear("validation")
+    names = list(members)
     index = {name: i for i, name in enumerate(labels)}
-    weight, table = choose_weight(network["validation"], valid_linear,
-                                  np.array([index[y] for y in valid_true]))
-    true, scored_linear = truth_and_linear(split)
-    mixed = weight * network[split] + (1 - weight) * scored_linear  # [N, C]
-    return {"weight": weight, "validation": table,
-            **scores(true, [labels[i] for i in mixed.argmax(1)], labels)}
+    weights, table = choose_weights([members[n]["validation"] for n in names],
+                                    np.array([index[y] for y in true["validation"]]))
+    mixed = np.tensordot(weights, np.stack([members[n][split] for n in names]), axes=1)
+    return {"members": names, "weights": dict(zip(names, weights, strict=True)),
+            "validation": table,
+            **scores(true[split], [labels[i] for i in mixed.argmax(1)], labels)}
+
+
+def classical_probabilities(models, examples, unit, max_length, splits):
+    """`{name: {split: probabilities}}` of fitted classical models (objects
+    with `predict_proba` over the joined texts), for `combine`."""
+    texts = {s: joined(examples[s], unit, max_length)[0] for s in splits}
+    return {name: {s: model.predict_proba(texts[s]) for s in splits}
+            for name, model in models.items()}

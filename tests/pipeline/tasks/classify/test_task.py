@@ -76,9 +76,18 @@ def test_run_writes_metrics_plots_and_an_export(smoke_run):
     assert linear["analyzer"] == "char_wb" and [linear["ngram_range"], linear["C"]] in [
         [row["ngram_range"], row["C"]] for row in linear["grid"]]
     assert metrics["baseline_linear_accuracy"] == linear["accuracy"]
-    # the weight that scored the best on validation
-    chosen = max(metrics["combined"]["validation"], key=lambda r: (r["accuracy"], -r["weight"]))
-    assert metrics["combined_weight"] == chosen["weight"]
+    # the weights that scored the best on validation: network, n-gram LMs, linear
+    rows = metrics["combined"]["validation"]
+    assert len(rows) == 66
+    chosen = max(rows, key=lambda r: (r["accuracy"], -r["weights"][0], -r["weights"][1]))
+    assert metrics["combined"]["members"] == ["network", "ngram_lm", "linear"]
+    assert metrics["combined_weights"] == dict(zip(metrics["combined"]["members"],
+                                                   chosen["weights"], strict=True))
+    assert metrics["combined_weight"] == chosen["weights"][0]
+    ngram_lm = metrics["baselines"]["ngram_lm"]
+    assert metrics["baseline_ngram_lm_accuracy"] == ngram_lm["accuracy"]
+    assert 0.0 <= metrics["baseline_classical_accuracy"] <= 1.0
+    assert metrics["baselines"]["classical"]["members"] == ["ngram_lm", "linear"]
     assert sorted(metrics["labels"]) == sorted(LANGUAGES)
     confusion = np.array(metrics["confusion"])
     assert confusion.shape == (4, 4) and confusion.sum() == metrics["texts"] > 0
