@@ -46,16 +46,11 @@ def evaluate(config, run_dir, data=None, data_dir=None, split="test", plot_texts
     result = scores(true, predicted, labels)
     linear, ngram_lm = classical_models(config, data, data_dir, unit, tuple(labels))
     base = baselines(examples, labels, unit, config, split, linear=linear, ngram_lm=ngram_lm)
-    splits = [split] + (["validation"] if split != "validation" else [])
     network = {split: probabilities}
     if split != "validation":
         network["validation"] = predict(server, [t for t, _ in examples["validation"]])[1]
-    # Ties prefer the later members: the linear model, then the n-gram models.
-    classical = classical_probabilities(
-        ({"ngram_lm": ngram_lm[0]} if ngram_lm else {}) | {"linear": linear[0]},
-        examples, unit, max_length, splits)
-    truth = {s: [label for _, label in examples[s]] for s in splits}
-    combined = combine({"network": network, **classical}, truth, labels, split)
+    combined, classical = combinations(network, linear[0], ngram_lm and ngram_lm[0], examples,
+                                       labels, unit, max_length, split)
     metrics = {
         "accuracy": result["accuracy"], "macro_f1": result["macro_f1"],
         **{f"baseline_{short}_{key}": base[name][key]
@@ -71,11 +66,10 @@ def evaluate(config, run_dir, data=None, data_dir=None, split="test", plot_texts
         "errors": [{"text": t[:200], "label": y, "predicted": p}
                    for t, y, p in zip(texts, true, predicted, strict=True) if y != p][:20],
     }
-    if len(classical) > 1:
-        both = combine(classical, truth, labels, split)
-        base["classical"] = both
-        metrics.update(baseline_classical_accuracy=both["accuracy"],
-                       baseline_classical_macro_f1=both["macro_f1"])
+    if classical:
+        base["classical"] = classical
+        metrics.update(baseline_classical_accuracy=classical["accuracy"],
+                       baseline_classical_macro_f1=classical["macro_f1"])
     atomic.write_json(evaluation.metrics_path(run_dir, split), metrics)
     plots = evaluation.plots_dir(run_dir, split)
     members = " + ".join(f"{NAMES[name]} x {w:.1f}"
@@ -89,6 +83,21 @@ def evaluate(config, run_dir, data=None, data_dir=None, split="test", plot_texts
         plot_attention(server, texts[:plot_texts], true[:plot_texts],
                        os.path.join(plots, "attention.png"))
     return metrics
+
+
+def combinations(network, linear, ngram_lm, examples, labels, unit, max_length, split):
+    """`(combined, classical)`: `combine` of the network's probabilities
+    (`{split: [N, C]}`, and validation) with the linear model's and the
+    n-gram models' (None with words), and of the classical models alone
+    (None with only the linear model). Ties prefer the later members: the
+    linear model, then the n-gram models."""
+    splits = list(network)
+    models = ({"ngram_lm": ngram_lm} if ngram_lm else {}) | {"linear": linear}
+    members = classical_probabilities(models, examples, unit, max_length, splits)
+    truth = {s: [label for _, label in examples[s]] for s in splits}
+    combined = combine({"network": network, **members}, truth, labels, split)
+    classical = combine(members, truth, labels, split) if len(members) > 1 else None
+    return combined, classical
 
 
 #: How the plots name the members of the combination.
