@@ -50,36 +50,39 @@ def joined(examples, unit, max_length):
             [label for _, label in examples])
 
 
+def select_on_validation(select, fits, name, examples, labels, unit, max_length, **kwargs):
+    """`select(labels, train=..., validation=..., score=..., progress=...,
+    **kwargs)` of a classical model (`LinearNGram.select`,
+    `NGramLMClassifier.select`) on the joined training and validation texts,
+    scored by accuracy, with a progress bar of its `fits`."""
+    import keras
+
+    bar = keras.utils.Progbar(fits, unit_name=f"{name} fit")
+    return select(labels, train=joined(examples["train"], unit, max_length),
+                  validation=joined(examples["validation"], unit, max_length),
+                  score=lambda true, predicted: scores(true, predicted, labels)["accuracy"],
+                  progress=bar.update, **kwargs)
+
+
 def fit_linear(examples, labels, unit, max_length):
     """`(LinearNGram, grid table)`: the linear n-gram model (character n-grams
     within word boundaries, or word n-grams) whose range and C score the best
     validation accuracy, fitted on `examples["train"]` only."""
-    import keras
-
     analyzer = "char_wb" if unit == "char" else "word"
-    bar = keras.utils.Progbar(len(GRIDS[analyzer]) * len(C_GRID),
-                              unit_name="linear n-gram model fit")
-    return LinearNGram.select(
-        labels, analyzer, joined(examples["train"], unit, max_length),
-        joined(examples["validation"], unit, max_length),
-        score=lambda true, predicted: scores(true, predicted, labels)["accuracy"],
-        progress=bar.update)
+    return select_on_validation(
+        LinearNGram.select, len(GRIDS[analyzer]) * len(C_GRID), "linear n-gram model",
+        examples, labels, unit, max_length, analyzer=analyzer)
 
 
 def fit_ngram_lm(examples, labels, unit, max_length):
     """`(NGramLMClassifier, grid table)`: the per-class character n-gram
     models whose order scores the best validation accuracy, fitted on
     `examples["train"]` only; None when the texts are read as words."""
-    import keras
-
     if unit != "char":
         return None
-    bar = keras.utils.Progbar(len(ORDERS), unit_name="n-gram language model fit")
-    return NGramLMClassifier.select(
-        labels, joined(examples["train"], unit, max_length),
-        joined(examples["validation"], unit, max_length),
-        score=lambda true, predicted: scores(true, predicted, labels)["accuracy"],
-        progress=bar.update)
+    return select_on_validation(
+        NGramLMClassifier.select, len(ORDERS), "n-gram language model", examples, labels,
+        unit, max_length)
 
 
 def baselines(examples, labels, unit, config, split="test", linear=None, ngram_lm=None):
