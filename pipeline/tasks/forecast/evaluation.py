@@ -2,7 +2,7 @@
 the test block is forecast by the model and by the statistical peers
 (`models.classical.peers`, refitted at every origin on exactly the history
 before it), scored per origin and pooled (`scores`) in the series' own
-units, with split-conformal intervals (`intervals`)."""
+units, with conformal intervals (`intervals`)."""
 
 import os
 import re
@@ -56,8 +56,11 @@ def evaluate(config, run_dir, split="test"):
     model pooled over the origins, by step and `per_origin`; `peers` the
     same for each peer and `ratios` the model's over each peer's;
     `rmse_ratio` and `mae_ratio` against the ARIMA baseline (`baseline_*`);
-    `interval_level` and `coverage` of the split-conformal intervals
-    (`intervals`: half-widths from the validation origins). Every method's
+    `interval_level` and `coverage` of the conformal intervals
+    (`intervals`: scaled to each origin's window and calibrated on the
+    validation origins, plus, on the test block, its earlier origins whose
+    targets are observed; `interval_quantiles`, the validation scores'
+    quantiles the export serves). Every method's
     forecasts, the targets and the MASE scales go to `forecasts.json`
     beside `metrics.json` (what `bench.forecast_suite` combines).
     """
@@ -79,7 +82,8 @@ def evaluate(config, run_dir, split="test"):
     model = scores.scores(predicted, targets, scales)
     peers = {name: scores.scores(values, targets, scales) for name, values in peer_values.items()}
     level = config["evaluate"]["interval_level"]
-    widths = intervals.run_half_widths(server, series, prepared, level)
+    widths, quantiles = interval_half_widths(server, series, prepared, histories, predicted,
+                                             targets, origins, split, level)
     naive = np.repeat(histories[:, -1:], horizon, axis=1)
     metrics = {
         "rmse": model["rmse"], "mae": model["mae"], "mase": model["mase"],
@@ -90,7 +94,8 @@ def evaluate(config, run_dir, split="test"):
         "rmse_by_step": model["rmse_by_step"], "mase_by_step": model["mase_by_step"],
         "per_origin": model["per_origin"], "peers": peers, "peer_info": info,
         "ratios": scores.ratios(model, peers),
-        "interval_level": level, "interval_half_widths": widths.round(4).tolist(),
+        "interval_level": level, "interval_quantiles": quantiles.round(4).tolist(),
+        "interval_mean_half_widths": widths.mean(axis=0).round(4).tolist(),
         "coverage": intervals.coverage(predicted, widths, targets),
     }
     if "ARIMA" in peers:
@@ -111,6 +116,20 @@ def evaluate(config, run_dir, split="test"):
                    os.path.join(plots_dir, "forecast.png"))
     plot_error_by_step(metrics, os.path.join(plots_dir, "error_by_step.png"))
     return metrics
+
+
+def interval_half_widths(server, series, prepared, histories, predicted, targets, origins,
+                         split, level):
+    """`(half-widths [N, H], quantiles [H])` of the intervals at a block's
+    origins (`intervals`): the validation block's from its own scores, any
+    later block's calibrated online."""
+    calibration = intervals.calibration_set(server, series, prepared)
+    quantiles = intervals.scaled_quantiles(*calibration[:2], level)
+    scales = intervals.window_scales(histories, intervals.scale_floor(prepared))
+    if split == "validation":
+        return scales[:, None] * quantiles, quantiles
+    block = (predicted - targets, scales, origins)
+    return intervals.online_half_widths(calibration, block, level), quantiles
 
 
 def parse_peers(text):

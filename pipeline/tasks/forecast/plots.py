@@ -16,9 +16,10 @@ def pyplot():
 
 
 def plot_forecasts(series, origins, predicted, widths, peers, metrics, path, every=None):
-    """The end of the series with the model's forecasts and split-conformal
-    intervals from every `every`-th origin of the block (default: about six
-    forecasts), and the best peer's (lowest pooled MASE) dashed."""
+    """The end of the series with the model's forecasts and conformal
+    intervals (`widths [N, H]`, one row per origin) from every `every`-th
+    origin of the block (default: about six forecasts), and the best peer's
+    (lowest pooled MASE) dashed."""
     plt = pyplot()
     horizon = predicted.shape[1]
     every = every or max(1, len(origins) // 6)
@@ -32,7 +33,7 @@ def plot_forecasts(series, origins, predicted, widths, peers, metrics, path, eve
         first_one = i == 0
         ax.plot(span, predicted[i], color="tab:blue", lw=1,
                 label="network" if first_one else None)
-        ax.fill_between(span, predicted[i] - widths, predicted[i] + widths, color="tab:blue",
+        ax.fill_between(span, predicted[i] - widths[i], predicted[i] + widths[i], color="tab:blue",
                         alpha=0.15, label=f"{metrics['interval_level']:.0%} interval"
                         if first_one else None)
         if best:

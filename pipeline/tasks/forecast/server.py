@@ -10,6 +10,7 @@ from pipeline.core import export as export_lib
 from pipeline.core import training
 from pipeline.core.errors import UsageError
 from pipeline.tasks.forecast import data as series_data
+from pipeline.tasks.forecast import intervals
 
 
 class ForecastServer(tf.Module):
@@ -23,18 +24,21 @@ class ForecastServer(tf.Module):
         model: a trained `Forecaster`.
         mean, std: the normaliser of the training segment.
         window: the history length the model was trained on.
-        half_widths: `[H]` half-widths of the prediction intervals in the
-            series' units (`intervals`); None: zero.
+        quantiles: `[H]` conformal quantiles of the scaled errors
+            (`intervals.scaled_quantiles`): an interval's half-width is
+            the quantile times the mean absolute change over the window
+            (`intervals.window_scales`); None: zero-width intervals.
     """
 
-    def __init__(self, model, mean, std, window, half_widths=None):
+    def __init__(self, model, mean, std, window, quantiles=None):
         super().__init__()
         self.model = model
         self.window = int(window)
         self.mean = tf.constant(mean, tf.float32)
         self.std = tf.constant(std, tf.float32)
-        self.half_widths = tf.constant(0.0 if half_widths is None else list(half_widths),
-                                       tf.float32)  # [H], or a scalar 0
+        self.quantiles = tf.constant(0.0 if quantiles is None else list(quantiles),
+                                     tf.float32)  # [H], or a scalar 0
+        self.scale_floor = tf.constant(intervals.SCALE_FLOOR * std, tf.float32)
 
     def __call__(self, history):
         """`[B, H]` float32 forecasts of raw histories `[B, T]`, T >= window."""
@@ -50,8 +54,12 @@ class ForecastServer(tf.Module):
     def with_intervals(self, history):
         """`{"forecast", "lower", "upper"}`, each float32 `[B, H]`."""
         forecast = self(history)
-        return {"forecast": forecast, "lower": forecast - self.half_widths,
-                "upper": forecast + self.half_widths}
+        recent = tf.convert_to_tensor(history, tf.float32)[:, -self.window:]  # [B, W]
+        scale = tf.maximum(tf.reduce_mean(tf.abs(recent[:, 1:] - recent[:, :-1]), axis=1),
+                           self.scale_floor)  # [B]
+        half_widths = scale[:, None] * self.quantiles  # [B, H]
+        return {"forecast": forecast, "lower": forecast - half_widths,
+                "upper": forecast + half_widths}
 
 
 def trained_window(run_dir):
@@ -88,13 +96,12 @@ def serving_endpoint(server):
 def export(run_dir, directory, level):
     """Writes the SavedModel of a trained run into `directory`, with
     prediction intervals at nominal `level` calibrated on the validation
-    origins; returns the metadata dict."""
-    from pipeline.tasks.forecast import intervals
-
+    origins (`intervals.scaled_quantiles`); returns the metadata dict."""
     server, series, prepared = load_trained(run_dir)
-    widths = intervals.run_half_widths(server, series, prepared, level)
+    quantiles = intervals.scaled_quantiles(
+        *intervals.calibration_set(server, series, prepared)[:2], level)
     n = prepared["normalizer"]
-    server = ForecastServer(server.model, n["mean"], n["std"], server.window, widths)
+    server = ForecastServer(server.model, n["mean"], n["std"], server.window, quantiles)
     window = server.window
     export_lib.write_archive(directory, [server.model],
                              {"serving_default": serving_endpoint(server)})
@@ -104,9 +111,10 @@ def export(run_dir, directory, level):
             "inputs": {"history": f"float32 [B, T], raw values oldest first, T >= {window}"},
             "outputs": {"forecast": f"float32 [B, {horizon}], the next {horizon} values",
                         "lower": f"float32 [B, {horizon}], the lower bounds of the {level:.0%} "
-                                 "split-conformal intervals",
+                                 "conformal intervals: forecast - quantile x the mean "
+                                 "absolute change over the window",
                         "upper": f"float32 [B, {horizon}], their upper bounds"},
-            "interval_level": level, "interval_half_widths": widths.round(4).tolist()}
+            "interval_level": level, "interval_quantiles": quantiles.round(4).tolist()}
 
 
 def show_export(path, run_dir):

@@ -64,3 +64,32 @@ def test_conformal_half_widths_and_coverage():
         == 0.5
     with pytest.raises(ValueError, match="too few"):
         intervals.half_widths(residuals[:5], 0.9)
+
+
+def test_window_scales_and_scaled_quantiles():
+    """The scale is the mean absolute change over the window; the quantile
+    is that of |e| / s (19 scores 1..19 at level 0.9: the 18th)."""
+    assert intervals.window_scales([[0.0, 2.0, 1.0], [5.0, 5.0, 5.0]], floor=0.1).tolist() \
+        == [1.5, 0.1]
+    scales = np.arange(1.0, 20)
+    residuals = np.stack([np.arange(1.0, 20) ** 2, -2 * np.arange(1.0, 20) ** 2], axis=1)
+    assert intervals.scaled_quantiles(residuals, scales, 0.9).tolist() == [18.0, 36.0]
+
+
+def test_online_half_widths_read_only_targets_already_observed():
+    """Nine validation scores of 1 (rank ceil(10 * 0.8) = 8 of 9 at level
+    0.8) and a block of origins 20, 21, 22 with H = 2: at origin 22 the
+    score of origin 20 is known at both steps (20 + 2 <= 22), that of 21
+    at step 1 only; a later origin's error never counts."""
+    calibration = (np.ones((9, 2)), np.ones(9), np.arange(9))
+    block_errors = np.array([[50.0, 60.0], [70.0, 80.0], [0.0, 0.0]])
+    block = (block_errors, np.array([1.0, 1.0, 2.0]), np.array([20, 21, 22]))
+    widths = intervals.online_half_widths(calibration, block, 0.8)
+    # Origin 20: the nine ones. Origin 21: + 50 at step 1 (rank 9 of 10: 1).
+    # Origin 22: + 50, 70 at step 1 (rank ceil(12 * .8) = 10 of 11: 50, times
+    # scale 2); + 60 at step 2 (rank 9 of 10: 1, times 2).
+    np.testing.assert_allclose(widths, [[1.0, 1.0], [1.0, 1.0], [100.0, 2.0]])
+    later = (np.array([[50.0, 60.0], [70.0, 80.0], [1e9, 1e9]]), *block[1:])
+    np.testing.assert_allclose(intervals.online_half_widths(calibration, later, 0.8), widths)
+    assert intervals.coverage([[0.0, 0.0]] * 3, widths, [[1.0, -1.5], [0.5, 0.5], [99, 2]]) \
+        == 5 / 6

@@ -17,7 +17,7 @@ from pipeline import run as run_stage
 from pipeline.core import registry
 from pipeline.core.config import resolve
 from pipeline.core.errors import UsageError
-from pipeline.tasks.forecast import evaluation
+from pipeline.tasks.forecast import evaluation, intervals
 from pipeline.tasks.forecast.config import COMPARE_METRICS, SERIES
 from pipeline.tasks.forecast.predict import predict_values
 from tests.pipeline.evaluate_split import evaluate_validation
@@ -101,11 +101,13 @@ def test_export_signature_and_answers_without_the_project(smoke_run):
     local = predict_values(run_dir, histories)
     (answer,) = served["answers"]
     np.testing.assert_allclose(answer["forecast"], local, rtol=1e-5, atol=1e-4)
-    widths = read_json(run_dir, "metrics.json")["interval_half_widths"]  # the same calibration
+    quantiles = read_json(run_dir, "metrics.json")["interval_quantiles"]  # the same calibration
+    scales = intervals.window_scales([h[-SERIES["sunspots"]["window"]:] for h in histories])
+    widths = scales[:, None] * np.asarray(quantiles)  # [2, H]
     np.testing.assert_allclose(np.subtract(answer["upper"], answer["forecast"]),
-                               [widths] * 2, rtol=1e-4, atol=1e-3)
+                               widths, rtol=1e-3, atol=1e-3)
     np.testing.assert_allclose(np.subtract(answer["forecast"], answer["lower"]),
-                               [widths] * 2, rtol=1e-4, atol=1e-3)
+                               widths, rtol=1e-3, atol=1e-3)
 
 
 def test_export_has_no_device_specific_ops(smoke_run):
