@@ -126,7 +126,7 @@ def report(rows, args, seconds):
     lines = ["# Forecast suite: rolling-origin MASE on the test origins", "",
              f"`python -m bench.forecast_suite --preset {args.preset}"
              + "".join(f" --set {s}" for s in args.set) + "`"
-             + f" ({seconds / 60:.1f} min wall, 2 CPU cores shared with other jobs).", "",
+             + f" ({seconds / 60:.1f} min wall on 2 CPU cores).", "",
              "30 test origins a series, one step apart, each forecast H steps ahead; MASE "
              "scaled by the in-sample seasonal naive error before each origin. Peers refitted "
              "at every origin (ARIMA once per block); the network fitted once on the training "

@@ -20,6 +20,6 @@ Evaluation (`evaluation`) forecasts from every origin of the test block
 with the model and the peers of `models.classical.peers` (each fitted on
 exactly the history before the origin), and reports per-origin and pooled
 RMSE, MAE and MASE (`scores`), the ratios to each peer, the coverage of the
-split-conformal intervals (`intervals`) the export also serves, and PNGs
+conformal intervals (`intervals`) the export also serves, and PNGs
 (`plots`). See this folder's README.md.
 """

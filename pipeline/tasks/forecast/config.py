@@ -98,7 +98,7 @@ SCHEMA = Schema(
     common("train.ema", 0.0),
     Option("evaluate.peers", ",".join(PEER_NAMES), "the statistical peers fitted at every "
            "origin, comma-separated: " + ", ".join(PEER_NAMES)),
-    Option("evaluate.interval_level", 0.9, "nominal coverage of the split-conformal "
+    Option("evaluate.interval_level", 0.9, "nominal coverage of the conformal "
            "prediction intervals", fraction()),
     Option("baseline.order", "", "the ARIMA baseline's p,d,q (\"\" = the series' default)"),
     Option("baseline.seasonal_order", "", "its seasonal P,D,Q,s (\"\" = the series' default)"),
