@@ -4,8 +4,9 @@
 (models.classical.joint_sequence: the Viterbi segmentation under the unigram,
 then the graphone n-gram's log-probability, Bisani and Ney 2008) for a
 batch of (word, pronunciation) pairs, in the graph: hash tables hold the
-unigram and the n-gram's counts, a `tf.while_loop` runs the dynamic
-programme row by row and another reads the segmentation back. It uses
+unigram and the graphone ids, `models.classical.ngram_graph.CharNGramGraph`
+the n-gram, a `tf.while_loop` runs the dynamic programme row by row and
+another reads the segmentation back. It uses
 only string, hash-table and arithmetic ops, so a SavedModel holding it
 loads wherever TensorFlow does (it does not compile under XLA: the hash
 tables stay on the host).
@@ -15,14 +16,11 @@ import numpy as np
 import tensorflow as tf
 
 from models.classical.joint_sequence import BOUNDARY, OOV, SHAPES
+from models.classical.ngram_graph import CharNGramGraph, static_table
 
 #: the shapes in the order that breaks ties as the Python programme does:
 #: the predecessor cell with the smaller (letters read, phonemes read) first
 TIE_ORDER = sorted(SHAPES, key=lambda s: (-s[0], -s[1]))
-
-
-def _table(keys, values, default):
-    return tf.lookup.StaticHashTable(tf.lookup.KeyValueTensorInitializer(keys, values), default)
 
 
 class JointSequenceScorer(tf.Module):
@@ -33,27 +31,13 @@ class JointSequenceScorer(tf.Module):
     def __init__(self, model):
         super().__init__()
         keys = [f"{g}\t{p}" for g, p in model.unigram]
-        self.unigram = _table(tf.constant(keys, tf.string),
-                              tf.constant(list(model.unigram.values()), tf.float64), model.floor)
-        self.ids = _table(tf.constant([f"{g}\t{p}" for g, p in model.ids], tf.string),
-                          tf.constant(list(model.ids.values()), tf.int64), OOV)
-        ngram = model.ngram
-        self.order, self.base = ngram.order, ngram.vocabulary_size
-        # the rank of each distinct j-gram, j < order (CharNGram.codes)
-        self.ranks = [_table(tf.constant(keys, tf.int64), tf.range(len(keys), dtype=tf.int64), -1)
-                      for keys in ngram.prefixes[1:]]
-        self.counts, self.contexts, self.context_stats = [], [], []
-        for o in ngram.orders[1:]:
-            self.counts.append(_table(tf.constant(o.codes, tf.int64),
-                                      tf.constant(o.counts, tf.int64), 0))
-            self.contexts.append(_table(tf.constant(o.contexts, tf.int64),
-                                        tf.range(len(o.contexts), dtype=tf.int64),
-                                        len(o.contexts)))
-            stats = np.stack([o.total, o.n1, o.n2, o.n3], axis=1)  # [H, 4]
-            self.context_stats.append(tf.constant(np.vstack([stats, np.zeros((1, 4))]),
-                                                  tf.float64))  # row H: unseen
-        self.method = ngram.method
-        self.discounts = ngram.discounts
+        self.unigram = static_table(tf.constant(keys, tf.string),
+                                    tf.constant(list(model.unigram.values()), tf.float64),
+                                    model.floor)
+        self.ids = static_table(tf.constant([f"{g}\t{p}" for g, p in model.ids], tf.string),
+                                tf.constant(list(model.ids.values()), tf.int64), OOV)
+        self.ngram = CharNGramGraph(model.ngram)
+        self.order = model.ngram.order
 
     def __call__(self, words, phonemes):
         chars = tf.strings.unicode_split(words, "UTF-8")
@@ -166,41 +150,6 @@ class JointSequenceScorer(tf.Module):
         # the window predicting bounded[t], t = 1 .. L + 1: padded[t : t + order]
         windows = tf.stack([padded[:, 1 + d : 1 + d + steps + 1] for d in range(self.order)],
                            axis=-1)  # [N, L + 1, order]
-        log_p = tf.math.log(self._probabilities(windows))
+        log_p = tf.math.log(self.ngram(windows))
         scored = tf.range(steps + 1, dtype=tf.int64)[None] <= lengths[:, None]
         return tf.reduce_sum(tf.where(scored, log_p, tf.zeros_like(log_p)), axis=1)
-
-    def _codes(self, grams):
-        """`CharNGram.codes` of grams `[..., k]` (int64)."""
-        rank = tf.zeros(tf.shape(grams)[:-1], tf.int64)
-        for j in range(1, grams.shape[-1]):
-            rank = self.ranks[j - 1].lookup(rank * self.base + grams[..., j - 1])
-        return rank * self.base + grams[..., -1]
-
-    def _probabilities(self, windows):
-        """`CharNGram.probabilities` over windows `[..., order]` (int64)."""
-        n, base = self.order, self.base
-        p = tf.fill(tf.shape(windows)[:-1], tf.constant(1.0 / (base - 1), tf.float64))
-        available = tf.ones(tf.shape(windows)[:-1], tf.bool)
-        for k in range(1, n + 1):
-            gram = windows[..., n - k :]
-            if k > 1:
-                available &= gram[..., 0] > 0
-            code = self._codes(gram)
-            c = tf.cast(self.counts[k - 1].lookup(code), tf.float64)
-            row = self.contexts[k - 1].lookup(code // base)
-            stats = tf.gather(self.context_stats[k - 1], row)  # unseen: the zero row
-            total, n1, n2, n3 = tf.unstack(stats, axis=-1)
-            seen = available & (total > 0)
-            denominator = tf.where(seen, total, tf.ones_like(total))
-            if self.method == "kneser_ney":
-                d1, d2, d3 = self.discounts[k]
-                by_count = tf.constant([0.0, d1, d2, d3], tf.float64)  # counts 0, 1, 2, 3+
-                discount = tf.gather(by_count, tf.cast(tf.minimum(c, 3.0), tf.int32))
-                gamma = d1 * n1 + d2 * n2 + d3 * n3
-                q = (tf.maximum(c - discount, 0.0) + gamma * p) / denominator
-            else:
-                followers = n1 + n2 + n3
-                q = (c + followers * p) / (denominator + followers)
-            p = tf.where(seen, q, p)
-        return p

@@ -9,6 +9,7 @@ import tensorflow as tf
 
 from pipeline.core import atomic, evaluation
 from pipeline.tasks.classify import data as classify_data
+from pipeline.tasks.classify import members
 from pipeline.tasks.classify.plots import plot_attention, plot_confusion
 from pipeline.tasks.classify.scoring import (
     baselines,
@@ -34,7 +35,8 @@ def evaluate(config, run_dir, data=None, data_dir=None, split="test", plot_texts
     network's and these models' probabilities (`combined_*`, its weights
     `combined_weights` chosen on validation, the network's `combined_weight`),
     the number of test texts, per-class scores, the confusion matrix and a
-    sample of errors.
+    sample of errors. The combination's weights and classical models go to
+    the run directory (`members`), for the export and predict.
     """
     server, prepared = server_for(config, run_dir)
     labels, unit = prepared["labels"], prepared["unit"]
@@ -51,6 +53,8 @@ def evaluate(config, run_dir, data=None, data_dir=None, split="test", plot_texts
         network["validation"] = predict(server, [t for t, _ in examples["validation"]])[1]
     combined, classical = combinations(network, linear[0], ngram_lm and ngram_lm[0], examples,
                                        labels, unit, max_length, split)
+    members.save(run_dir, combined["weights"],
+                 {"linear": linear[0], **({"ngram_lm": ngram_lm[0]} if ngram_lm else {})})
     metrics = {
         "accuracy": result["accuracy"], "macro_f1": result["macro_f1"],
         **{f"baseline_{short}_{key}": base[name][key]
@@ -72,10 +76,10 @@ def evaluate(config, run_dir, data=None, data_dir=None, split="test", plot_texts
                        baseline_classical_macro_f1=classical["macro_f1"])
     atomic.write_json(evaluation.metrics_path(run_dir, split), metrics)
     plots = evaluation.plots_dir(run_dir, split)
-    members = " + ".join(f"{NAMES[name]} x {w:.1f}"
-                         for name, w in combined["weights"].items() if w > 0)
+    mixed = " + ".join(f"{NAMES[name]} x {w:.1f}"
+                       for name, w in combined["weights"].items() if w > 0)
     for name, scored, who in (("confusion_matrix", result, "network"),
-                              ("confusion_matrix_combined", combined, members)):
+                              ("confusion_matrix_combined", combined, mixed)):
         plot_confusion(np.array(scored["confusion"]), labels, os.path.join(plots, f"{name}.png"),
                        title=f"{who}: {split} accuracy {scored['accuracy']:.3f}, "
                              f"macro-F1 {scored['macro_f1']:.3f}")
@@ -93,10 +97,10 @@ def combinations(network, linear, ngram_lm, examples, labels, unit, max_length, 
     linear model, then the n-gram models."""
     splits = list(network)
     models = ({"ngram_lm": ngram_lm} if ngram_lm else {}) | {"linear": linear}
-    members = classical_probabilities(models, examples, unit, max_length, splits)
+    probabilities = classical_probabilities(models, examples, unit, max_length, splits)
     truth = {s: [label for _, label in examples[s]] for s in splits}
-    combined = combine({"network": network, **members}, truth, labels, split)
-    classical = combine(members, truth, labels, split) if len(members) > 1 else None
+    combined = combine({"network": network, **probabilities}, truth, labels, split)
+    classical = combine(probabilities, truth, labels, split) if len(probabilities) > 1 else None
     return combined, classical
 
 

@@ -5,6 +5,7 @@ export), predict, the export loaded where the project cannot be imported
 
 import json
 import os
+import shutil
 
 import numpy as np
 import pytest
@@ -16,7 +17,7 @@ from pipeline import run as run_stage
 from pipeline.core.config import resolve
 from pipeline.core.errors import UsageError, run_cli
 from pipeline.tasks.classify import data as classify_data
-from pipeline.tasks.classify import evaluation, predict, server
+from pipeline.tasks.classify import evaluation, members, predict, scoring, server
 from tests.pipeline.evaluate_split import evaluate_validation
 from tests.pipeline.tasks.classify.common import MOCK
 from tests.pipeline.tasks.serving import serve_blocked
@@ -128,7 +129,7 @@ def test_export_loads_without_the_project_and_matches_in_process(smoke_run):
     run_dir, export = smoke_run
     (served,) = serve_blocked(export, {"text": ODD})["answers"]
     config = resolve("classify", "smoke")
-    served_by, prepared = server.server_for(config, run_dir)
+    served_by, prepared = server.server_for(config, run_dir, combined=True)
     labels, probabilities = server.predict(served_by, ODD)
     assert served["label"] == labels
     np.testing.assert_allclose(served["probabilities"], probabilities, atol=1e-5)
@@ -136,6 +137,47 @@ def test_export_loads_without_the_project_and_matches_in_process(smoke_run):
     assert probs.shape == (len(ODD), 4) and np.allclose(probs.sum(1), 1, atol=1e-5)
     assert set(served["label"]) <= set(prepared["labels"])
     assert served["probabilities"][0] == pytest.approx(served["probabilities"][2])  # case
+
+
+def test_the_export_serves_the_combination_evaluate_reports(smoke_run, words):
+    """The served probabilities are `sum_k w_k P_k` of the network and the
+    classical models evaluate stored, and they score the test split as
+    `combined_accuracy` says."""
+    run_dir, export = smoke_run
+    with open(os.path.join(run_dir, "metrics.json"), encoding="utf-8") as handle:
+        metrics = json.load(handle)
+    with open(os.path.join(export, "assets.extra", "metadata.json"), encoding="utf-8") as handle:
+        metadata = json.load(handle)
+    weights = metrics["combined_weights"]
+    assert metadata["weights"] == {name: w for name, w in weights.items()
+                                   if name == "network" or w > 0}
+    config = resolve("classify", "smoke")
+    network, _ = server.server_for(config, run_dir)
+    combined, _ = server.server_for(config, run_dir, combined=True)
+    stored_weights, models = members.load(run_dir)
+    assert stored_weights == weights and set(models) == {n for n in weights
+                                                        if n != "network" and weights[n] > 0}
+    assert models  # the smoke network is weak: the classical models get weight
+    texts = ["hello", "bonjour tout le monde", "", "x" * 5000, "naïve"]
+    joined = scoring.joined([(t, None) for t in texts], "char", config["data"]["max_length"])[0]
+    expected = weights["network"] * server.predict(network, texts)[1] + sum(
+        weights[name] * model.predict_proba(joined) for name, model in models.items())
+    (served,) = serve_blocked(export, {"text": texts})["answers"]
+    np.testing.assert_allclose(served["probabilities"], expected, atol=1e-5)
+    test = classify_data.load_splits(config, words)["test"]
+    labels, _ = server.predict(combined, [t for t, _ in test])
+    assert np.mean([p == y for p, (_, y) in zip(labels, test, strict=True)]) == \
+        pytest.approx(metrics["combined_accuracy"])
+
+
+def test_a_network_retrained_after_evaluate_is_served_alone(smoke_run, tmp_path):
+    run_dir, _ = smoke_run
+    copy = tmp_path / "run"
+    shutil.copytree(run_dir, copy)
+    assert members.load(str(copy)) is not None
+    with open(copy / "model.keras", "ab") as handle:  # another network than evaluate saw
+        handle.write(b"\0")
+    assert members.load(str(copy)) is None
 
 
 def test_predict_lines_and_inference_batch(smoke_run, words):
