@@ -1,10 +1,10 @@
 """Serving speed of G2P exports: batch-1 latency, batch-256 throughput, size.
 
 Loads each export in one subprocess that cannot import this project (as TF
-Serving or a client would hold it), calls its `serving_default` signature
-in-process, and prints, for each export and for a trivial string-in,
-string-out signature (`tf.strings.lower`, the floor of a TensorFlow call
-on this machine, measured in the same run):
+Serving or a client would hold it; `bench.serving`), calls its
+`serving_default` signature in-process, and prints, for each export and for
+a trivial string-in, string-out signature (`tf.strings.lower`, the floor of
+a TensorFlow call on this machine, measured in the same run):
 
 - batch-1 latency: one word a call, over `--latency-words` words of the
   split, p50 and p99 in milliseconds, and p50 over the trivial call's;
@@ -21,85 +21,9 @@ trivial call less so.
 """
 
 import argparse
-import json
 import os
-import subprocess
-import sys
-import tempfile
 
-#: The timing, in a process without the project: argv[1] the JSON of
-#: {"exports": [...], "words": [...], "latency_words": N, "trivial": dir}.
-TIMING = """
-import json, sys, time
-sys.modules["models"] = None      # the project cannot be imported
-sys.modules["pipeline"] = None
-import numpy as np
-import tensorflow as tf
-
-job = json.load(open(sys.argv[1], encoding="utf-8"))
-
-module = tf.Module()
-module.serve = tf.function(lambda words: {"phonemes": tf.strings.lower(words)},
-                           input_signature=[tf.TensorSpec([None], tf.string, name="words")])
-tf.saved_model.save(module, job["trivial"], signatures={"serving_default": module.serve})
-
-words = job["words"]
-single = words[: job["latency_words"]]
-results = []
-for path in [job["trivial"], *job["exports"]]:
-    serve = tf.saved_model.load(path).signatures["serving_default"]
-    for _ in range(3):
-        serve(words=tf.constant(words[:256]))
-    for word in single[:20]:
-        serve(words=tf.constant([word]))
-    latencies = []
-    for word in single:
-        batch = tf.constant([word])
-        start = time.perf_counter()
-        serve(words=batch)
-        latencies.append(time.perf_counter() - start)
-    batches = [tf.constant(words[i : i + 256]) for i in range(0, len(words), 256)]
-    start = time.perf_counter()
-    for batch in batches:
-        serve(words=batch)
-    seconds = time.perf_counter() - start
-    results.append({"p50_ms": 1e3 * float(np.percentile(latencies, 50)),
-                    "p99_ms": 1e3 * float(np.percentile(latencies, 99)),
-                    "words_per_second": len(words) / seconds})
-print(json.dumps(results))
-"""
-
-
-def size_mb(path):
-    """The bytes under `path`, in MB (10^6)."""
-    return sum(os.path.getsize(os.path.join(root, name))
-               for root, _, names in os.walk(path) for name in names) / 1e6
-
-
-def measure(exports, words, latency_words):
-    """`[trivial, *exports]` figures (`{"p50_ms", "p99_ms", "words_per_second"}`),
-    from one process with the project blocked."""
-    with tempfile.TemporaryDirectory() as scratch:
-        job = os.path.join(scratch, "job.json")
-        with open(job, "w", encoding="utf-8") as handle:
-            json.dump({"exports": [os.path.abspath(p) for p in exports], "words": words,
-                       "latency_words": latency_words,
-                       "trivial": os.path.join(scratch, "trivial")}, handle)
-        env = {**os.environ, "PYTHONPATH": "", "TF_CPP_MIN_LOG_LEVEL": "3"}
-        out = subprocess.run([sys.executable, "-c", TIMING, job], check=True, env=env,
-                             cwd=scratch, capture_output=True, text=True)
-    return json.loads(out.stdout.strip().splitlines()[-1])
-
-
-def table(names, sizes, results):
-    """The figures as a Markdown table, the trivial call first."""
-    floor = results[0]["p50_ms"]
-    lines = ["| export | size (MB) | batch-1 p50 (ms) | p99 (ms) | p50 / trivial | "
-             "batch-256 words/s |", "|---|---|---|---|---|---|"]
-    for name, size, r in zip(names, sizes, results, strict=True):
-        lines.append(f"| {name} | {size} | {r['p50_ms']:.3f} | {r['p99_ms']:.3f} | "
-                     f"{r['p50_ms'] / floor:.2f} | {r['words_per_second']:,.0f} |")
-    return "\n".join(lines)
+from bench.serving import measure, size_mb, table
 
 
 def main(argv=None):
@@ -129,12 +53,13 @@ def main(argv=None):
 
     config = resolve("g2p", "full")
     words = sorted(g2p_data.load_splits(config, data=args.data)[args.split])
-    results = measure(args.exports, words, args.latency_words)
+    results = measure(args.exports, words, args.latency_words, "words")
     names = ["trivial signature (`tf.strings.lower`)", *args.exports]
     sizes = ["-", *(f"{size_mb(p):.1f}" for p in args.exports)]
     print(f"{len(words)} {args.split} words; batch 1 over the first {args.latency_words}")
     print(table(names, sizes, results))
-    report = [{"export": n, "size_mb": s, **r}
+    report = [{"export": n, "size_mb": s, "p50_ms": r["p50_ms"], "p99_ms": r["p99_ms"],
+               "words_per_second": r["per_second"]}
               for n, s, r in zip(names, sizes, results, strict=True)]
     if args.json:
         atomic.write_json(args.json, report)

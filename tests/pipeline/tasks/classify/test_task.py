@@ -170,6 +170,27 @@ def test_the_export_serves_the_combination_evaluate_reports(smoke_run, words):
         pytest.approx(metrics["combined_accuracy"])
 
 
+def test_export_bench_scores_what_evaluate_reports(smoke_run, words, tmp_path, capsys):
+    """`bench.classify_export` asks the export (the project blocked) for
+    every test text: its accuracy is evaluate's `combined_accuracy`."""
+    from bench import classify_export
+
+    run_dir, export = smoke_run
+    with open(os.path.join(run_dir, "metrics.json"), encoding="utf-8") as handle:
+        metrics = json.load(handle)
+    out = tmp_path / "bench.json"
+    report = classify_export.main([export, "--preset", "smoke", "--data", words,
+                                   "--latency-texts", "3", "--json", str(out)])
+    assert report[1]["accuracy"] == pytest.approx(metrics["combined_accuracy"])
+    assert report[1]["macro_f1"] == pytest.approx(metrics["combined_macro_f1"])
+    assert 0 < report[1]["p50_ms"] <= report[1]["p99_ms"] and report[1]["texts_per_second"] > 0
+    assert json.loads(out.read_text(encoding="utf-8")) == report
+    assert "| trivial signature" in capsys.readouterr().out
+    with pytest.raises(SystemExit) as exit_info:
+        classify_export.main([str(tmp_path)])
+    assert exit_info.value.code == 2 and "metadata.json" in capsys.readouterr().err
+
+
 def test_a_network_retrained_after_evaluate_is_served_alone(smoke_run, tmp_path):
     run_dir, _ = smoke_run
     copy = tmp_path / "run"
