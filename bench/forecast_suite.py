@@ -11,14 +11,17 @@ validation block and on the test block, 30 origins each, one step apart
 origin; the network fitted once, before both blocks).
 
 rnnlab's final forecaster on a series is chosen on the validation origins
-only, by this rule, fixed before any test origin was scored: of the network
-and the equal-weight combination of the network with the peer of lowest
-validation MASE (Bates and Granger, "The combination of forecasts",
-Operational Research Quarterly 20(4), 1969), the one with the lower pooled
-validation MASE; a tie keeps the network. The test origins are then scored
-once. The summary is the geometric mean over the series of the final
-forecaster's test MASE over the best peer's test MASE on that series, and
-the interval coverage pooled over every test forecast value.
+only, by this rule, fixed before any test origin was scored: of the
+equal-weight means of the network and its k validation-best peers, k = 0
+(the network alone) to `MAX_PEERS` (forecast combination: Bates and
+Granger, "The combination of forecasts", Operational Research Quarterly
+20(4), 1969; Makridakis, Spiliotis and Assimakopoulos, "The M4
+Competition: 100,000 time series and 61 forecasting methods", IJF 36(1),
+2020), the one with the lowest pooled validation MASE; ties go to the
+smaller k. The test origins are then scored once. The summary is the
+geometric mean over the series of the final forecaster's test MASE over
+the best peer's test MASE on that series, and the interval coverage pooled
+over every test forecast value.
 
     python -m bench.forecast_suite                         # quick preset, every series
     python -m bench.forecast_suite --series sunspots,nile --work-dir runs/suite-try
@@ -51,25 +54,39 @@ def pooled_mase(forecasts, targets, scales):
     return float(np.mean(e))
 
 
-def select(validation):
-    """`(name, peer)`: the rule of the module docstring on the validation
-    block's `forecasts.json`; `peer` the validation-best peer."""
-    import numpy as np
+#: The most peers the final forecaster averages with the network.
+MAX_PEERS = 3
 
+
+def select(validation):
+    """The rule of the module docstring on the validation block's
+    `forecasts.json`: the names of the peers (validation-best first) that
+    the final forecaster averages with the network, none for the network
+    alone."""
+    y, s = validation["targets"], validation["scales"]
+    ranked = ranked_peers(validation)
+    candidates = [ranked[:k] for k in range(min(MAX_PEERS, len(ranked)) + 1)]
+    errors = [pooled_mase(final_forecasts(c, validation), y, s) for c in candidates]
+    return candidates[errors.index(min(errors))]  # the first, smallest k, of a tie
+
+
+def ranked_peers(validation):
+    """The peers' names by pooled validation MASE, best first."""
     f, y, s = validation["forecasts"], validation["targets"], validation["scales"]
     peers = {name: pooled_mase(v, y, s) for name, v in f.items() if name != "network"}
-    peer = min(peers, key=peers.get)
-    combined = (np.asarray(f["network"]) + np.asarray(f[peer])) / 2
-    if pooled_mase(combined, y, s) < pooled_mase(f["network"], y, s):
-        return "combination", peer
-    return "network", peer
+    return sorted(peers, key=peers.get)
 
 
-def final_forecasts(choice, peer, block):
+def final_forecasts(peers, block):
+    """`[N, H]` mean of the network's and `peers`' forecasts in `block`."""
     import numpy as np
 
-    network = np.asarray(block["forecasts"]["network"])
-    return network if choice == "network" else (network + np.asarray(block["forecasts"][peer])) / 2
+    return np.mean([block["forecasts"][name] for name in ["network", *peers]], axis=0)
+
+
+def describe(peers):
+    """The final forecaster, for the report."""
+    return "network" + "".join(f" + {name}" for name in peers)
 
 
 def run_series(name, args):
@@ -94,13 +111,13 @@ def run_series(name, args):
         with open(os.path.join(run_dir, "validation" if split == "validation" else "",
                                "forecasts.json"), encoding="utf-8") as handle:
             blocks[split] = json.load(handle)
-    choice, peer = select(blocks["validation"])  # before the test block is read
+    chosen = select(blocks["validation"])  # before the test block is read
     test = blocks["test"]
     mase = {method: pooled_mase(values, test["targets"], test["scales"])
             for method, values in test["forecasts"].items()}
-    mase["combination"] = pooled_mase(final_forecasts("combination", peer, test),
+    mase["combination"] = pooled_mase(final_forecasts(ranked_peers(blocks["validation"])[:1], test),
                                       test["targets"], test["scales"])
-    final = mase[choice]
+    final = pooled_mase(final_forecasts(chosen, test), test["targets"], test["scales"])
     best_peer = min((m for m in mase if m not in ("network", "combination")), key=mase.get)
     errors = np.abs(np.asarray(test["targets"]) - np.asarray(test["forecasts"]["network"]))
     inside = errors <= np.asarray(test["half_widths"])  # [N, H]
@@ -110,7 +127,8 @@ def run_series(name, args):
     plain = intervals.half_widths(np.subtract(blocks["validation"]["forecasts"]["network"],
                                               blocks["validation"]["targets"]), level)
     return {"series": name, "horizon": metrics["horizon"], "season": metrics["season"],
-            "window": metrics["window"], "mase": mase, "choice": choice, "peer": peer,
+            "window": metrics["window"], "mase": mase, "choice": describe(chosen),
+            "peers": chosen,
             "final": final, "best_peer": best_peer, "ratio": final / mase[best_peer],
             "covered": int(inside.sum()), "covered_plain": int((errors <= plain).sum()),
             "values": int(inside.size), "level": level, "seconds": time.perf_counter() - start}
@@ -130,9 +148,10 @@ def report(rows, args, seconds):
              "30 test origins a series, one step apart, each forecast H steps ahead; MASE "
              "scaled by the in-sample seasonal naive error before each origin. Peers refitted "
              "at every origin (ARIMA once per block); the network fitted once on the training "
-             "segment. `final` is rnnlab's forecaster, chosen on the validation origins "
-             "(network, or its mean with the validation-best peer); `ratio` is final over the "
-             "best peer on the test origins.", "",
+             "segment. `combination` is the mean of the network and the validation-best peer; "
+             f"`final` is rnnlab's forecaster, chosen on the validation origins (the mean of "
+             f"the network and its 0 to {MAX_PEERS} validation-best peers); `ratio` is final "
+             "over the best peer on the test origins.", "",
              "| series | freq | H | season | " + " | ".join(methods)
              + " | final | ratio | coverage | plain coverage |",
              "|---" * (len(methods) + 8) + "|"]
@@ -144,8 +163,7 @@ def report(rows, args, seconds):
             cells.append(f"**{text}**" if m == r["best_peer"] else text)
         lines.append(f"| {r['series']} | {freq} | {r['horizon']} | {r['season']} | "
                      + " | ".join(cells)
-                     + f" | {r['choice']}{' with ' + r['peer'] if r['choice'] != 'network' else ''}"
-                     f" {r['final']:.3f} | {r['ratio']:.3f} | "
+                     + f" | {r['choice']} {r['final']:.3f} | {r['ratio']:.3f} | "
                      f"{r['covered'] / r['values']:.3f} | {r['covered_plain'] / r['values']:.3f} |")
     geo = float(np.exp(np.mean([np.log(r["ratio"]) for r in rows])))
     values = sum(r["values"] for r in rows)

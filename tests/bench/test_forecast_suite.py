@@ -32,3 +32,24 @@ def test_one_series_report_and_online_intervals(tmp_path):
     scale = intervals.window_scales([series[first - metrics["window"]:first]])[0]
     np.testing.assert_allclose(widths[0], scale * np.asarray(metrics["interval_quantiles"]),
                                rtol=1e-3)
+
+
+def test_select_takes_the_mean_with_the_lowest_validation_mase():
+    """Truth 0, scale 1; the peers err by -4 (A), -3 (B), +10 (C), +20 (D),
+    so B ranks first, then A. A network erring by +4: the means with [],
+    [B], [B, A], [B, A, C] err by 4, 0.5, 1 and 1.75, so [B].
+    By +7: 7, 2, 0, 2.5, so [B, A]. An exact network stays alone."""
+    def block(network, peers):
+        n = 2
+        return {"targets": np.zeros((n, 1)).tolist(), "scales": [1.0] * n,
+                "forecasts": {"network": [[network]] * n,
+                              **{name: [[e]] * n for name, e in peers.items()}}}
+
+    peers = {"A": -4.0, "B": -3.0, "C": 10.0, "D": 20.0}
+    assert forecast_suite.ranked_peers(block(4.0, peers)) == ["B", "A", "C", "D"]
+    assert forecast_suite.select(block(4.0, peers)) == ["B"]  # mean 0.5
+    assert forecast_suite.select(block(7.0, peers)) == ["B", "A"]  # 7, 2, 0, 2.5
+    assert forecast_suite.select(block(0.0, peers)) == []  # the network is exact
+    assert forecast_suite.select(block(3.0, {"A": -3.0, "B": 3.0})) == ["A"]  # 0 for [A]
+    np.testing.assert_allclose(forecast_suite.final_forecasts(["B", "A"], block(7.0, peers)),
+                               [[0.0], [0.0]])
