@@ -16,10 +16,8 @@ ships is what was measured.
 """
 
 import argparse
-import json
-import os
 
-from bench.serving import measure, size_mb, table
+from bench.serving import export_metadata, measure, size_mb, table
 
 
 def main(argv=None):
@@ -43,15 +41,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     labels = None
     for path in args.exports:
-        metadata = os.path.join(path, "assets.extra", "metadata.json")
-        if not os.path.exists(metadata):
-            parser.error(f"{path}: not an export of pipeline.export (no "
-                         "assets.extra/metadata.json); give a directory like saved/classify/1")
-        with open(metadata, encoding="utf-8") as handle:
-            meta = json.load(handle)
-        if meta.get("task") != "classify":
-            parser.error(f"{path}: an export of the {meta.get('task')} task; give a classify "
-                         "export")
+        meta = export_metadata(parser, path, "classify")
         if labels not in (None, meta["labels"]):
             parser.error(f"{path}: other labels than {args.exports[0]}'s; give exports of "
                          "one data")

@@ -20,6 +20,8 @@ import sys
 import tempfile
 import time
 
+from bench.serving import export_metadata
+
 SERVE_BLOCKED = """
 import json, sys
 sys.modules["models"] = None      # the project cannot be imported
@@ -64,15 +66,7 @@ def main(argv=None):
     from pipeline.tasks.g2p import data as g2p_data
     from pipeline.tasks.g2p import scoring
 
-    metadata_path = os.path.join(args.export, "assets.extra", "metadata.json")
-    if not os.path.exists(metadata_path):
-        parser.error(f"{args.export}: not an export of pipeline.export (no "
-                     "assets.extra/metadata.json); give a directory like saved/g2p/1")
-    with open(metadata_path, encoding="utf-8") as handle:
-        metadata = json.load(handle)
-    if metadata.get("task") != "g2p":
-        parser.error(f"{args.export}: an export of the {metadata.get('task')} task; "
-                     "give a G2P export")
+    metadata = export_metadata(parser, args.export, "g2p")
     stress = metadata.get("stress", "keep")
     config = resolve("g2p", args.preset, sets=[f"g2p.stress={stress}"])
     entries = g2p_data.load_splits(config, data=args.data)[args.split]

@@ -11,8 +11,9 @@ machine, measured in the same run):
 - batch-256 throughput: every input in calls of 256, in inputs per second;
 - optionally the answers of those calls (one output, decoded if strings).
 
-The benches of the tasks (`bench.g2p_serving`, `bench.classify_export`)
-build on `measure`, `size_mb` and `table`.
+The benches of the tasks (`bench.g2p_serving`, `bench.classify_export`,
+`bench.g2p_export_wer`) build on `measure`, `size_mb`, `table` and
+`export_metadata`.
 """
 
 import json
@@ -68,6 +69,21 @@ for k, path in enumerate([job["trivial"], *job["exports"]]):
     results.append(result)
 print(json.dumps(results))
 """
+
+
+def export_metadata(parser, path, task):
+    """The `assets.extra/metadata.json` of the export at `path`, after
+    checking it is a `pipeline.export` export of `task`; otherwise
+    `parser.error` (one line, exit 2)."""
+    metadata = os.path.join(path, "assets.extra", "metadata.json")
+    if not os.path.exists(metadata):
+        parser.error(f"{path}: not an export of pipeline.export (no "
+                     f"assets.extra/metadata.json); give a directory like saved/{task}/1")
+    with open(metadata, encoding="utf-8") as handle:
+        found = json.load(handle)
+    if found.get("task") != task:
+        parser.error(f"{path}: an export of the {found.get('task')} task; give a {task} export")
+    return found
 
 
 def size_mb(path):

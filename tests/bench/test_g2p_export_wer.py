@@ -21,4 +21,4 @@ def test_an_export_of_another_task(tmp_path, capsys):
     with pytest.raises(SystemExit) as stopped:
         g2p_export_wer.main([str(tmp_path)])
     assert stopped.value.code == 2
-    assert "an export of the forecast task; give a G2P export" in capsys.readouterr().err
+    assert "an export of the forecast task; give a g2p export" in capsys.readouterr().err
