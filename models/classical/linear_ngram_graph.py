@@ -81,9 +81,8 @@ class LinearNGramGraph(tf.Module):
         rows = grams.value_rowids()  # [G]
         ids = self.vocabulary.lookup(grams.flat_values)  # [G], -1: not in the vocabulary
         known = ids >= 0
-        keys, position, counts = tf.unique_with_counts(
+        keys, _, counts = tf.unique_with_counts(
             tf.boolean_mask(rows * self.features + ids, known))  # per (text, n-gram)
-        del position
         row, feature = keys // self.features, keys % self.features  # [U]
         weight = (1.0 + tf.math.log(tf.cast(counts, tf.float32))) * tf.gather(self.idf, feature)
         batch = tf.shape(texts, out_type=tf.int64)[0]

@@ -123,12 +123,13 @@ def interval_half_widths(server, series, prepared, histories, predicted, targets
     """`(half-widths [N, H], quantiles [H])` of the intervals at a block's
     origins (`intervals`): the validation block's from its own scores, any
     later block's calibrated online."""
-    calibration = intervals.calibration_set(server, series, prepared)
-    quantiles = intervals.scaled_quantiles(*calibration[:2], level)
     scales = intervals.window_scales(histories, intervals.scale_floor(prepared))
+    block = (predicted - targets, scales, origins)
+    calibration = block if split == "validation" else intervals.calibration_set(
+        server, series, prepared)  # the validation block's forecasts are already made
+    quantiles = intervals.scaled_quantiles(*calibration[:2], level)
     if split == "validation":
         return scales[:, None] * quantiles, quantiles
-    block = (predicted - targets, scales, origins)
     return intervals.online_half_widths(calibration, block, level), quantiles
 
 
