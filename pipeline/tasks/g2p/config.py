@@ -104,6 +104,9 @@ SCHEMA = Schema(
            "distillation (distill.py; \"\" = none)"),
     Option("distill.references", False, "with distill.teacher: train on the references and "
            "the teacher's answers together"),
+    Option("distill.extra_words", 0, "with distill.teacher: the teacher also answers this "
+           "many frequent English words (wordfreq) that no split holds, and the student "
+           "learns them too (distill.py)", at_least(0)),
     Option("distill.soft_runs", "", "trained runs (the same direction and data) whose mean "
            "per-step distribution is a soft target beside the hard one: word-level "
            "distillation (comma-separated run directories; \"\" = none)"),

@@ -22,6 +22,16 @@ back; another teacher starts them over.
 answer together (a word keeps its dictionary pronunciations, and the
 teacher's joins them when it differs).
 
+`--set distill.extra_words=N` enlarges the transfer set: the teacher also
+answers the N most frequent English words of the installed `wordfreq`
+list that the data lack in every split (so no validation or test word
+reaches it), spelled with the training graphemes only, and the student
+learns those answers too. The student matches its teacher better the more
+inputs it sees the teacher's function on (Stanton et al. 2021, "Does
+Knowledge Distillation Really Work?", section 5; Kim and Rush 2016 train
+on the teacher's outputs, not the references, which is what makes words
+without references usable).
+
 `--set distill.soft_runs=RUN[,RUN...]` adds word-level distillation: the
 trained models of those runs (the student's direction, the same prepared
 data) read every training batch, teacher-forced, and the mean of their
@@ -91,6 +101,25 @@ def read_targets(path):
     return targets
 
 
+def extra_words(count, known, graphemes, max_length, pool=400_000):
+    """The first `count` words of `wordfreq`'s English list (most frequent
+    first, among its `pool` most frequent) that are not in `known`, are
+    at most `max_length` characters long, and are spelled with
+    `graphemes` only; fewer if the list runs out."""
+    if count == 0:
+        return []
+    import wordfreq
+
+    alphabet = set(graphemes)
+    out = []
+    for word in wordfreq.top_n_list("en", pool):
+        if word not in known and len(word) <= max_length and set(word) <= alphabet:
+            out.append(word)
+            if len(out) == count:
+                break
+    return out
+
+
 def teacher_targets(config, run_dir, words):
     """`{word: phonemes}`, the teacher export's answer for every word of
     `words`, read from the run directory or asked for (resumably, with a
@@ -116,6 +145,12 @@ def teacher_targets(config, run_dir, words):
     if set(words) <= set(targets):
         return {word: targets[word] for word in words}
     partial = f"{path}.partial"
+    if targets:  # complete for fewer words (distill.extra_words grew): keep its answers
+        if os.path.exists(partial):
+            _drop_cut_line(partial)
+        with open(partial, "a", encoding="utf-8") as handle:
+            handle.writelines(f"{word}\t{answer}\n" for word, answer in targets.items())
+        os.remove(path)
     targets = read_targets(partial)
     missing = [word for word in words if word not in targets]
     serve = tf.saved_model.load(export).signatures["serving_default"]
@@ -145,13 +180,15 @@ def _drop_cut_line(path):
         handle.truncate(handle.read().rfind(b"\n") + 1)
 
 
-def distilled(config, run_dir, train, phonemes):
+def distilled(config, run_dir, train, phonemes, extra=()):
     """The training entries `{word: [pronunciation, ...]}` with the teacher's
     answers: each word's answer alone, or with `distill.references` added
     to its references; words the teacher leaves empty keep their
-    references. Without stress when the run strips it. A phoneme outside
-    the run's vocabulary `phonemes` is a UsageError (another phone set)."""
-    targets = teacher_targets(config, run_dir, sorted(train))
+    references. The words of `extra` (no references) join with the
+    teacher's answer, unless it is empty. Without stress when the run
+    strips it. A phoneme outside the run's vocabulary `phonemes` is a
+    UsageError (another phone set)."""
+    targets = teacher_targets(config, run_dir, sorted(train) + list(extra))
     if config["g2p"]["stress"] == "strip":
         targets = {w: " ".join(strip_stress(p.split())) for w, p in targets.items()}
     known = set(phonemes)
@@ -170,6 +207,9 @@ def distilled(config, run_dir, train, phonemes):
             out[word] = [*references, *([answer] if answer not in references else [])]
         else:
             out[word] = [answer]
+    for word in extra:
+        if targets[word]:
+            out[word] = [targets[word]]
     return out
 
 

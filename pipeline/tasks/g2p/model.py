@@ -29,6 +29,9 @@ def check_config(config):
     if config["rerank"]["learned"] and config["decode"]["xla_batch"]:
         raise UsageError("--set rerank.learned=true: the learned reranker's hash tables do "
                          "not compile under XLA; set decode.xla_batch=0")
+    if config["distill"]["extra_words"] and not config["distill"]["teacher"]:
+        raise UsageError("--set distill.extra_words: the extra words are labelled by a "
+                         "teacher; name its export in --set distill.teacher")
     if config["distill"]["teacher"]:
         from pipeline.tasks.g2p.distill import check_teacher
 
@@ -148,12 +151,16 @@ def recipe(config, run_dir, data=None, data_dir=None):
     check_config(config)
     g2p_data.check_prepared(config, run_dir)
     vocabularies = g2p_data.load_vocabularies(run_dir)
-    chosen = g2p_data.load_splits(config, data, data_dir)
+    task_data = g2p_data.load_data(config, data, data_dir)
+    chosen = g2p_data.splits(task_data, config)
     if config["distill"]["teacher"]:
-        from pipeline.tasks.g2p.distill import distilled
+        from pipeline.tasks.g2p.distill import distilled, extra_words
 
+        known = {word for split in task_data.splits.values() for word in split}
+        extra = extra_words(config["distill"]["extra_words"], known, vocabularies["graphemes"],
+                            config["data"]["max_word_length"])
         chosen["train"] = distilled(config, run_dir, chosen["train"],
-                                    vocabularies["phonemes"])
+                                    vocabularies["phonemes"], extra)
     entries = chosen
     if config["g2p"]["direction"] == "r2l":
         entries = {name: inputs.reversed_phonemes(split) for name, split in chosen.items()}

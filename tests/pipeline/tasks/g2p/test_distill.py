@@ -17,6 +17,7 @@ from pipeline.core.config import resolve
 from pipeline.core.errors import UsageError, run_cli
 from pipeline.tasks.g2p import data as g2p_data
 from pipeline.tasks.g2p import distill
+from pipeline.tasks.g2p.model import check_config
 from tests.pipeline.tasks.serving import serve_blocked
 
 STUDENT = os.path.join(os.path.dirname(distill.__file__), "student.json")
@@ -109,6 +110,39 @@ def test_the_training_entries_are_the_teachers_answers(spelling_teacher, lexicon
     config["g2p"]["stress"] = "strip"  # the teacher's stress digits go too
     assert distill.distilled(config, str(tmp_path), {"ape": ["EY P"]}, ["AE", "P", "EH"]) == \
         {"ape": ["EY P", "AE P EH"]}
+
+
+def test_extra_words_are_frequent_unknown_words_in_the_alphabet():
+    """wordfreq's English list begins "the to and of a in i is for that";
+    known words, longer words and words with other letters are passed over."""
+    letters = list("abcdefghijklmnopqrstuvwxyz")
+    assert distill.extra_words(5, {"the", "and", "to"}, letters, 2) == ["of", "a", "in", "i",
+                                                                        "is"]
+    assert distill.extra_words(2, set(), [c for c in letters if c != "o"], 3) == ["the", "and"]
+    assert distill.extra_words(0, set(), letters, 2) == []
+
+
+def test_extra_words_join_with_the_teachers_answers(spelling_teacher, lexicon, tmp_path):
+    """The extra words are learned with the teacher's answers; the answers a
+    run already holds for its training words are kept, not asked again."""
+    config = resolve("g2p", "smoke", sets=[f"distill.teacher={spelling_teacher}"])
+    train = dict(list(g2p_data.load_splits(config, data=lexicon)["train"].items())[:4])
+    phonemes = sorted({*LETTERS.values(), "K", "XX"})
+    directory = tmp_path / distill.DIRECTORY
+    directory.mkdir()
+    identity = distill.teacher_identity(spelling_teacher)
+    (directory / "teacher.json").write_text(json.dumps(identity), encoding="utf-8")
+    (directory / distill.TARGETS).write_text("".join(f"{w}\tXX\n" for w in sorted(train)),
+                                              encoding="utf-8")
+    out = distill.distilled(config, str(tmp_path), train, phonemes, extra=["zebra", "mango"])
+    assert out == {**{w: ["XX"] for w in train}, "zebra": [spell("zebra")],
+                   "mango": [spell("mango")]}
+    assert not (directory / (distill.TARGETS + ".partial")).exists()
+
+
+def test_extra_words_need_a_teacher(capsys):
+    with pytest.raises(UsageError, match="distill.teacher"):
+        check_config(resolve("g2p", "smoke", sets=["distill.extra_words=10"]))
 
 
 def test_a_phoneme_outside_the_vocabulary_is_a_usage_error(spelling_teacher, tmp_path):
