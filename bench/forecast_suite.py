@@ -8,7 +8,9 @@ frequency, horizon, season and transform) is a run of the forecast task in
 segment, early-stopped on the validation origins), then evaluate on the
 validation block and on the test block, 30 origins each, one step apart
 (`pipeline.tasks.forecast.evaluation`: every peer refitted at every
-origin; the network fitted once, before both blocks).
+origin; the network fitted on the training segment for the validation
+block, and refitted once on the training and validation segments for the
+test block, `pipeline.tasks.forecast.refit`).
 
 rnnlab's final forecaster on a series is chosen on the validation origins
 only, by this rule, fixed before any test origin was scored: of the
@@ -147,8 +149,10 @@ def report(rows, args, seconds):
              + f" ({seconds / 60:.1f} min wall on 2 CPU cores).", "",
              "30 test origins a series, one step apart, each forecast H steps ahead; MASE "
              "scaled by the in-sample seasonal naive error before each origin. Peers refitted "
-             "at every origin (ARIMA once per block); the network fitted once on the training "
-             "segment. `combination` is the mean of the network and the validation-best peer; "
+             "at every origin (ARIMA once per block); the network fitted on the training "
+             "segment for the validation origins and refitted once, on the training and "
+             "validation segments, for the test origins. `combination` is the mean of the "
+             "network and the validation-best peer; "
              f"`final` is rnnlab's forecaster, chosen on the validation origins (the mean of "
              f"the network and its 0 to {MAX_PEERS} validation-best peers); `ratio` is final "
              "over the best peer on the test origins.", "",

@@ -10,6 +10,7 @@ one made with other values of the task's run keys (`Option.run_key`), in
 one line naming the flag (`docs/architecture.md` section 5).
 """
 
+import hashlib
 import json
 import os
 
@@ -25,6 +26,21 @@ def read_json(run_dir, *name):
         return None
     with open(path, encoding="utf-8") as handle:
         return json.load(handle)
+
+
+def file_digest(path):
+    """SHA-256 (hex) of the file at `path`, read a megabyte at a time."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def model_digest(run_dir):
+    """`file_digest` of the run's `model.keras`: what files derived from
+    the trained model are tagged with, so a retrained run ignores them."""
+    return file_digest(os.path.join(run_dir, "model.keras"))
 
 
 def made_otherwise(run_dir, verb, option, value, wanted):

@@ -12,22 +12,13 @@ system evaluate reports. A run retrained since (another digest) or never
 evaluated serves the network alone.
 """
 
-import hashlib
 import os
 import pickle
 
 from pipeline.core import atomic
+from pipeline.core.rundir import model_digest
 
 FILE = "combination.pkl"
-
-
-def model_digest(run_dir):
-    """SHA-256 of the run's `model.keras`."""
-    digest = hashlib.sha256()
-    with open(os.path.join(run_dir, "model.keras"), "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def save(run_dir, weights, models):

@@ -98,6 +98,9 @@ SCHEMA = Schema(
     common("train.ema", 0.0),
     Option("evaluate.peers", ",".join(PEER_NAMES), "the statistical peers fitted at every "
            "origin, comma-separated: " + ", ".join(PEER_NAMES)),
+    Option("evaluate.refit", "block", "block: the test block and the export use the network "
+           "refitted once on the training and validation segments (refit.py); none: the "
+           "train stage's network", one_of("block", "none")),
     Option("evaluate.interval_level", 0.9, "nominal coverage of the conformal "
            "prediction intervals", fraction()),
     Option("baseline.order", "", "the ARIMA baseline's p,d,q (\"\" = the series' default)"),

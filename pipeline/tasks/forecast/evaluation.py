@@ -13,10 +13,10 @@ import tensorflow as tf
 from pipeline.core import atomic, evaluation
 from pipeline.core.errors import UsageError
 from pipeline.tasks.forecast import data as series_data
-from pipeline.tasks.forecast import intervals, scores, settings
+from pipeline.tasks.forecast import intervals, refit, scores, settings
 from pipeline.tasks.forecast.config import PEER_NAMES
 from pipeline.tasks.forecast.plots import plot_error_by_step, plot_forecasts
-from pipeline.tasks.forecast.server import load_trained
+from pipeline.tasks.forecast.server import load_served, load_trained
 
 
 def fit_baseline(train, s):
@@ -48,9 +48,11 @@ def evaluate(config, run_dir, split="test"):
     before it), writes `metrics.json` and `plots/` (`pipeline.core.evaluation.output_dir`),
     and returns the metrics.
 
-    The model is the one the train stage fitted on the training segment
-    (before both blocks); it is not refitted, and reads at each origin the
-    `window` values before it (NeuralForecast's `cross_validation(refit=False)`).
+    The model of the validation block is the one the train stage fitted on
+    the training segment; that of the test block, with `evaluate.refit=block`
+    (the default), the same recipe refitted once on the training and
+    validation segments (`refit`), else the train stage's too. At each
+    origin the model reads the `window` values before it.
 
     Metrics (`scores`), in the series' units: `rmse`, `mae` and `mase` of the
     model pooled over the origins, by step and `per_origin`; `peers` the
@@ -66,7 +68,9 @@ def evaluate(config, run_dir, split="test"):
     """
     from models.classical.peers import peer_forecasts
 
-    server, series, prepared = load_trained(run_dir)
+    trained, series, prepared = load_trained(run_dir)
+    refitting = split == "test" and config["evaluate"]["refit"] == "block"
+    server = load_served(run_dir, config)[0] if refitting else trained
     window, horizon = server.window, server.model.horizon
     s = settings.settings(config, prepared)
     histories, targets, origins = series_data.split_windows(series, prepared, split, window,
@@ -82,7 +86,7 @@ def evaluate(config, run_dir, split="test"):
     model = scores.scores(predicted, targets, scales)
     peers = {name: scores.scores(values, targets, scales) for name, values in peer_values.items()}
     level = config["evaluate"]["interval_level"]
-    widths, quantiles = interval_half_widths(server, series, prepared, histories, predicted,
+    widths, quantiles = interval_half_widths(trained, series, prepared, histories, predicted,
                                              targets, origins, split, level)
     naive = np.repeat(histories[:, -1:], horizon, axis=1)
     metrics = {
@@ -97,6 +101,7 @@ def evaluate(config, run_dir, split="test"):
         "interval_level": level, "interval_quantiles": quantiles.round(4).tolist(),
         "interval_mean_half_widths": widths.mean(axis=0).round(4).tolist(),
         "coverage": intervals.coverage(predicted, widths, targets),
+        "refit": refit.tag(run_dir) if refitting else None,
     }
     if "ARIMA" in peers:
         base = peers["ARIMA"]
@@ -122,7 +127,8 @@ def interval_half_widths(server, series, prepared, histories, predicted, targets
                          split, level):
     """`(half-widths [N, H], quantiles [H])` of the intervals at a block's
     origins (`intervals`): the validation block's from its own scores, any
-    later block's calibrated online."""
+    later block's calibrated online. `server` is the train stage's network,
+    whose validation forecasts calibrate (it has not seen their targets)."""
     scales = intervals.window_scales(histories, intervals.scale_floor(prepared))
     block = (predicted - targets, scales, origins)
     calibration = block if split == "validation" else intervals.calibration_set(

@@ -6,7 +6,7 @@ import re
 import numpy as np
 
 from pipeline.core.errors import UsageError
-from pipeline.tasks.forecast.server import load_trained, trained_window
+from pipeline.tasks.forecast.server import load_served, trained_window
 
 
 def parse_history(text, number, window):
@@ -26,16 +26,18 @@ def parse_history(text, number, window):
     return values[-window:]
 
 
-def predict_values(run_dir, histories):
-    """`[B, H]` raw forecasts of a trained run for raw histories (sequences
-    of at least `window` values; the last `window` are used)."""
-    server, _, _ = load_trained(run_dir)
+def predict_values(config, run_dir, histories):
+    """`[B, H]` raw forecasts of the network a run serves (`load_served`)
+    for raw histories (sequences of at least `window` values; the last
+    `window` are used)."""
+    server, _, _ = load_served(run_dir, config)
     rows = np.array([list(h)[-server.window:] for h in histories], "float32")
     return server(rows).numpy()
 
 
-def predict_lines(run_dir, inputs):
+def predict_lines(config, run_dir, inputs):
     """One line an input history: the H forecast values, tab-separated."""
     window = trained_window(run_dir)
     histories = [parse_history(text, i, window) for i, text in enumerate(inputs, 1)]
-    return ["\t".join(f"{v:.4f}" for v in row) for row in predict_values(run_dir, histories)]
+    return ["\t".join(f"{v:.4f}" for v in row)
+            for row in predict_values(config, run_dir, histories)]

@@ -11,6 +11,8 @@ from pipeline.core import training
 from pipeline.core.errors import UsageError
 from pipeline.tasks.forecast import data as series_data
 from pipeline.tasks.forecast import intervals
+from pipeline.tasks.forecast.refit import refitted
+from pipeline.tasks.forecast.refit import tag as refit_tag
 
 
 class ForecastServer(tf.Module):
@@ -82,6 +84,19 @@ def load_trained(run_dir):
     return ForecastServer(model, n["mean"], n["std"], trained_window(run_dir)), series, prepared
 
 
+def load_served(run_dir, config):
+    """`(ForecastServer, series, prepared)` of the network a run serves:
+    with `evaluate.refit=block` the one refitted on the training and
+    validation segments (`refit`, fitted now unless evaluate did), else
+    the train stage's."""
+    server, series, prepared = load_trained(run_dir)
+    if config["evaluate"]["refit"] == "block":
+        n = prepared["normalizer"]
+        server = ForecastServer(refitted(config, run_dir), n["mean"], n["std"],
+                                server.window)
+    return server, series, prepared
+
+
 def serving_endpoint(server):
     """The `serving_default` function: `history [B, T]` ->
     `{"forecast", "lower", "upper"}`."""
@@ -93,15 +108,19 @@ def serving_endpoint(server):
     return serve
 
 
-def export(run_dir, directory, level):
-    """Writes the SavedModel of a trained run into `directory`, with
-    prediction intervals at nominal `level` calibrated on the validation
-    origins (`intervals.scaled_quantiles`); returns the metadata dict."""
-    server, series, prepared = load_trained(run_dir)
+def export(config, run_dir, directory):
+    """Writes the SavedModel of the network a run serves (`load_served`)
+    into `directory`, with prediction intervals at nominal
+    `evaluate.interval_level` calibrated on the validation origins by the
+    train stage's network (`intervals.scaled_quantiles`); returns the
+    metadata dict."""
+    level = config["evaluate"]["interval_level"]
+    trained, series, prepared = load_trained(run_dir)
     quantiles = intervals.scaled_quantiles(
-        *intervals.calibration_set(server, series, prepared)[:2], level)
+        *intervals.calibration_set(trained, series, prepared)[:2], level)
+    served = load_served(run_dir, config)[0]
     n = prepared["normalizer"]
-    server = ForecastServer(server.model, n["mean"], n["std"], server.window, quantiles)
+    server = ForecastServer(served.model, n["mean"], n["std"], served.window, quantiles)
     window = server.window
     export_lib.write_archive(directory, [server.model],
                              {"serving_default": serving_endpoint(server)})
@@ -114,7 +133,8 @@ def export(run_dir, directory, level):
                                  "conformal intervals: forecast - quantile x the mean "
                                  "absolute change over the window",
                         "upper": f"float32 [B, {horizon}], their upper bounds"},
-            "interval_level": level, "interval_quantiles": quantiles.round(4).tolist()}
+            "interval_level": level, "interval_quantiles": quantiles.round(4).tolist(),
+            "refit": refit_tag(run_dir) if config["evaluate"]["refit"] == "block" else None}
 
 
 def show_export(path, run_dir):

@@ -79,7 +79,7 @@ class ForecastTask(Task):
     def export(self, config, run_dir, directory):
         from pipeline.tasks.forecast import server
 
-        return server.export(run_dir, directory, config["evaluate"]["interval_level"])
+        return server.export(config, run_dir, directory)
 
     def show_export(self, path, config, run_dir):
         from pipeline.tasks.forecast import server
@@ -89,7 +89,7 @@ class ForecastTask(Task):
     def predict_lines(self, config, run_dir, inputs):
         from pipeline.tasks.forecast import predict
 
-        return predict.predict_lines(run_dir, inputs)
+        return predict.predict_lines(config, run_dir, inputs)
 
     def sample_inputs(self, config):
         return [" ".join(f"{value:.1f}" for value in self._history(config))]

@@ -40,7 +40,6 @@ per-step distributions becomes a soft target beside the hard one
 Kim and Rush 2016 eq. (4); Sun et al. 2019 average several teachers).
 """
 
-import hashlib
 import json
 import os
 
@@ -48,6 +47,7 @@ import keras
 
 from pipeline.core import atomic
 from pipeline.core.errors import UsageError
+from pipeline.core.rundir import file_digest
 from pipeline.tasks.g2p.scoring import strip_stress
 
 DIRECTORY = "distill"
@@ -59,11 +59,8 @@ BATCH = 256
 def teacher_identity(export):
     """`{"export": abs path, "saved_model": sha256 of saved_model.pb}`, what
     makes a file of teacher targets stale when it changes."""
-    digest = hashlib.sha256()
-    with open(os.path.join(export, "saved_model.pb"), "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return {"export": os.path.abspath(export), "saved_model": digest.hexdigest()}
+    return {"export": os.path.abspath(export),
+            "saved_model": file_digest(os.path.join(export, "saved_model.pb"))}
 
 
 def check_teacher(export, config):

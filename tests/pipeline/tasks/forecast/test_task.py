@@ -98,7 +98,7 @@ def test_export_signature_and_answers_without_the_project(smoke_run):
     assert served["inputs"] == {"history": ["float32", [None, None]]}
     assert served["outputs"] == {name: ["float32", [None, horizon]]
                                  for name in ("forecast", "lower", "upper")}
-    local = predict_values(run_dir, histories)
+    local = predict_values(resolve("forecast", "smoke"), run_dir, histories)
     (answer,) = served["answers"]
     np.testing.assert_allclose(answer["forecast"], local, rtol=1e-5, atol=1e-4)
     quantiles = read_json(run_dir, "metrics.json")["interval_quantiles"]  # the same calibration
@@ -131,7 +131,7 @@ def test_predict_cli_reads_histories_from_stdin(smoke_run):
                      "--run-dir", run_dir, stdin="\n".join(lines) + "\n")
     assert result.returncode == 0, result.stderr[-2000:]
     rows = [[float(v) for v in line.split("\t")] for line in result.stdout.strip().splitlines()]
-    expected = predict_values(run_dir, [series[-12:], series[:30]])
+    expected = predict_values(resolve("forecast", "smoke"), run_dir, [series[-12:], series[:30]])
     np.testing.assert_allclose(rows, expected, atol=1e-3)
 
 
