@@ -60,15 +60,19 @@ def pooled_mase(forecasts, targets, scales):
 MAX_PEERS = 3
 
 
-def select(validation):
+def select(validation, network=True):
     """The rule of the module docstring on the validation block's
     `forecasts.json`: the names of the peers (validation-best first) that
     the final forecaster averages with the network, none for the network
-    alone."""
+    alone. With `network` False, the same rule on the peers alone (k = 1
+    to `MAX_PEERS`): the statistical forecaster a user without rnnlab
+    would choose from the same origins."""
     y, s = validation["targets"], validation["scales"]
     ranked = ranked_peers(validation)
-    candidates = [ranked[:k] for k in range(min(MAX_PEERS, len(ranked)) + 1)]
-    errors = [pooled_mase(final_forecasts(c, validation), y, s) for c in candidates]
+    base = ["network"] if network else []
+    sizes = range(0 if network else 1, min(MAX_PEERS, len(ranked)) + 1)
+    candidates = [ranked[:k] for k in sizes]
+    errors = [pooled_mase(mean_forecasts(base + c, validation), y, s) for c in candidates]
     return candidates[errors.index(min(errors))]  # the first, smallest k, of a tie
 
 
@@ -79,11 +83,16 @@ def ranked_peers(validation):
     return sorted(peers, key=peers.get)
 
 
-def final_forecasts(peers, block):
-    """`[N, H]` mean of the network's and `peers`' forecasts in `block`."""
+def mean_forecasts(names, block):
+    """`[N, H]` mean of the forecasts of the methods `names` in `block`."""
     import numpy as np
 
-    return np.mean([block["forecasts"][name] for name in ["network", *peers]], axis=0)
+    return np.mean([block["forecasts"][name] for name in names], axis=0)
+
+
+def final_forecasts(peers, block):
+    """`[N, H]` mean of the network's and `peers`' forecasts in `block`."""
+    return mean_forecasts(["network", *peers], block)
 
 
 def describe(peers):
@@ -114,13 +123,17 @@ def run_series(name, args):
                                "forecasts.json"), encoding="utf-8") as handle:
             blocks[split] = json.load(handle)
     chosen = select(blocks["validation"])  # before the test block is read
+    statistical = select(blocks["validation"], network=False)
     test = blocks["test"]
-    mase = {method: pooled_mase(values, test["targets"], test["scales"])
-            for method, values in test["forecasts"].items()}
-    mase["combination"] = pooled_mase(final_forecasts(ranked_peers(blocks["validation"])[:1], test),
-                                      test["targets"], test["scales"])
-    final = pooled_mase(final_forecasts(chosen, test), test["targets"], test["scales"])
-    best_peer = min((m for m in mase if m not in ("network", "combination")), key=mase.get)
+
+    def score(forecasts):
+        return pooled_mase(forecasts, test["targets"], test["scales"])
+
+    mase = {method: score(values) for method, values in test["forecasts"].items()}
+    best_peer = min((m for m in mase if m != "network"), key=mase.get)
+    mase["combination"] = score(final_forecasts(ranked_peers(blocks["validation"])[:1], test))
+    mase["statistical"] = score(mean_forecasts(statistical, test))
+    final = score(final_forecasts(chosen, test))
     errors = np.abs(np.asarray(test["targets"]) - np.asarray(test["forecasts"]["network"]))
     inside = errors <= np.asarray(test["half_widths"])  # [N, H]
     # The plain split-conformal intervals for comparison: one half-width per
@@ -132,6 +145,8 @@ def run_series(name, args):
             "window": metrics["window"], "mase": mase, "choice": describe(chosen),
             "peers": chosen,
             "final": final, "best_peer": best_peer, "ratio": final / mase[best_peer],
+            "statistical_choice": " + ".join(statistical),
+            "ratio_statistical": final / mase["statistical"],
             "covered": int(inside.sum()), "covered_plain": int((errors <= plain).sum()),
             "values": int(inside.size), "level": level, "seconds": time.perf_counter() - start}
 
@@ -143,6 +158,7 @@ def report(rows, args, seconds):
     from models.classical.peers import LABELS
 
     methods = ["network", "combination"] + [m for m in LABELS.values() if m in rows[0]["mase"]]
+    methods.append("statistical")
     lines = ["# Forecast suite: rolling-origin MASE on the test origins", "",
              f"`python -m bench.forecast_suite --preset {args.preset}"
              + "".join(f" --set {s}" for s in args.set) + "`"
@@ -155,10 +171,13 @@ def report(rows, args, seconds):
              "network and the validation-best peer; "
              f"`final` is rnnlab's forecaster, chosen on the validation origins (the mean of "
              f"the network and its 0 to {MAX_PEERS} validation-best peers); `ratio` is final "
-             "over the best peer on the test origins.", "",
+             "over the best peer on the test origins, a peer chosen after seeing them. "
+             "`statistical` is the same rule on the peers alone (the mean of the 1 to "
+             f"{MAX_PEERS} validation-best peers), the forecaster a user without the network "
+             "would choose from the same origins; `vs statistical` is final over it.", "",
              "| series | freq | H | season | " + " | ".join(methods)
-             + " | final | ratio | coverage | plain coverage |",
-             "|---" * (len(methods) + 8) + "|"]
+             + " | final | ratio | vs statistical | coverage | plain coverage |",
+             "|---" * (len(methods) + 9) + "|"]
     for r in rows:
         freq, _ = DESCRIPTION[r["series"]]
         cells = []
@@ -168,15 +187,18 @@ def report(rows, args, seconds):
         lines.append(f"| {r['series']} | {freq} | {r['horizon']} | {r['season']} | "
                      + " | ".join(cells)
                      + f" | {r['choice']} {r['final']:.3f} | {r['ratio']:.3f} | "
+                     f"{r['ratio_statistical']:.3f} | "
                      f"{r['covered'] / r['values']:.3f} | {r['covered_plain'] / r['values']:.3f} |")
     geo = float(np.exp(np.mean([np.log(r["ratio"]) for r in rows])))
+    geo_statistical = float(np.exp(np.mean([np.log(r["ratio_statistical"]) for r in rows])))
     values = sum(r["values"] for r in rows)
     covered = sum(r["covered"] for r in rows) / values
     plain = sum(r["covered_plain"] for r in rows) / values
     transformed = [f"{r['series']} {DESCRIPTION[r['series']][1]}" for r in rows
                    if DESCRIPTION[r["series"]][1] != "none"]
     lines += ["", f"Geometric mean over {len(rows)} series of final / best peer MASE: "
-              f"**{geo:.3f}**. Pooled coverage of the {rows[0]['level']:.0%} conformal "
+              f"**{geo:.3f}**; of final / statistical: **{geo_statistical:.3f}**. Pooled "
+              f"coverage of the {rows[0]['level']:.0%} conformal "
               f"intervals (scaled to each window, calibrated online): **{covered:.3f}** over "
               f"{values} test values; of plain split-conformal intervals from the validation "
               f"origins: {plain:.3f}.",
@@ -223,7 +245,8 @@ def main(argv=None):
             return 2
         r = rows[-1]
         print(f"{name:<14} final {r['choice']} MASE {r['final']:.3f}, best peer {r['best_peer']} "
-              f"{r['mase'][r['best_peer']]:.3f}, ratio {r['ratio']:.3f} ({r['seconds']:.0f} s)",
+              f"{r['mase'][r['best_peer']]:.3f}, ratio {r['ratio']:.3f}, vs statistical "
+              f"{r['statistical_choice']} {r['ratio_statistical']:.3f} ({r['seconds']:.0f} s)",
               flush=True)
         text, geo, covered = report(rows, args, time.perf_counter() - start)
         os.makedirs(os.path.dirname(args.report) or ".", exist_ok=True)

@@ -22,7 +22,7 @@ def test_one_series_report_and_online_intervals(tmp_path):
     assert widths.shape == errors.shape and np.all(widths > 0)
     text = report.read_text(encoding="utf-8")
     assert f"**{np.mean(errors <= widths):.3f}**" in text.split("Pooled coverage")[1]
-    assert "| nile | yearly | 3 | 1 |" in text
+    assert "| nile | yearly | 3 | 1 |" in text and "of final / statistical" in text
     # The first test origin's half-widths are the validation quantiles times
     # its window's scale: no test error is known yet.
     with open(work / "nile" / "metrics.json", encoding="utf-8") as handle:
@@ -53,3 +53,7 @@ def test_select_takes_the_mean_with_the_lowest_validation_mase():
     assert forecast_suite.select(block(3.0, {"A": -3.0, "B": 3.0})) == ["A"]  # 0 for [A]
     np.testing.assert_allclose(forecast_suite.final_forecasts(["B", "A"], block(7.0, peers)),
                                [[0.0], [0.0]])
+    # The peers alone: [B], [B, A], [B, A, C] err by 3, 3.5 and 1, so [B, A, C];
+    # never the empty mean, whatever the network.
+    assert forecast_suite.select(block(0.0, peers), network=False) == ["B", "A", "C"]
+    assert forecast_suite.select(block(0.0, {"A": -1.0, "B": 5.0}), network=False) == ["A"]
