@@ -75,7 +75,7 @@ def fit(config, series, prepared, epochs):
     model.compile(optimizer=training.optimizer(t, total), loss="mse",
                   jit_compile=t["jit_compile"])
     print(f"refitting the network on the training and validation segments "
-          f"({len(windows[1])} windows, {epochs} epochs)")
+          f"({len(windows[1])} windows, {epochs} epoch{'s' * (epochs != 1)})")
     bar = keras.utils.Progbar(epochs, unit_name="epoch")
     model.fit(batches, epochs=epochs, steps_per_epoch=steps_per_epoch, verbose=0,
               callbacks=[keras.callbacks.LambdaCallback(on_epoch_end=lambda *_: bar.add(1))])
