@@ -229,6 +229,8 @@ def export_best(tuner, hypermodel, args, directory):
         atomic.write_json(os.path.join(staging, "config.json"), config)
         if os.path.exists(checkpoint):
             training.save_model(tuner.load_model(trial), staging)
+            atomic.write_json(os.path.join(staging, "train_history.json"),
+                              trial_history(trial))
     print(f"== best trial {trial.trial_id} ({hypermodel.objective.name} {trial.score:.4f}) "
           f"in {run_dir}", flush=True)
     if not os.path.exists(os.path.join(run_dir, "model.keras")):
@@ -239,6 +241,17 @@ def export_best(tuner, hypermodel, args, directory):
     print(f"exported {path}")
     task.show_export(path, config, run_dir)
     return path
+
+
+def trial_history(trial):
+    """`{metric: [value of each epoch]}` of a trial, the form the train
+    stage writes to `train_history.json` (what a refit reads its epochs
+    from, `pipeline.tasks.forecast.refit`)."""
+    history = {}
+    for name in trial.metrics.metrics:
+        observations = sorted(trial.metrics.get_history(name), key=lambda o: o.step)
+        history[name] = [float(o.mean()) for o in observations]
+    return history
 
 
 def hypermodel_of(task, config, directory, data=None, data_dir=None, verbose="auto"):

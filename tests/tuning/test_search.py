@@ -168,6 +168,9 @@ def test_export_best_of_a_forecast_search_resolves_the_series_windows(tmp_path, 
         data = json.load(handle)["data"]
     assert (data["window"], data["horizon"]) == (12, 5)  # sunspots' defaults
     assert os.listdir(os.path.join(exports, "forecast")) == ["1"]
+    with open(os.path.join(directory, "best", "train_history.json"), encoding="utf-8") as handle:
+        history = json.load(handle)  # the trial's, which the refit reads its epochs from
+    assert len(history["val_loss"]) == len(history["loss"]) >= 1
 
 
 def test_a_file_as_dir_and_overwriting_a_directory_without_a_search_are_refused(tmp_path,
