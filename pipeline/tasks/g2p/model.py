@@ -29,9 +29,6 @@ def check_config(config):
     if config["rerank"]["learned"] and config["decode"]["xla_batch"]:
         raise UsageError("--set rerank.learned=true: the learned reranker's hash tables do "
                          "not compile under XLA; set decode.xla_batch=0")
-    if config["distill"]["extra_words"] and not config["distill"]["teacher"]:
-        raise UsageError("--set distill.extra_words: the extra words are labelled by a "
-                         "teacher; name its export in --set distill.teacher")
     if config["distill"]["teacher"]:
         from pipeline.tasks.g2p.distill import check_teacher
 
@@ -151,6 +148,9 @@ def recipe(config, run_dir, data=None, data_dir=None):
     check_config(config)
     g2p_data.check_prepared(config, run_dir)
     vocabularies = g2p_data.load_vocabularies(run_dir)
+    if config["distill"]["extra_words"] and not config["distill"]["teacher"]:
+        raise UsageError("--set distill.extra_words: the extra words are labelled by a "
+                         "teacher; name its export in --set distill.teacher")
     task_data = g2p_data.load_data(config, data, data_dir)
     chosen = g2p_data.splits(task_data, config)
     if config["distill"]["teacher"]:

@@ -79,19 +79,21 @@ def test_student_learns_the_teachers_answers_and_its_export_serves(teacher, lexi
     teacher's export; its export decodes a small request compiled."""
     run_dir, export_dir = str(tmp_path / "student"), str(tmp_path / "saved")
     common = ["--task", "g2p", "--preset", "smoke", "--data", lexicon, "--run-dir", run_dir,
-              "--config", STUDENT, "--set", "train.epochs=1"]
+              "--config", STUDENT, "--set", "train.epochs=1", "--set", "distill.extra_words=20"]
     assert train_stage.main([*common, "--set", f"distill.teacher={teacher}"]) == 0
     config = resolve("g2p", "smoke")
     splits = g2p_data.load_splits(config, data=lexicon)
     targets = distill.read_targets(os.path.join(run_dir, "distill", distill.TARGETS))
-    # every training word, and no validation or test word, went to the teacher
-    assert sorted(targets) == sorted(splits["train"])
+    # every training word and 20 words of no split, no validation or test word,
+    # went to the teacher
+    extra = set(targets) - set(splits["train"])
+    assert set(splits["train"]) <= set(targets) and len(extra) == 20
+    assert not extra & {*splits["validation"], *splits["test"]}
     assert targets == teacher_answers(teacher, sorted(targets))
     with open(os.path.join(run_dir, "train_history.json"), encoding="utf-8") as handle:
         assert "val_wer" in json.load(handle)  # train.monitor=auto follows the WER
     assert not os.path.exists(os.path.join(run_dir, "distill", distill.TARGETS + ".partial"))
-    assert export_stage.main([*common, "--export-dir", export_dir,
-                              "--set", f"distill.teacher={teacher}"]) == 0
+    assert export_stage.main([*common, "--export-dir", export_dir]) == 0  # no teacher needed
     assert resolve("g2p", "smoke", config_file=STUDENT)["decode"]["xla_batch"] == 16
     (answer,) = serve_blocked(os.path.join(export_dir, "g2p", "1"),
                               {"words": ["hello", ""]})["answers"]
@@ -140,9 +142,18 @@ def test_extra_words_join_with_the_teachers_answers(spelling_teacher, lexicon, t
     assert not (directory / (distill.TARGETS + ".partial")).exists()
 
 
-def test_extra_words_need_a_teacher(capsys):
+def test_extra_words_need_a_teacher_to_train_not_to_evaluate(teacher, lexicon, tmp_path):
+    """The student's configuration keeps `distill.extra_words`; its later
+    stages run without the teacher's flag."""
+    from pipeline.tasks.g2p.model import recipe
+
+    config = resolve("g2p", "smoke", sets=["distill.extra_words=10"])
+    check_config(config)  # what evaluate and export check
+    run_dir = str(tmp_path / "run")
+    assert run_stage.main(["--task", "g2p", "--preset", "smoke", "--data", lexicon,
+                           "--run-dir", run_dir, "--export-dir", str(tmp_path / "saved")]) == 0
     with pytest.raises(UsageError, match="distill.teacher"):
-        check_config(resolve("g2p", "smoke", sets=["distill.extra_words=10"]))
+        recipe(config, run_dir, data=lexicon)
 
 
 def test_a_phoneme_outside_the_vocabulary_is_a_usage_error(spelling_teacher, tmp_path):
