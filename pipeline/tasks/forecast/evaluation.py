@@ -70,7 +70,8 @@ def evaluate(config, run_dir, split="test"):
 
     trained, series, prepared = load_trained(run_dir)
     refitting = split == "test" and config["evaluate"]["refit"] == "block"
-    server = load_served(run_dir, config)[0] if refitting else trained
+    server = load_served(run_dir, config, (trained, series, prepared))[0] if refitting \
+        else trained
     window, horizon = server.window, server.model.horizon
     s = settings.settings(config, prepared)
     histories, targets, origins = series_data.split_windows(series, prepared, split, window,

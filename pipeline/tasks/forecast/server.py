@@ -84,12 +84,12 @@ def load_trained(run_dir):
     return ForecastServer(model, n["mean"], n["std"], trained_window(run_dir)), series, prepared
 
 
-def load_served(run_dir, config):
+def load_served(run_dir, config, loaded=None):
     """`(ForecastServer, series, prepared)` of the network a run serves:
     with `evaluate.refit=block` the one refitted on the training and
     validation segments (`refit`, fitted now unless evaluate did), else
-    the train stage's."""
-    server, series, prepared = load_trained(run_dir)
+    the train stage's. `loaded`: what `load_trained` already returned."""
+    server, series, prepared = loaded or load_trained(run_dir)
     if config["evaluate"]["refit"] == "block":
         n = prepared["normalizer"]
         server = ForecastServer(refitted(config, run_dir), n["mean"], n["std"],
@@ -118,7 +118,7 @@ def export(config, run_dir, directory):
     trained, series, prepared = load_trained(run_dir)
     quantiles = intervals.scaled_quantiles(
         *intervals.calibration_set(trained, series, prepared)[:2], level)
-    served = load_served(run_dir, config)[0]
+    served = load_served(run_dir, config, (trained, series, prepared))[0]
     n = prepared["normalizer"]
     server = ForecastServer(served.model, n["mean"], n["std"], served.window, quantiles)
     window = server.window
