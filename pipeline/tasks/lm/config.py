@@ -68,6 +68,9 @@ SCHEMA = Schema(
            "character, weights fitted on the validation split"),
     Option("cache.window", 0, "positions the continuous cache over the model's hidden states "
            "holds (Grave et al. 2017; 0 = no cache)", at_least(0)),
+    Option("memory.neighbours", 0, "neighbours the nearest-neighbour memory over the "
+           "training text's hidden states reads (Khandelwal et al. 2020; 0 = no memory)",
+           at_least(0)),
     Option("ensemble.runs", ensemble.DEFAULTS["runs"], "other runs whose models are mixed "
            "with this one's, comma-separated (pipeline.core.ensemble; \"\" = none)"),
     Option("conditional.enabled", True, "also train the word model conditioned on the "

@@ -8,11 +8,14 @@ in the same run; with `evaluate.dynamic_learning_rate` also both adapting
 as they read (dynamic evaluation); PPMd and LZMA conditioned on the training
 text (`baselines`); with `cache.window` the model with a continuous cache
 over its history (`models.lm.cache`), statically and inside dynamic
-evaluation; with `evaluate.mixture` the per-character mixtures of all of
-these (`pipeline.core.ensemble.fit_mixture_weights`); samples; and the
+evaluation; with `memory.neighbours` the model with a nearest-neighbour
+memory over the training text (`models.lm.memory`); with
+`evaluate.mixture` the per-character mixtures of all of these
+(`pipeline.core.ensemble.fit_mixture_weights`); samples; and the
 conditional word model's scores (`conditional`).
 
-Whatever is chosen (the cache's theta and lambda, the mixture weights,
+Whatever is chosen (the cache's theta and lambda, the memory's
+temperature and lambda, the mixture weights,
 PPMd's order) is chosen on the validation split: evaluating the test split
 scores the validation split too, then the test split once with the choices.
 """
@@ -35,9 +38,13 @@ from pipeline.tasks.lm.server import SAMPLE_PROMPTS, generate, sampling_server
 #: dot products of LSTM outputs in [-1, 1] reach tens with 256 units).
 CACHE_THETAS = (0.01, 0.03, 0.1, 0.3, 1.0, 3.0)
 
+#: The temperatures T the memory tries on validation (squared distances
+#: between LSTM outputs in [-1, 1] reach tens with 256 units).
+MEMORY_TEMPERATURES = (0.1, 0.3, 1.0, 3.0, 10.0, 30.0)
+
 #: The adaptive figures, compared with the compressors (which adapt too).
 ADAPTIVE = ("bpc_cache", "bpc_dynamic", "bpc_dynamic_cache", "long_ngram_refitted_bpc",
-            "bpc_mixture_adaptive")
+            "bpc_mixture_adaptive", "bpc_mixture_network")
 
 
 def model_scores(config, members, ids):
@@ -46,11 +53,12 @@ def model_scores(config, members, ids):
     members, `models.lm.LanguageModelMixture`'s rule) and with
     `evaluate.dynamic_learning_rate` `"dynamic"` (each member adapting on
     its own, then mixed); hidden `{"model": [N-1, units]}` (and
-    `"dynamic"`) the first member's hidden states when `cache.window` > 0."""
+    `"dynamic"`) the first member's hidden states when the cache or the
+    memory reads them."""
     from models.lm import dynamic_log2_probabilities, log2_probabilities
 
     e = config["evaluate"]
-    cache = config["cache"]["window"] > 0
+    cache = config["cache"]["window"] > 0 or config["memory"]["neighbours"] > 0
     components, hidden, seconds = {}, {}, {}
     kinds = [("model", lambda m, h: log2_probabilities(m, ids, e["window"], return_hidden=h))]
     if e["dynamic_learning_rate"] > 0:
@@ -87,22 +95,30 @@ def ngram_scores(config, ngram, train_ids, ids):
     return out, time.perf_counter() - start
 
 
-def choose_cache(config, hidden, targets, model_log2):
-    """`(theta, lambda)` of the cache on one split: for each theta of
-    `CACHE_THETAS` the mixing weight lambda that maximises the likelihood
-    (`ensemble.fit_mixture_weights`), then the theta whose mixture scores
+def choose_interpolation(candidates, model_log2):
+    """`(index, lambda)`: for each row of `candidates` `[K, N]` (log2-
+    probabilities of one split under K settings) the mixing weight lambda
+    with `model_log2` that maximises the likelihood
+    (`ensemble.fit_mixture_weights`), then the row whose mixture scores
     best."""
+    best = None
+    for index, candidate in enumerate(candidates):
+        weights = ensemble.fit_mixture_weights(np.stack([model_log2, candidate]))
+        bits = -ensemble.mixture_log2(np.stack([model_log2, candidate]), weights).mean()
+        if best is None or bits < best[0]:
+            best = (bits, index, float(weights[1]))
+    return best[1], best[2]
+
+
+def choose_cache(config, hidden, targets, model_log2):
+    """`(theta, lambda)` of the cache on one split: the theta of
+    `CACHE_THETAS` and the lambda that score best (`choose_interpolation`)."""
     from models.lm.cache import cache_log2_probabilities
 
     caches = cache_log2_probabilities(hidden, targets, CACHE_THETAS, config["cache"]["window"],
                                       fallback=model_log2)  # [K, N-1]
-    best = None
-    for theta, cache in zip(CACHE_THETAS, caches, strict=True):
-        weights = ensemble.fit_mixture_weights(np.stack([model_log2, cache]))
-        bits = -ensemble.mixture_log2(np.stack([model_log2, cache]), weights).mean()
-        if best is None or bits < best[0]:
-            best = (bits, theta, float(weights[1]))
-    return best[1], best[2]
+    index, lam = choose_interpolation(caches, model_log2)
+    return CACHE_THETAS[index], lam
 
 
 def add_caches(config, scores, hidden, ids, figures):
@@ -130,16 +146,68 @@ def add_caches(config, scores, hidden, ids, figures):
             figures[s][f"{name}_seconds"] = elapsed
 
 
+def add_memory(config, members, train_ids, scores, hidden, ids, figures):
+    """Adds the memory component (`"memory"`) of every scored split to
+    `scores` and its figures to `figures[split]`: the keys are the first
+    member's hidden states over the training text, read as the scored
+    splits are (`models.lm.log2_probabilities`); the temperature and lambda
+    are chosen on the validation split."""
+    import keras
+
+    from models.lm import log2_probabilities
+    from models.lm.memory import memory_log2_probabilities, nearest_neighbours
+
+    start = time.perf_counter()
+    _, keys = log2_probabilities(members[0], train_ids, config["evaluate"]["window"],
+                                 return_hidden=True)  # [M, units], keys[i] precedes train_ids[i+1]
+    neighbours = min(config["memory"]["neighbours"], len(keys))
+    found = {}
+    for s in scores:
+        queries = hidden[s]["model"]
+        bar = keras.utils.Progbar(len(queries), unit_name="character")
+        print(f"memory: the {neighbours} nearest of {len(keys):,} training states, {s} split")
+        found[s] = nearest_neighbours(keys, train_ids[1:], queries, neighbours,
+                                      progress=bar.update)
+    targets = ids["validation"][1:]
+    index, lam = choose_interpolation(
+        memory_log2_probabilities(*found["validation"], targets, MEMORY_TEMPERATURES),
+        scores["validation"]["model"])
+    temperature = MEMORY_TEMPERATURES[index]
+    for s in scores:
+        scores[s]["memory"] = memory_log2_probabilities(*found[s], ids[s][1:], temperature)[0]
+        mixed = ensemble.mixture_log2(np.stack([scores[s]["model"], scores[s]["memory"]]),
+                                      [1 - lam, lam])
+        figures[s].update({"bpc_memory": float(-mixed.mean()), "memory_temperature": temperature,
+                           "memory_lambda": lam, "memory_neighbours": neighbours,
+                           "memory_keys": int(len(keys))})
+    elapsed = time.perf_counter() - start
+    for s in scores:
+        figures[s]["memory_seconds"] = elapsed
+
+
+#: The classical components; every other one is the network's (with its
+#: caches, memory and dynamic evaluation).
+CLASSICAL = ("ngram", "long_ngram", "ngram_refitted", "long_ngram_refitted")
+
+
 def add_mixtures(scores, figures):
     """The per-character mixtures of every scored split, weights fitted on
-    validation: `bpc_mixture` of the static components (the model and the
-    n-grams fitted on the training text) and `bpc_mixture_adaptive` of all
-    of them (the caches, dynamic evaluation and the refitted n-gram too)."""
-    static = [c for c in ("model", "ngram", "long_ngram") if c in scores["validation"]]
+    validation: `bpc_mixture` of the static components (the model, the
+    memory and the n-grams fitted on the training text),
+    `bpc_mixture_adaptive` of all of them (the caches, dynamic evaluation
+    and the refitted n-grams too), and `bpc_mixture_network` of the
+    network's own (all but the n-grams: the model, its caches, memory and
+    dynamic evaluation), when each differs from those before it."""
+    static = [c for c in ("model", "memory", "ngram", "long_ngram")
+              if c in scores["validation"]]
     adaptive = list(scores["validation"])
-    for key, names in (("mixture", static), ("mixture_adaptive", adaptive)):
-        if key == "mixture_adaptive" and names == static:
+    network = [c for c in adaptive if c not in CLASSICAL]
+    done = []
+    for key, names in (("mixture", static), ("mixture_adaptive", adaptive),
+                       ("mixture_network", network)):
+        if len(names) < 2 or any(set(names) == set(d) for d in done):
             continue
+        done.append(names)
         weights = ensemble.fit_mixture_weights(
             np.stack([scores["validation"][c] for c in names]))
         for s in scores:
@@ -184,7 +252,8 @@ def evaluate(config, run_dir, data=None, data_dir=None, split="test"):
     model, members, vocabulary = load_for_use(config, run_dir)
     vocabulary_size = len(vocabulary) + 2
     e, n = config["evaluate"], config["ngram"]
-    selecting = config["cache"]["window"] > 0 or e["mixture"]
+    memory = config["memory"]["neighbours"] > 0
+    selecting = config["cache"]["window"] > 0 or memory or e["mixture"]
     scored = [split] + (["validation"] if selecting and split != "validation" else [])
     ids = lm_data.split_ids(config, vocabulary, ("train", *scored), data, data_dir)
     train_ids = ids["train"]
@@ -209,6 +278,8 @@ def evaluate(config, run_dir, data=None, data_dir=None, split="test"):
     figures = {s: base_figures(scores[s]) for s in scored}
     if config["cache"]["window"] > 0:
         add_caches(config, scores, hidden, ids, figures)
+    if memory:
+        add_memory(config, members, train_ids, scores, hidden, ids, figures)
     if e["mixture"]:
         add_mixtures(scores, figures)
     if e["compressors"]:

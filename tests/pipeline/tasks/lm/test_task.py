@@ -231,10 +231,46 @@ def test_cache_and_mixtures_are_fitted_on_validation(smoke_run, text_file):
              "bpc_dynamic_cache")
     assert metrics["bpc_mixture_adaptive"] <= min(metrics[k] for k in parts) + 1e-6
     assert metrics["bpc_mixture"] <= min(metrics["bpc"], metrics["ngram_bpc"]) + 1e-6
-    for key in ("bpc_cache", "bpc_dynamic", "bpc_dynamic_cache", "bpc_mixture_adaptive"):
+    assert set(metrics["mixture_network_weights"]) == {"model", "dynamic", "cache",
+                                                       "dynamic_cache"}
+    assert metrics["bpc_mixture_network"] <= min(
+        metrics[k] for k in ("bpc", "bpc_dynamic", "bpc_cache", "bpc_dynamic_cache")) + 1e-6
+    for key in ("bpc_cache", "bpc_dynamic", "bpc_dynamic_cache", "bpc_mixture_adaptive",
+                "bpc_mixture_network"):
         assert metrics[f"{key}_ppmd_ratio"] == pytest.approx(metrics[key] / metrics["ppmd_bpc"])
         assert metrics[f"{key}_lzma_ratio"] == pytest.approx(metrics[key] / metrics["lzma_bpc"])
     assert "bpc_ppmd_ratio" not in metrics  # static figures face the static n-gram only
+
+
+def test_memory_is_fitted_on_validation_and_joins_the_static_mixture(smoke_run, text_file):
+    """`--set memory.neighbours`: the model mixed with the nearest-neighbour
+    memory over the training text's hidden states, the temperature from the
+    grid and lambda fitted on validation; the memory is a static component
+    (it reads the training text only)."""
+    from models.lm.memory import memory_log2_probabilities, nearest_neighbours
+    from pipeline.core import ensemble
+    from pipeline.tasks.lm.evaluation import MEMORY_TEMPERATURES
+
+    flags = ["--data", text_file, "--set", "memory.neighbours=16", "--set",
+             "evaluate.mixture=true", "--set", "evaluate.compressors=false"]
+    metrics = evaluate_validation("lm", smoke_run[0], *flags)
+    config = resolve("lm", "smoke")
+    _, members, vocabulary = lm_model.load_for_use(config, smoke_run[0])
+    texts = lm_data.texts(lm_data.load(text_file), config)
+    train, ids = (lm_inputs.encode_text(texts[s], vocabulary) for s in ("train", "validation"))
+    _, keys = log2_probabilities(members[0], train, return_hidden=True)
+    log2_p, queries = log2_probabilities(members[0], ids, return_hidden=True)
+    temperature, lam = metrics["memory_temperature"], metrics["memory_lambda"]
+    assert temperature in MEMORY_TEMPERATURES and 0 < lam < 1
+    assert metrics["memory_keys"] == len(train) - 1 and metrics["memory_neighbours"] == 16
+    memory = memory_log2_probabilities(*nearest_neighbours(keys, train[1:], queries, 16),
+                                       ids[1:], temperature)[0]
+    mixed = ensemble.mixture_log2(np.stack([log2_p, memory]), [1 - lam, lam])
+    assert metrics["bpc_memory"] == pytest.approx(-mixed.mean(), rel=1e-4)
+    assert metrics["bpc_memory"] < metrics["bpc"]
+    assert set(metrics["mixture_weights"]) == {"model", "memory", "ngram"}
+    assert set(metrics["mixture_network_weights"]) == {"model", "memory"}
+    assert "mixture_adaptive_weights" not in metrics  # nothing adaptive was asked for
 
 
 @pytest.mark.parametrize("flag", ["evaluate.dynamic_learning_rate=-1",
