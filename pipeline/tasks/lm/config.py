@@ -38,7 +38,8 @@ SCHEMA = Schema(
     Option("ngram.long_order", 0, "order of a second, long n-gram (same smoothing) scored "
            "beside the first and mixed with evaluate.mixture (0 = none)", at_least(0)),
     Option("ngram.long_segment", 0, "also refit the long n-gram on the text scored so far "
-           "every this many characters, an adaptive peer of PPMd (0 = never)", at_least(0)),
+           "every this many characters, an adaptive peer of PPMd (1 = count every character "
+           "once scored, PPM's rule, computed by updating counts; 0 = never)", at_least(0)),
     Option("sample.seed", 0, "seed of sampling (stateless: the same seed, the same text)"),
     Option("sample.top_k", 0, "draw from the k most probable characters (0 = all)",
            at_least(0)),
