@@ -250,18 +250,11 @@ def refitted_log2_probabilities(train_ids, ids, segment, **kwargs):
     by every character before the segment, so both models have seen the
     same text when they score a character. (The one stream joins the
     training text to the scored prefix: the n-1 n-grams across the join are
-    counted too.)
-
-    A segment of 1 (PPM's rule: count every character once it is scored)
-    is computed by updating the counts instead of refitting
-    (`models.classical.online_ngram`), with the same scores.
+    counted too.) `models.classical.online_ngram.adapting_log2_probabilities`
+    gives the same scores, computing a segment of 1 by updating counts.
     """
     if segment < 1:
         raise ValueError(f"`segment` must be at least 1. Received: segment={segment}")
-    if segment == 1:
-        from models.classical.online_ngram import online_log2_probabilities
-
-        return online_log2_probabilities(train_ids, ids, **kwargs)
     train_ids = np.asarray(train_ids, dtype=np.int64)
     ids = np.asarray(ids, dtype=np.int64)
     windows = CharNGram(**kwargs).windows(ids)  # [N-1, n]

@@ -36,7 +36,7 @@ from collections import defaultdict
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from models.classical.ngram import CharNGram, _lookup
+from models.classical.ngram import CharNGram, _lookup, refitted_log2_probabilities
 
 
 class _Table:
@@ -169,3 +169,13 @@ def online_log2_probabilities(train_ids, ids, vocabulary_size, order=5, method="
                 if gram[0] != 0:
                     raw_added[k][gram] += 1
     return np.log2(out)
+
+
+def adapting_log2_probabilities(train_ids, ids, segment, **kwargs):
+    """`refitted_log2_probabilities(train_ids, ids, segment, **kwargs)`: the
+    n-gram refitted on the training text and the scored prefix every
+    `segment` characters, a segment of 1 by `online_log2_probabilities`
+    (the same scores, without a fit per character)."""
+    if segment == 1:
+        return online_log2_probabilities(train_ids, ids, **kwargs)
+    return refitted_log2_probabilities(train_ids, ids, segment, **kwargs)

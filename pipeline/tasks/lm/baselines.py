@@ -40,15 +40,15 @@ def long_ngram_log2(config, train_ids, vocabulary_size, scored):
     training text, for each id stream of `scored` (`{split: ids}`); with
     `ngram.long_segment` > 0 also `"long_ngram_refitted"`, refitted on the
     training text and the text scored so far every that many characters
-    (`models.classical.ngram.refitted_log2_probabilities`)."""
-    from models.classical.ngram import refitted_log2_probabilities
+    (`models.classical.online_ngram.adapting_log2_probabilities`)."""
+    from models.classical.online_ngram import adapting_log2_probabilities
 
     n = config["ngram"]
     model = fit_ngram(config, train_ids, vocabulary_size, order=n["long_order"])
     out = {split: {"long_ngram": model.log2_probabilities(ids)} for split, ids in scored.items()}
     if n["long_segment"]:
         for split, ids in scored.items():
-            out[split]["long_ngram_refitted"] = refitted_log2_probabilities(
+            out[split]["long_ngram_refitted"] = adapting_log2_probabilities(
                 train_ids, ids, n["long_segment"], vocabulary_size=vocabulary_size,
                 order=n["long_order"], method=n["method"])
     return out

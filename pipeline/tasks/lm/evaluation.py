@@ -83,13 +83,13 @@ def ngram_scores(config, ngram, train_ids, ids):
     """`({"ngram": log2 p [N-1]}` of the fitted `ngram`, and with dynamic
     evaluation `"ngram_refitted"`, the n-gram refitted on the text scored
     so far; `seconds` of the refits)."""
-    from models.classical.ngram import refitted_log2_probabilities
+    from models.classical.online_ngram import adapting_log2_probabilities
 
     e, n = config["evaluate"], config["ngram"]
     out = {"ngram": ngram.log2_probabilities(ids)}
     start = time.perf_counter()
     if e["dynamic_learning_rate"] > 0:
-        out["ngram_refitted"] = refitted_log2_probabilities(
+        out["ngram_refitted"] = adapting_log2_probabilities(
             train_ids, ids, e["dynamic_segment"], vocabulary_size=ngram.vocabulary_size,
             order=n["order"], method=n["method"])
     return out, time.perf_counter() - start

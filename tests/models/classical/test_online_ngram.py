@@ -38,3 +38,16 @@ def test_online_counts_equal_a_refit_before_every_character(order, method):
 
 def test_a_text_of_one_character_has_no_score():
     assert online_log2_probabilities(np.arange(1, V), [3], V, order=3).shape == (0,)
+
+
+@pytest.mark.parametrize("segment", [1, 3])
+def test_adapting_scores_are_the_refitted_ones(segment):
+    from models.classical.ngram import refitted_log2_probabilities
+    from models.classical.online_ngram import adapting_log2_probabilities
+
+    rng = np.random.default_rng(5)
+    train, ids = rng.integers(1, V, 100), rng.integers(1, V, 40)
+    np.testing.assert_allclose(
+        adapting_log2_probabilities(train, ids, segment, vocabulary_size=V, order=3),
+        refitted_log2_probabilities(train, ids, segment, vocabulary_size=V, order=3),
+        rtol=1e-12)
