@@ -9,8 +9,9 @@ task's: G2P's beam search follows the mean of their log-probabilities
 their probabilities (`models.lm.LanguageModelMixture`).
 
 `fit_mixture_weights` and `mixture_log2` mix any models per item with
-weights fitted on validation scores (the LM task mixes its network, cache
-and n-grams per character this way, `pipeline.tasks.lm.evaluation`).
+weights fitted on validation scores, and `online_mixture_log2` goes on
+learning the weights as it reads (the LM task mixes its network, cache,
+memory and n-grams per character this way, `pipeline.tasks.lm.evaluation`).
 """
 
 import os
@@ -97,3 +98,42 @@ def fit_mixture_weights(log2_probs, iterations=200, tolerance=1e-7):
             break
         previous = score
     return weights
+
+
+def online_mixture_log2(log2_probs, weights, rate):
+    """log2 sum_m w_m(t) p_m(t) `[N]` with weights learned as the items are
+    read: item t is scored with the current weights, then the weights move
+    towards item t's posterior over the models,
+
+        w(t+1) = (1 - rate) w(t) + rate * w(t) p(t) / sum_k w_k(t) p_k(t),
+
+    the stochastic-approximation form of the EM step of
+    `fit_mixture_weights` (Cappé and Moulines 2009, "On-line
+    expectation-maximization algorithm for latent data models", JRSS B
+    71(3)); the weights stay on the simplex and follow the models that have
+    been predicting best lately, so a mixture fitted on one text adapts to
+    another whose models rank otherwise. No item's score reads a later
+    item. `rate` 0 is `mixture_log2` with the fixed `weights`.
+
+    Args:
+        log2_probs: `[M, N]` the log2-probability each model gave each item,
+            in reading order.
+        weights: `[M]` the starting weights (e.g. `fit_mixture_weights`'s on
+            validation items).
+        rate: in [0, 1].
+    """
+    log2_probs = np.asarray(log2_probs, np.float64)
+    if not 0 <= rate <= 1:
+        raise ValueError(f"`rate` must lie in [0, 1]. Received: rate={rate}")
+    weights = np.asarray(weights, np.float64).copy()
+    out = np.empty(log2_probs.shape[1])
+    for t, column in enumerate(log2_probs.T):  # [M]
+        top = column.max()  # scale by the best model: no underflow
+        if top == -np.inf:  # no model gave the item any probability
+            out[t] = -np.inf
+            continue
+        joint = weights * np.exp2(column - top)  # [M]
+        total = joint.sum()
+        out[t] = np.log2(total) + top
+        weights = (1 - rate) * weights + rate * joint / total
+    return out

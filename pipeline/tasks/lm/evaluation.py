@@ -44,7 +44,8 @@ MEMORY_TEMPERATURES = (0.1, 0.3, 1.0, 3.0, 10.0, 30.0)
 
 #: The adaptive figures, compared with the compressors (which adapt too).
 ADAPTIVE = ("bpc_cache", "bpc_dynamic", "bpc_dynamic_cache", "long_ngram_refitted_bpc",
-            "bpc_mixture_adaptive", "bpc_mixture_network")
+            "bpc_mixture_adaptive", "bpc_mixture_network", "bpc_mixture_adaptive_online",
+            "bpc_mixture_network_online")
 
 
 def model_scores(config, members, ids):
@@ -185,6 +186,10 @@ def add_memory(config, members, train_ids, scores, hidden, ids, figures):
         figures[s]["memory_seconds"] = elapsed
 
 
+#: The rates the online mixture weights try on validation
+#: (`pipeline.core.ensemble.online_mixture_log2`; 0 = the fixed weights).
+ONLINE_RATES = (0.0, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3)
+
 #: The classical components; every other one is the network's (with its
 #: caches, memory and dynamic evaluation).
 CLASSICAL = ("ngram", "long_ngram", "ngram_refitted", "long_ngram_refitted")
@@ -197,7 +202,8 @@ def add_mixtures(scores, figures):
     `bpc_mixture_adaptive` of all of them (the caches, dynamic evaluation
     and the refitted n-grams too), and `bpc_mixture_network` of the
     network's own (all but the n-grams: the model, its caches, memory and
-    dynamic evaluation), when each differs from those before it."""
+    dynamic evaluation), when each differs from those before it; the
+    adaptive two also with weights learned online (`add_online_mixture`)."""
     static = [c for c in ("model", "memory", "ngram", "long_ngram")
               if c in scores["validation"]]
     adaptive = list(scores["validation"])
@@ -215,6 +221,23 @@ def add_mixtures(scores, figures):
             figures[s][f"bpc_{key}"] = float(-mixed.mean())
             figures[s][f"{key}_weights"] = {c: float(w)
                                             for c, w in zip(names, weights, strict=True)}
+        if key != "mixture":  # adaptive already: the weights may adapt too
+            add_online_mixture(scores, figures, key, names, weights)
+
+
+def add_online_mixture(scores, figures, key, names, weights):
+    """`bpc_<key>_online` of every scored split: the mixture of `names`
+    with weights learned as it reads (`ensemble.online_mixture_log2`),
+    starting from the validation `weights`, at the rate of `ONLINE_RATES`
+    that scores the validation split best (`<key>_online_rate`)."""
+    def bits(split, rate):
+        log2_probs = np.stack([scores[split][c] for c in names])
+        return float(-ensemble.online_mixture_log2(log2_probs, weights, rate).mean())
+
+    rate = min(ONLINE_RATES, key=lambda r: bits("validation", r))
+    for s in scores:
+        figures[s][f"bpc_{key}_online"] = bits(s, rate)
+        figures[s][f"{key}_online_rate"] = rate
 
 
 def base_figures(scores):

@@ -235,8 +235,15 @@ def test_cache_and_mixtures_are_fitted_on_validation(smoke_run, text_file):
                                                        "dynamic_cache"}
     assert metrics["bpc_mixture_network"] <= min(
         metrics[k] for k in ("bpc", "bpc_dynamic", "bpc_cache", "bpc_dynamic_cache")) + 1e-6
+    # The online weights' rate is chosen on the split they score here: never
+    # worse than the fixed weights (rate 0).
+    from pipeline.tasks.lm.evaluation import ONLINE_RATES
+    for key in ("mixture_adaptive", "mixture_network"):
+        assert metrics[f"{key}_online_rate"] in ONLINE_RATES
+        assert metrics[f"bpc_{key}_online"] <= metrics[f"bpc_{key}"] + 1e-9
+    assert "bpc_mixture_online" not in metrics  # the static mixture stays static
     for key in ("bpc_cache", "bpc_dynamic", "bpc_dynamic_cache", "bpc_mixture_adaptive",
-                "bpc_mixture_network"):
+                "bpc_mixture_network", "bpc_mixture_adaptive_online", "bpc_mixture_network_online"):
         assert metrics[f"{key}_ppmd_ratio"] == pytest.approx(metrics[key] / metrics["ppmd_bpc"])
         assert metrics[f"{key}_lzma_ratio"] == pytest.approx(metrics[key] / metrics["lzma_bpc"])
     assert "bpc_ppmd_ratio" not in metrics  # static figures face the static n-gram only
