@@ -92,6 +92,20 @@ class _Order:
         return int(np.sum(self.counts == c))
 
 
+def modified_discounts(n1, n2, n3, n4):
+    """`(D1, D2, D3+)` of Chen and Goodman (1998) eq. (19) from an order's
+    counts of counts n1..n4 (how many of its grams were seen 1..4 times);
+    one discount n1/(n1+2 n2) where those are too few for three, and 0.5
+    where that is 0 (no n-gram seen once: a discount of 0 would leave no
+    mass for the unseen symbols)."""
+    if min(n1, n2, n3, n4) == 0:
+        d = n1 / (n1 + 2 * n2) if n1 else 0.5
+        return (min(d, 1.0),) * 3
+    y = n1 / (n1 + 2 * n2)
+    d1, d2, d3 = 1 - 2 * y * n2 / n1, 2 - 3 * y * n3 / n2, 3 - 4 * y * n4 / n3
+    return (float(np.clip(d1, 0, 1)), float(np.clip(d2, 0, 2)), float(np.clip(d3, 0, 3)))
+
+
 class CharNGram:
     """An order-n character language model with interpolated smoothing.
 
@@ -149,22 +163,10 @@ class CharNGram:
                 codes, counts = np.unique(stream[k], return_counts=True)
             self.orders.append(_Order(codes, counts.astype(np.int64), b))
         if self.method == "kneser_ney":
-            self.discounts = [None] + [self._modified_discounts(o) for o in self.orders[1:]]
+            self.discounts = [None] + [
+                modified_discounts(*(o.count_of_counts(c) for c in (1, 2, 3, 4)))
+                for o in self.orders[1:]]
         return self
-
-    @staticmethod
-    def _modified_discounts(order):
-        """`(D1, D2, D3+)` of Chen and Goodman (1998) eq. (19) from the
-        count-of-counts n1..n4; one discount n1/(n1+2 n2) where those are
-        too few for three, and 0.5 where that is 0 (no n-gram seen once: a
-        discount of 0 would leave no mass for the unseen symbols)."""
-        n1, n2, n3, n4 = (order.count_of_counts(c) for c in (1, 2, 3, 4))
-        if min(n1, n2, n3, n4) == 0:
-            d = n1 / (n1 + 2 * n2) if n1 else 0.5
-            return (min(d, 1.0),) * 3
-        y = n1 / (n1 + 2 * n2)
-        d1, d2, d3 = 1 - 2 * y * n2 / n1, 2 - 3 * y * n3 / n2, 3 - 4 * y * n4 / n3
-        return (float(np.clip(d1, 0, 1)), float(np.clip(d2, 0, 2)), float(np.clip(d3, 0, 3)))
 
     def probabilities(self, windows):
         """p(w | h) for rows `[h_1 .. h_{n-1}, w]` of `windows` (`[M, n]`).

@@ -36,7 +36,12 @@ from collections import defaultdict
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from models.classical.ngram import CharNGram, _lookup, refitted_log2_probabilities
+from models.classical.ngram import (
+    CharNGram,
+    _lookup,
+    modified_discounts,
+    refitted_log2_probabilities,
+)
 
 
 class _Table:
@@ -77,8 +82,7 @@ class _Table:
             return None
         if self.kneser_ney:
             if self.discounts is None:
-                self.discounts = CharNGram._modified_discounts(_CountsOfCounts(
-                    self.count_of_counts))
+                self.discounts = modified_discounts(*self.count_of_counts)
             d1, d2, d3 = self.discounts
             discount = 0.0 if c == 0 else d1 if c == 1 else d2 if c == 2 else d3
             return (max(c - discount, 0.0) + (d1 * n1 + d2 * n2 + d3 * n3) * lower) / total
@@ -86,26 +90,16 @@ class _Table:
         return (c + followers * lower) / (total + followers)
 
 
-class _CountsOfCounts:
-    """The one method of `ngram._Order` that `CharNGram._modified_discounts`
-    reads."""
-
-    def __init__(self, counts):
-        self.counts = counts  # n1..n4
-
-    def count_of_counts(self, c):
-        return int(self.counts[c - 1])
-
-
 def _training_lookups(model, order, grams):
-    """`(count [N], context [N, 4])`: the training text's count of each gram
-    `[N, k]` in `order` (an `ngram._Order` of `model`) and the (total, n1,
-    n2, n3) of its context."""
+    """`(count, context)`, lists over the N grams `[N, k]`: the training
+    text's count of each in `order` (an `ngram._Order` of `model`) and the
+    `[total, n1, n2, n3]` of its context (Python numbers, for the loop)."""
     code = model.codes(grams)  # negative where the context was never seen
     context = code // model.vocabulary_size
     stats = [_lookup(order.contexts, v, context) for v in (order.total, order.n1, order.n2,
                                                           order.n3)]
-    return _lookup(order.codes, order.counts, code), np.stack(stats, axis=1)
+    return (_lookup(order.codes, order.counts, code).tolist(),
+            np.stack(stats, axis=1).tolist())
 
 
 def online_log2_probabilities(train_ids, ids, vocabulary_size, order=5, method="kneser_ney"):
@@ -137,8 +131,9 @@ def online_log2_probabilities(train_ids, ids, vocabulary_size, order=5, method="
     ends = sliding_window_view(stream, n + 1)[-len(ids):]  # [N, n + 1]
     grams = {k: ends[:, -k:] for k in range(1, n + 2)}
     counts = {k: _training_lookups(model, model.orders[k], grams[k]) for k in range(1, n + 1)}
-    raw_counts = {k: _lookup(raw.orders[k].codes, raw.orders[k].counts, raw.codes(grams[k]))
-                  for k in range(2, n + 2) if kneser_ney and k <= n}
+    raw_counts = {k: _lookup(raw.orders[k].codes, raw.orders[k].counts,
+                             raw.codes(grams[k])).tolist()
+                  for k in range(2, n + 1) if kneser_ney}
 
     windows = model.windows(ids)  # [N-1, n]: the histories the refits score with
     out = np.empty(len(ids) - 1)
@@ -150,7 +145,7 @@ def online_log2_probabilities(train_ids, ids, vocabulary_size, order=5, method="
                 if k > 1 and gram[0] == 0:
                     break  # the history does not reach back this far
                 count, context = counts[k]
-                q = tables[k].probability(gram, count[t], context[t].tolist(), p)
+                q = tables[k].probability(gram, count[t], context[t], p)
                 p = p if q is None else q
             out[t - 1] = p
         # count ids[t]: the k-grams ending there
@@ -162,7 +157,7 @@ def online_log2_probabilities(train_ids, ids, vocabulary_size, order=5, method="
                 longer = tuple(grams[k + 1][t].tolist())
                 if longer[0] == 0 or raw_counts[k + 1][t] + raw_added[k + 1][longer] > 0:
                     continue  # no (k+1)-gram, or not its first occurrence
-            tables[k].add(gram, int(counts[k][0][t]))
+            tables[k].add(gram, counts[k][0][t])
         if kneser_ney:
             for k in range(2, n + 1):
                 gram = tuple(grams[k][t].tolist())
